@@ -1,0 +1,28 @@
+//! faultline: reliability analytics and a deterministic trace-replay harness.
+//!
+//! # Layout
+//!
+//! | module | job |
+//! | --- | --- |
+//! | [`trace`] | the trace model (nodes, merged outages, scenario events, lifetimes), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze), the synthetic generator (`synth`) and writers |
+//! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
+//! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown |
+//! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
+//! | [`output`] | atomic file writes (temp file, then rename) |
+//! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |
+//!
+//! Data flows one way: files → [`trace::read_traces`] → [`trace::Trace`] (canonical: outages
+//! sorted and merged per node) → [`analytics::analyze`] → [`analytics::Analysis`] (plain
+//! `Serialize` structs) → [`report`]. The library never prints and never exits; every error is
+//! a typed `thiserror` enum whose message names the file, line and column and says how to fix it.
+//!
+//! Determinism: the same inputs and seed give byte-identical output. Maps whose order reaches
+//! output are ordered, and every random choice comes from an explicitly seeded ChaCha stream.
+
+#![deny(missing_docs)]
+
+pub mod analytics;
+pub mod output;
+pub mod report;
+pub mod trace;
+pub mod units;

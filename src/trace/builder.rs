@@ -1,0 +1,362 @@
+//! Assembles a canonical [`Trace`] from the rows readers find.
+//!
+//! Readers hand over outages (interval rows), state transitions (event rows) and scenario
+//! events in file order; [`TraceBuilder::finish`] then
+//! 1. turns each node's transitions, in time order (file order for equal times), into outages:
+//!    `down` while up opens one, `up` while down closes it, and the redundant ones (`up` while up,
+//!    `down` while down) are ignored and counted in a warning; a node still down at the end stays
+//!    down for ever (`end = ∞`), so any window clips it;
+//! 2. sorts all outages by `(node, start)` and merges those of one node that overlap or touch,
+//!    keeping the earliest one's fault and cause.
+//!
+//! Zero-length outages survive merging (unless they touch another outage): they are failures
+//! with no downtime.
+
+use std::collections::HashMap;
+
+use super::model::{
+    Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace,
+};
+use super::time::TimeKind;
+
+/// A state change read from an event row.
+#[derive(Debug, Clone, Copy)]
+struct Transition {
+    node: NodeId,
+    time: f64,
+    down: bool,
+    fault: Fault,
+}
+
+/// Collects rows from any number of files into one trace.
+#[derive(Debug, Default)]
+pub struct TraceBuilder {
+    sources: Vec<String>,
+    time_kind: Option<TimeKind>,
+    nodes: Vec<Node>,
+    index: HashMap<String, NodeId>,
+    outages: Vec<Outage>,
+    transitions: Vec<Transition>,
+    events: Vec<ScenarioEvent>,
+    lifetimes: Vec<Lifetime>,
+    causes: Vec<String>,
+    cause_index: HashMap<String, u32>,
+    repairable: bool,
+    span: Option<(f64, f64)>,
+    warnings: Vec<String>,
+}
+
+impl TraceBuilder {
+    /// An empty builder for repairable units.
+    pub fn new() -> Self {
+        Self {
+            repairable: true,
+            ..Self::default()
+        }
+    }
+
+    /// Records that rows from `file` follow.
+    pub fn source(&mut self, file: &str) {
+        self.sources.push(file.to_string());
+    }
+
+    /// Records how the current source writes times. Sources of different kinds cannot mix.
+    pub fn time_kind(&mut self, kind: TimeKind) -> Result<(), String> {
+        match self.time_kind {
+            Some(seen) if seen != kind => Err(format!(
+                "this file's times are {kind:?}s but an earlier file's are {seen:?}s; \
+                 analyse them separately or convert one"
+            )
+            .to_lowercase()),
+            _ => {
+                self.time_kind = Some(kind);
+                Ok(())
+            }
+        }
+    }
+
+    /// Marks the units as non-repairable (the source says a failed unit never comes back).
+    pub fn non_repairable(&mut self) {
+        self.repairable = false;
+    }
+
+    /// Adds a tolerated-input warning.
+    pub fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// The id of the node called `name`, adding it if new.
+    pub fn node(&mut self, name: &str) -> NodeId {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            name: name.to_string(),
+            attrs: Default::default(),
+        });
+        self.index.insert(name.to_string(), id);
+        id
+    }
+
+    /// Whether a node of this name exists.
+    pub fn has_node(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// Number of nodes so far.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Sets a node attribute unless it already has one of that name (first value wins).
+    pub fn attr(&mut self, node: NodeId, key: &str, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let attrs = &mut self.nodes[node as usize].attrs;
+        if !attrs.contains_key(key) {
+            attrs.insert(key.to_string(), value.to_string());
+        }
+    }
+
+    /// The index of a root-cause name, adding it if new.
+    pub fn cause(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.cause_index.get(name) {
+            return id;
+        }
+        let id = self.causes.len() as u32;
+        self.causes.push(name.to_string());
+        self.cause_index.insert(name.to_string(), id);
+        id
+    }
+
+    /// Widens the observed span to include `time` (an up interval, a censoring time, ...).
+    pub fn observe(&mut self, time: f64) {
+        if !time.is_finite() {
+            return;
+        }
+        self.span = Some(match self.span {
+            None => (time, time),
+            Some((lo, hi)) => (lo.min(time), hi.max(time)),
+        });
+    }
+
+    /// Adds a down interval. The caller has checked `start <= end`.
+    pub fn outage(&mut self, node: NodeId, start: f64, end: f64, fault: Fault, cause: Option<u32>) {
+        debug_assert!(start <= end);
+        self.observe(start);
+        self.observe(end);
+        self.outages.push(Outage {
+            node,
+            start,
+            end,
+            fault,
+            cause,
+        });
+    }
+
+    /// Adds a `down` (or `up`) transition of a node at `time`.
+    pub fn transition(&mut self, node: NodeId, time: f64, down: bool, fault: Fault) {
+        self.observe(time);
+        self.transitions.push(Transition {
+            node,
+            time,
+            down,
+            fault,
+        });
+    }
+
+    /// Adds a scenario event (partition, heal, delay, loss, pause, elect).
+    pub fn event(&mut self, time: f64, node: Option<NodeId>, kind: ScenarioKind, detail: &str) {
+        self.observe(time);
+        self.events.push(ScenarioEvent {
+            time,
+            node,
+            kind,
+            detail: detail.to_string(),
+        });
+    }
+
+    /// Adds the observed life of a non-repairable unit.
+    pub fn lifetime(&mut self, lifetime: Lifetime) {
+        self.observe(lifetime.birth);
+        self.observe(lifetime.end);
+        self.lifetimes.push(lifetime);
+    }
+
+    /// Merges everything into a canonical trace; `None` when nothing at all was read.
+    pub fn finish(mut self) -> Option<Trace> {
+        let span = self.span?;
+        self.transitions_to_outages();
+        let outages = merge_outages(std::mem::take(&mut self.outages));
+        self.events.sort_by(|a, b| a.time.total_cmp(&b.time));
+        Some(Trace {
+            sources: self.sources,
+            time_kind: self.time_kind.unwrap_or(TimeKind::Number),
+            nodes: self.nodes,
+            unnamed_nodes: 0,
+            outages,
+            events: self.events,
+            lifetimes: self.lifetimes,
+            repairable: self.repairable,
+            causes: self.causes,
+            span,
+            warnings: self.warnings,
+        })
+    }
+
+    fn transitions_to_outages(&mut self) {
+        let mut transitions = std::mem::take(&mut self.transitions);
+        // Stable: equal times keep file order, so `down,up` at one instant is a zero-length outage.
+        transitions.sort_by(|a, b| a.node.cmp(&b.node).then(a.time.total_cmp(&b.time)));
+        let (mut redundant_up, mut redundant_down) = (0u64, 0u64);
+        let mut open: Option<Transition> = None;
+        for (i, t) in transitions.iter().enumerate() {
+            if t.down {
+                if open.is_some() {
+                    redundant_down += 1;
+                } else {
+                    open = Some(*t);
+                }
+            } else if let Some(down) = open.take() {
+                self.outages.push(Outage {
+                    node: t.node,
+                    start: down.time,
+                    end: t.time,
+                    fault: down.fault,
+                    cause: None,
+                });
+            } else {
+                redundant_up += 1;
+            }
+            let last_of_node = transitions.get(i + 1).is_none_or(|next| next.node != t.node);
+            if last_of_node && let Some(down) = open.take() {
+                self.outages.push(Outage {
+                    node: down.node,
+                    start: down.time,
+                    end: f64::INFINITY,
+                    fault: down.fault,
+                    cause: None,
+                });
+            }
+        }
+        if redundant_up + redundant_down > 0 {
+            self.warnings.push(format!(
+                "ignored {redundant_up} `up` event(s) for nodes already up and \
+                 {redundant_down} `down` event(s) for nodes already down"
+            ));
+        }
+    }
+}
+
+/// Sorts outages by `(node, start)` and merges overlapping or touching ones of the same node,
+/// in place (traces of millions of outages should not need a second copy).
+pub fn merge_outages(mut outages: Vec<Outage>) -> Vec<Outage> {
+    outages.sort_unstable_by(|a, b| {
+        a.node
+            .cmp(&b.node)
+            .then(a.start.total_cmp(&b.start))
+            .then(a.end.total_cmp(&b.end))
+    });
+    let mut kept = 0;
+    for i in 0..outages.len() {
+        let outage = outages[i];
+        if kept > 0 {
+            let last = &mut outages[kept - 1];
+            if last.node == outage.node && outage.start <= last.end {
+                last.end = last.end.max(outage.end);
+                continue;
+            }
+        }
+        outages[kept] = outage;
+        kept += 1;
+    }
+    outages.truncate(kept);
+    outages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outage(node: NodeId, start: f64, end: f64) -> Outage {
+        Outage {
+            node,
+            start,
+            end,
+            fault: Fault::Unknown,
+            cause: None,
+        }
+    }
+
+    fn spans(outages: &[Outage]) -> Vec<(NodeId, f64, f64)> {
+        outages.iter().map(|o| (o.node, o.start, o.end)).collect()
+    }
+
+    #[test]
+    fn overlapping_and_touching_outages_merge() {
+        let merged = merge_outages(vec![
+            outage(0, 10.0, 20.0),
+            outage(0, 15.0, 25.0),
+            outage(0, 25.0, 30.0),
+            outage(0, 40.0, 40.0),
+            outage(1, 12.0, 18.0),
+            outage(0, 5.0, 6.0),
+        ]);
+        assert_eq!(
+            spans(&merged),
+            vec![
+                (0, 5.0, 6.0),
+                (0, 10.0, 30.0),
+                (0, 40.0, 40.0),
+                (1, 12.0, 18.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn merged_outage_keeps_the_earliest_fault() {
+        let mut a = outage(0, 0.0, 10.0);
+        a.fault = Fault::Permanent;
+        let mut b = outage(0, 5.0, 20.0);
+        b.fault = Fault::Transient;
+        let merged = merge_outages(vec![b, a]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].fault, Fault::Permanent);
+        assert_eq!(merged[0].end, 20.0);
+    }
+
+    #[test]
+    fn transitions_pair_up_and_redundant_ones_are_counted() {
+        let mut b = TraceBuilder::new();
+        let n1 = b.node("n1");
+        let n2 = b.node("n2");
+        b.transition(n1, 10.0, true, Fault::Transient);
+        b.transition(n1, 12.0, true, Fault::Unknown); // already down
+        b.transition(n1, 15.0, false, Fault::Unknown);
+        b.transition(n1, 16.0, false, Fault::Unknown); // already up
+        b.transition(n2, 30.0, true, Fault::Permanent); // never comes back
+        b.transition(n1, 20.0, true, Fault::Unknown);
+        b.transition(n1, 20.0, false, Fault::Unknown); // zero-length outage
+        let trace = b.finish().unwrap();
+        assert_eq!(
+            spans(&trace.outages),
+            vec![(0, 10.0, 15.0), (0, 20.0, 20.0), (1, 30.0, f64::INFINITY)]
+        );
+        assert_eq!(trace.outages[0].fault, Fault::Transient);
+        assert_eq!(trace.span, (10.0, 30.0));
+        assert_eq!(
+            trace.warnings,
+            vec![
+                "ignored 1 `up` event(s) for nodes already up and 1 `down` event(s) for nodes \
+                 already down"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_builder_gives_nothing() {
+        assert!(TraceBuilder::new().finish().is_none());
+    }
+}

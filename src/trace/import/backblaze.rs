@@ -1,0 +1,111 @@
+//! Importer for Backblaze drive lifetimes (`serial_number,model,capacity_bytes,min_date,
+//! max_date,first_fail`), one row per drive as aggregated from Backblaze Drive Stats.
+//!
+//! Drives are non-repairable units: a drive lives from `min_date` until `first_fail`, or is
+//! right-censored at `max_date` when `first_fail` is empty. node = `serial_number`, `group` =
+//! `model`. A failed drive is also an outage from its failure on, so availability figures treat
+//! it as down for the rest of the window.
+
+use std::io::Read;
+
+use crate::trace::BadRows;
+use crate::trace::builder::TraceBuilder;
+use crate::trace::csv_rows::{csv_error, csv_reader};
+use crate::trace::error::{FieldError, TraceError};
+use crate::trace::model::{Fault, Lifetime};
+use crate::trace::time::{TimeKind, parse_datetime};
+
+/// Whether a header row is the Backblaze lifetime layout.
+pub fn matches(header: &[String]) -> bool {
+    ["serial_number", "min_date", "max_date", "first_fail"]
+        .iter()
+        .all(|c| header.iter().any(|h| h == c))
+}
+
+fn date(column: &str, text: &str) -> Result<f64, FieldError> {
+    parse_datetime(text)
+        .ok_or_else(|| FieldError::new(column, format!("`{text}` is not a date (YYYY-MM-DD)")))
+}
+
+/// Reads a Backblaze lifetime CSV into the builder.
+pub fn read(
+    file: &str,
+    input: impl Read,
+    builder: &mut TraceBuilder,
+    bad_rows: &mut BadRows,
+) -> Result<(), TraceError> {
+    builder
+        .time_kind(TimeKind::Datetime)
+        .map_err(|reason| TraceError::BadHeader {
+            file: file.to_string(),
+            reason,
+        })?;
+    builder.non_repairable();
+    let mut reader = csv_reader(input);
+    let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(serial), Some(min), Some(max), Some(fail)) = (
+        column("serial_number"),
+        column("min_date"),
+        column("max_date"),
+        column("first_fail"),
+    ) else {
+        return Err(TraceError::BadHeader {
+            file: file.to_string(),
+            reason: "the Backblaze layout needs serial_number, min_date, max_date, first_fail"
+                .to_string(),
+        });
+    };
+    let model = column("model");
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                bad_rows.handle(csv_error(file, err))?;
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let parsed = (|| {
+            if field(serial).is_empty() {
+                return Err(FieldError::new("serial_number", "the serial number is empty"));
+            }
+            let birth = date("min_date", field(min))?;
+            let last_seen = date("max_date", field(max))?;
+            let failure = match field(fail) {
+                "" => None,
+                text => Some(date("first_fail", text)?),
+            };
+            let end = failure.unwrap_or(last_seen);
+            if end < birth {
+                let column = if failure.is_some() { "first_fail" } else { "max_date" };
+                return Err(FieldError::new(column, "the drive's life ends before min_date"));
+            }
+            Ok((birth, end, failure))
+        })();
+        let (birth, end, failure) = match parsed {
+            Ok(values) => values,
+            Err(err) => {
+                bad_rows.handle(err.at(file, line))?;
+                continue;
+            }
+        };
+        let node = builder.node(field(serial));
+        if let Some(model) = model {
+            builder.attr(node, "group", field(model));
+        }
+        builder.lifetime(Lifetime {
+            node,
+            birth,
+            end,
+            failed: failure.is_some(),
+        });
+        if let Some(at) = failure {
+            builder.outage(node, at, f64::INFINITY, Fault::Permanent, None);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! Failure traces: the model, its readers and writers, and the synthetic generator.
+//!
+//! [`read_traces`] reads one or more files into one canonical [`Trace`], detecting each file's
+//! layout from its first line unless `--input-format` fixes it:
+//!
+//! | layout | recognised by | module |
+//! | --- | --- | --- |
+//! | interval CSV | header with `node,start,end` | [`csv_rows`] |
+//! | event CSV | header with `time,node,event` | [`csv_rows`] |
+//! | JSONL | first line is a JSON object | [`jsonl`] |
+//! | LANL CFDR | header with `Prob Started`, `nodenumz` | [`import::lanl`] |
+//! | FTA event_trace | `#` header with `event_type` | [`import::fta`] |
+//! | Backblaze lifetimes | header with `serial_number`, `first_fail` | [`import::backblaze`] |
+//!
+//! A malformed row is an error naming file, line and column; with `skip_bad_rows` it is counted
+//! instead and the count is reported as a warning.
+
+pub mod builder;
+pub mod csv_rows;
+pub mod error;
+pub mod synth;
+pub mod import;
+pub mod jsonl;
+pub mod model;
+pub mod rows;
+pub mod time;
+pub mod write;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::str::FromStr;
+
+pub use builder::TraceBuilder;
+pub use error::{FieldError, TraceError};
+pub use model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
+pub use time::TimeKind;
+
+use csv_rows::Layout;
+use time::TimeParser;
+
+/// A file layout faultline can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// `node,start,end[,fault]...`
+    Interval,
+    /// `time,node,event[,fault][,detail]...`
+    Event,
+    /// One JSON object a line, interval or event fields.
+    Jsonl,
+    /// LANL CFDR outage CSV.
+    Lanl,
+    /// Failure Trace Archive `event_trace.tab`.
+    Fta,
+    /// Backblaze drive lifetimes.
+    Backblaze,
+}
+
+impl InputFormat {
+    /// Names accepted by `--input-format`.
+    pub const NAMES: &'static str = "interval, event, jsonl, lanl, fta, backblaze";
+}
+
+impl FromStr for InputFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "interval" => InputFormat::Interval,
+            "event" => InputFormat::Event,
+            "jsonl" => InputFormat::Jsonl,
+            "lanl" => InputFormat::Lanl,
+            "fta" => InputFormat::Fta,
+            "backblaze" => InputFormat::Backblaze,
+            other => {
+                return Err(format!(
+                    "unknown input format `{other}`; use one of {}",
+                    Self::NAMES
+                ));
+            }
+        })
+    }
+}
+
+/// How to read traces.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Seconds in one unit of a bare-number time (`--time-unit`).
+    pub time_unit_seconds: f64,
+    /// Count malformed rows instead of failing on the first.
+    pub skip_bad_rows: bool,
+    /// The layout, when not detected from the header.
+    pub format: Option<InputFormat>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            time_unit_seconds: 1.0,
+            skip_bad_rows: false,
+            format: None,
+        }
+    }
+}
+
+/// Fails on the first bad row, or counts bad rows when told to skip them.
+#[derive(Debug)]
+pub struct BadRows {
+    skip: bool,
+    count: u64,
+    first: Option<String>,
+}
+
+impl BadRows {
+    fn new(skip: bool) -> Self {
+        Self {
+            skip,
+            count: 0,
+            first: None,
+        }
+    }
+
+    /// Returns the error, or counts it when skipping.
+    pub fn handle(&mut self, err: TraceError) -> Result<(), TraceError> {
+        if !self.skip {
+            return Err(err);
+        }
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(err.to_string());
+        }
+        Ok(())
+    }
+
+    fn warning(&self, file: &str) -> Option<String> {
+        self.first.as_ref().map(|first| {
+            format!(
+                "{file}: skipped {} bad row(s) (--skip-bad-rows); the first: {first}",
+                self.count
+            )
+        })
+    }
+}
+
+/// Guesses a file's layout from its first non-empty line.
+pub fn detect_format(file: &str, first_line: &str) -> Result<InputFormat, TraceError> {
+    let line = first_line.trim_start_matches('\u{feff}').trim();
+    if line.starts_with('{') {
+        return Ok(InputFormat::Jsonl);
+    }
+    if import::fta::matches(line) {
+        return Ok(InputFormat::Fta);
+    }
+    let header: Vec<String> = csv_rows::csv_reader(line.as_bytes())
+        .headers()
+        .map(|h| h.iter().map(|f| f.trim().to_string()).collect())
+        .unwrap_or_default();
+    if import::lanl::matches(&header) {
+        return Ok(InputFormat::Lanl);
+    }
+    if import::backblaze::matches(&header) {
+        return Ok(InputFormat::Backblaze);
+    }
+    let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
+    let has = |names: &[&str]| names.iter().all(|n| lower.iter().any(|h| h == n));
+    if has(&["node", "start", "end"]) {
+        return Ok(InputFormat::Interval);
+    }
+    if has(&["time", "node", "event"]) {
+        return Ok(InputFormat::Event);
+    }
+    Err(TraceError::BadHeader {
+        file: file.to_string(),
+        reason: format!(
+            "cannot tell the layout from the header `{line}`; an interval CSV starts \
+             `node,start,end`, an event CSV `time,node,event`, or pass --input-format ({})",
+            InputFormat::NAMES
+        ),
+    })
+}
+
+/// Reads one file into the builder.
+fn read_file(
+    path: &Path,
+    options: &ReadOptions,
+    builder: &mut TraceBuilder,
+) -> Result<(), TraceError> {
+    let file = path.display().to_string();
+    let io_error = |source| TraceError::Io {
+        file: file.clone(),
+        source,
+    };
+    let mut input = BufReader::with_capacity(1 << 16, File::open(path).map_err(io_error)?);
+    let format = match options.format {
+        Some(format) => format,
+        None => {
+            let peek = input.fill_buf().map_err(io_error)?;
+            let text = String::from_utf8_lossy(peek);
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            detect_format(&file, first)?
+        }
+    };
+    builder.source(&file);
+    let mut bad_rows = BadRows::new(options.skip_bad_rows);
+    let mut times = TimeParser::new(options.time_unit_seconds);
+    match format {
+        InputFormat::Interval => {
+            csv_rows::read(&file, input, Layout::Interval, builder, &mut times, &mut bad_rows)?
+        }
+        InputFormat::Event => {
+            csv_rows::read(&file, input, Layout::Event, builder, &mut times, &mut bad_rows)?
+        }
+        InputFormat::Jsonl => jsonl::read(&file, input, builder, &mut times, &mut bad_rows)?,
+        InputFormat::Lanl => import::lanl::read(&file, input, builder, &mut bad_rows)?,
+        InputFormat::Fta => import::fta::read(&file, input, builder, &mut bad_rows)?,
+        InputFormat::Backblaze => import::backblaze::read(&file, input, builder, &mut bad_rows)?,
+    }
+    if let Some(kind) = times.kind() {
+        builder
+            .time_kind(kind)
+            .map_err(|reason| TraceError::BadHeader {
+                file: file.clone(),
+                reason,
+            })?;
+    }
+    if let Some(warning) = bad_rows.warning(&file) {
+        builder.warn(warning);
+    }
+    Ok(())
+}
+
+/// Reads and merges trace files into one canonical trace.
+pub fn read_traces(paths: &[impl AsRef<Path>], options: &ReadOptions) -> Result<Trace, TraceError> {
+    let mut builder = TraceBuilder::new();
+    for path in paths {
+        read_file(path.as_ref(), options, &mut builder)?;
+    }
+    builder.finish().ok_or_else(|| TraceError::Empty {
+        file: paths
+            .iter()
+            .map(|p| p.as_ref().display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        hint: "add outage rows (`node,start,end`) or events (`time,node,event`)",
+    })
+}
+
+/// Nodes that exist but may never appear in the trace (`--population`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Population {
+    /// The total number of nodes; those not named in the trace stay anonymous.
+    Count(u64),
+    /// The names of all nodes.
+    Names(Vec<String>),
+}
+
+/// Why a population cannot apply to a trace.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--population: {0}")]
+pub struct PopulationError(pub String);
+
+impl Trace {
+    /// Declares the population: nodes that never failed still count in fleet and system figures.
+    pub fn declare_population(&mut self, population: &Population) -> Result<(), PopulationError> {
+        match population {
+            Population::Count(total) => {
+                let named = self.nodes.len() as u64;
+                if *total < named {
+                    return Err(PopulationError(format!(
+                        "the trace names {named} nodes, more than the declared population of \
+                         {total}; declare at least {named}"
+                    )));
+                }
+                self.unnamed_nodes = total - named;
+            }
+            Population::Names(names) => {
+                let known: std::collections::HashSet<String> =
+                    self.nodes.iter().map(|n| n.name.clone()).collect();
+                for name in names {
+                    if !known.contains(name) {
+                        self.nodes.push(Node {
+                            name: name.clone(),
+                            attrs: Default::default(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

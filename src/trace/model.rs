@@ -1,0 +1,203 @@
+//! The trace model every reader produces and every consumer (analytics, simulator) reads.
+//!
+//! A [`Trace`] is canonical: each node's outages are sorted by start and never overlap or touch
+//! (such outages were merged into one), times are `f64` seconds, and node ids index `nodes`.
+//! Events that are not outages (partitions, delay and loss changes, pauses, elections) are kept
+//! in time order for the simulator; analytics ignores them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::time::TimeKind;
+
+/// Index of a node in [`Trace::nodes`].
+pub type NodeId = u32;
+
+/// The fault model of an outage (DESIGN.md), `Unknown` when the trace does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fault {
+    /// Not recorded.
+    #[default]
+    Unknown,
+    /// One short outage.
+    Transient,
+    /// Repeated short outages of the same node.
+    Intermittent,
+    /// The node does not come back (or comes back as a replacement).
+    Permanent,
+}
+
+impl Fault {
+    /// Every fault class, in display order.
+    pub const ALL: [Fault; 4] = [
+        Fault::Transient,
+        Fault::Intermittent,
+        Fault::Permanent,
+        Fault::Unknown,
+    ];
+
+    /// The name used in traces and output (`unknown` for an empty field).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Unknown => "unknown",
+            Fault::Transient => "transient",
+            Fault::Intermittent => "intermittent",
+            Fault::Permanent => "permanent",
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "unknown" => Ok(Fault::Unknown),
+            "transient" => Ok(Fault::Transient),
+            "intermittent" => Ok(Fault::Intermittent),
+            "permanent" => Ok(Fault::Permanent),
+            other => Err(format!(
+                "unknown fault `{other}`; use transient, intermittent, permanent or leave it empty"
+            )),
+        }
+    }
+}
+
+/// One node of the trace: its name and the attributes extra columns gave it (first value wins).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Node {
+    /// The node's name as written in the trace (`n1`, `20.17`, a serial number, ...).
+    pub name: String,
+    /// Extra columns such as `group`, keyed by column name.
+    pub attrs: BTreeMap<String, String>,
+}
+
+impl Node {
+    /// The node's `group` attribute, if it has one.
+    pub fn group(&self) -> Option<&str> {
+        self.attrs.get("group").map(String::as_str)
+    }
+}
+
+/// One down interval of one node, `[start, end)` in seconds; `end` may be infinite for a node
+/// that is still down when the trace ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outage {
+    /// The node that was down.
+    pub node: NodeId,
+    /// When it went down.
+    pub start: f64,
+    /// When it came back (`f64::INFINITY` if it never did).
+    pub end: f64,
+    /// Fault class, of the earliest outage when several were merged.
+    pub fault: Fault,
+    /// Index into [`Trace::causes`], when the trace names a root cause.
+    pub cause: Option<u32>,
+}
+
+impl Outage {
+    /// The outage's length in seconds.
+    pub fn len(&self) -> f64 {
+        self.end - self.start
+    }
+
+    /// Whether the outage has zero length (a failure with no downtime).
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// A non-repairable unit's observed life: from `birth` until it failed or observation stopped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lifetime {
+    /// The unit.
+    pub node: NodeId,
+    /// When observation of the unit began.
+    pub birth: f64,
+    /// When it failed (`failed`) or was last seen working (right-censored).
+    pub end: f64,
+    /// Whether `end` is a failure rather than a censoring time.
+    pub failed: bool,
+}
+
+/// What a scenario event does (the non-outage rows of an event trace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioKind {
+    /// Split the network into the groups in `detail`.
+    Partition,
+    /// Remove all partitions.
+    Heal,
+    /// Change the delay model to `detail`.
+    Delay,
+    /// Change the loss probability to `detail`.
+    Loss,
+    /// Freeze the node for `detail` seconds.
+    Pause,
+    /// The node starts a leader election.
+    Elect,
+}
+
+/// A timed scenario event for the simulator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioEvent {
+    /// When it happens, in trace seconds.
+    pub time: f64,
+    /// The node concerned, for pause and elect.
+    pub node: Option<NodeId>,
+    /// What happens.
+    pub kind: ScenarioKind,
+    /// The event's parameter as written (groups, delay model, probability, seconds).
+    pub detail: String,
+}
+
+/// A whole trace, canonical as described in the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// The files it was read from.
+    pub sources: Vec<String>,
+    /// Whether times were numbers or datetimes.
+    pub time_kind: TimeKind,
+    /// All nodes: those named in the trace, then those declared by a population.
+    pub nodes: Vec<Node>,
+    /// Nodes known to exist but never named (`--population N` beyond the named ones).
+    pub unnamed_nodes: u64,
+    /// Outages sorted by `(node, start)`, merged so that no two of one node overlap or touch.
+    pub outages: Vec<Outage>,
+    /// Scenario events in time order (stable for equal times).
+    pub events: Vec<ScenarioEvent>,
+    /// Lifetimes of non-repairable units, when the trace records them (Backblaze).
+    pub lifetimes: Vec<Lifetime>,
+    /// Whether units are repaired; `false` when the source says they are not.
+    pub repairable: bool,
+    /// Root-cause names that [`Outage::cause`] indexes.
+    pub causes: Vec<String>,
+    /// The earliest and latest finite time in the trace: the default observation window.
+    pub span: (f64, f64),
+    /// Things the reader tolerated, for the user to see (ignored transitions, skipped rows, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Trace {
+    /// Total number of nodes, named and unnamed.
+    pub fn population(&self) -> u64 {
+        self.nodes.len() as u64 + self.unnamed_nodes
+    }
+
+    /// The outages of one node, in order.
+    pub fn outages_of(&self, node: NodeId) -> &[Outage] {
+        let from = self.outages.partition_point(|o| o.node < node);
+        let to = self.outages.partition_point(|o| o.node <= node);
+        &self.outages[from..to]
+    }
+}
