@@ -170,21 +170,20 @@ pub struct HumanPercent(pub f64);
 impl fmt::Display for HumanPercent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pct = self.0 * 100.0;
-        // Show two decimals past the last leading 9 so that high availabilities stay distinct,
-        // but never claim 100 % for a value that is not exactly one.
+        // At least as many decimals as the availability has leading nines past the second, and
+        // more while rounding would show a value short of 1 as 100 %.
         let unavailable = 100.0 - pct;
-        let decimals = if unavailable <= 0.0 {
-            0
-        } else {
-            let magnitude = (-unavailable.log10() + 1e-9).floor() as i64;
-            magnitude.clamp(2, 9) as usize
-        };
-        let text = format!("{pct:.decimals$}");
-        if self.0 < 1.0 && text.starts_with("100") {
-            write!(f, "{:.9} %", pct)
-        } else {
-            write!(f, "{text} %")
+        if unavailable <= 0.0 {
+            return write!(f, "100 %");
         }
+        let magnitude = (-unavailable.log10() + 1e-9).floor() as i64;
+        let mut decimals = magnitude.clamp(2, 12) as usize;
+        let mut text = format!("{pct:.decimals$}");
+        while text.starts_with("100") && decimals < 12 {
+            decimals += 1;
+            text = format!("{pct:.decimals$}");
+        }
+        write!(f, "{text} %")
     }
 }
 
@@ -248,5 +247,6 @@ mod tests {
         assert_eq!(HumanPercent(0.99999).to_string(), "99.999 %");
         assert_eq!(HumanPercent(1.0).to_string(), "100 %");
         assert_eq!(HumanPercent(0.5).to_string(), "50.00 %");
+        assert_eq!(HumanPercent(0.999977).to_string(), "99.998 %");
     }
 }

@@ -20,6 +20,7 @@ use super::frame::{Key, OutageFrame, Totals};
 use super::metrics::Metrics;
 use super::window::Window;
 use crate::trace::{Fault, Trace};
+use crate::trace::builder::natural_cmp;
 use crate::trace::time::epoch_seconds;
 
 /// The slicing of `--by`.
@@ -110,6 +111,8 @@ pub fn breakdown(by: Breakdown, inputs: &Inputs<'_>) -> PolarsResult<Vec<GroupRo
             if trace.unnamed_nodes > 0 {
                 groups.entry("-").or_default().0 += trace.unnamed_nodes;
             }
+            let mut groups: Vec<_> = groups.into_iter().collect();
+            groups.sort_by(|a, b| natural_cmp(a.0, b.0));
             groups
                 .into_iter()
                 .map(|(name, (nodes, down, failures))| GroupRow {

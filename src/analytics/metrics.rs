@@ -57,7 +57,12 @@ impl Metrics {
             mtbf_s: per_failure(observed_s),
             mttf_s: per_failure(uptime_s),
             mttr_s: per_failure(downtime_s),
-            annual_downtime_s: annual_downtime(availability),
+            // downtime / T * year equals (1 - availability) * year, without the round-off of 1 - A.
+            annual_downtime_s: if observed_s > 0.0 {
+                downtime_s / observed_s * YEAR
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -81,6 +86,7 @@ mod tests {
     fn the_seed_budget_example_holds() {
         // 99 % availability allows 3.65 days a year.
         assert!((annual_downtime(0.99) - 3.65 * DAY).abs() < 1e-6);
+        assert_eq!(Metrics::from_totals(100.0, 1.0, 1).annual_downtime_s, 3.65 * DAY);
     }
 
     #[test]

@@ -188,6 +188,7 @@ impl TraceBuilder {
     /// Merges everything into a canonical trace; `None` when nothing at all was read.
     pub fn finish(mut self) -> Option<Trace> {
         let span = self.span?;
+        self.order_nodes_naturally();
         self.transitions_to_outages();
         let outages = merge_outages(std::mem::take(&mut self.outages));
         self.events.sort_by(|a, b| a.time.total_cmp(&b.time));
@@ -204,6 +205,32 @@ impl TraceBuilder {
             span,
             warnings: self.warnings,
         })
+    }
+
+    /// Renumbers nodes so that ids follow the natural order of names (`n2` before `n10`), which
+    /// makes every listing independent of the order rows happened to arrive in.
+    fn order_nodes_naturally(&mut self) {
+        let mut order: Vec<NodeId> = (0..self.nodes.len() as NodeId).collect();
+        order.sort_by(|&a, &b| {
+            natural_cmp(&self.nodes[a as usize].name, &self.nodes[b as usize].name)
+        });
+        let mut new_id = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as NodeId;
+        }
+        let mut nodes = std::mem::take(&mut self.nodes);
+        self.nodes = order
+            .iter()
+            .map(|&old| std::mem::take(&mut nodes[old as usize]))
+            .collect();
+        let remap = |id: &mut NodeId| *id = new_id[*id as usize];
+        self.outages.iter_mut().for_each(|o| remap(&mut o.node));
+        self.transitions.iter_mut().for_each(|t| remap(&mut t.node));
+        self.lifetimes.iter_mut().for_each(|l| remap(&mut l.node));
+        self.events.iter_mut().filter_map(|e| e.node.as_mut()).for_each(remap);
+        for id in self.index.values_mut() {
+            *id = new_id[*id as usize];
+        }
     }
 
     fn transitions_to_outages(&mut self) {
@@ -246,6 +273,40 @@ impl TraceBuilder {
                 "ignored {redundant_up} `up` event(s) for nodes already up and \
                  {redundant_down} `down` event(s) for nodes already down"
             ));
+        }
+    }
+}
+
+/// Compares names so that runs of digits compare as numbers: `n2 < n10`, `20-9 < 20-10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (digits(a), digits(b));
+                let trim = |s: &[u8]| {
+                    let zeros = s.iter().take_while(|c| **c == b'0').count();
+                    s[zeros..].to_vec()
+                };
+                let (ta, tb) = (trim(&a[..na]), trim(&b[..nb]));
+                let order = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb)).then(na.cmp(&nb));
+                if order != std::cmp::Ordering::Equal {
+                    return order;
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
         }
     }
 }
@@ -353,6 +414,25 @@ mod tests {
                  already down"
             ]
         );
+    }
+
+    #[test]
+    fn natural_order_of_names() {
+        let mut names = vec!["n10", "n2", "n1", "20-10", "20-9", "b", "a", "n02"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, vec!["20-9", "20-10", "a", "b", "n1", "n2", "n02", "n10"]);
+    }
+
+    #[test]
+    fn nodes_are_numbered_in_natural_order() {
+        let mut b = TraceBuilder::new();
+        let n10 = b.node("n10");
+        let n2 = b.node("n2");
+        b.outage(n10, 1.0, 2.0, Fault::Unknown, None);
+        b.outage(n2, 3.0, 4.0, Fault::Unknown, None);
+        let trace = b.finish().unwrap();
+        assert_eq!(trace.nodes[0].name, "n2");
+        assert_eq!(spans(&trace.outages), vec![(0, 3.0, 4.0), (1, 1.0, 2.0)]);
     }
 
     #[test]

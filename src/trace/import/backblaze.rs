@@ -2,8 +2,11 @@
 //! max_date,first_fail`), one row per drive as aggregated from Backblaze Drive Stats.
 //!
 //! Drives are non-repairable units: a drive lives from `min_date` until `first_fail`, or is
-//! right-censored at `max_date` when `first_fail` is empty. node = `serial_number`, `group` =
-//! `model`. A failed drive is also an outage from its failure on, so availability figures treat
+//! right-censored at `max_date` when `first_fail` is empty. Dates are whole days of daily
+//! snapshots, so times are known to the day only: a drive seen on `max_date` worked through that
+//! day and is censored at its end; a drive that failed on `first_fail` failed at some time during
+//! that day, taken as its middle (the unbiased choice for a failure uniform within the day).
+//! node = `serial_number`, `group` = `model`. A failed drive is also an outage from its failure on, so availability figures treat
 //! it as down for the rest of the window.
 
 use std::io::Read;
@@ -14,6 +17,7 @@ use crate::trace::csv_rows::{csv_error, csv_reader};
 use crate::trace::error::{FieldError, TraceError};
 use crate::trace::model::{Fault, Lifetime};
 use crate::trace::time::{TimeKind, parse_datetime};
+use crate::units::DAY;
 
 /// Whether a header row is the Backblaze lifetime layout.
 pub fn matches(header: &[String]) -> bool {
@@ -25,6 +29,16 @@ pub fn matches(header: &[String]) -> bool {
 fn date(column: &str, text: &str) -> Result<f64, FieldError> {
     parse_datetime(text)
         .ok_or_else(|| FieldError::new(column, format!("`{text}` is not a date (YYYY-MM-DD)")))
+}
+
+/// The end of the day a date names.
+fn end_of(column: &str, text: &str) -> Result<f64, FieldError> {
+    Ok(date(column, text)? + DAY)
+}
+
+/// The middle of the day a date names.
+fn middle_of(column: &str, text: &str) -> Result<f64, FieldError> {
+    Ok(date(column, text)? + DAY / 2.0)
 }
 
 /// Reads a Backblaze lifetime CSV into the builder.
@@ -74,10 +88,10 @@ pub fn read(
                 return Err(FieldError::new("serial_number", "the serial number is empty"));
             }
             let birth = date("min_date", field(min))?;
-            let last_seen = date("max_date", field(max))?;
+            let last_seen = end_of("max_date", field(max))?;
             let failure = match field(fail) {
                 "" => None,
-                text => Some(date("first_fail", text)?),
+                text => Some(middle_of("first_fail", text)?),
             };
             let end = failure.unwrap_or(last_seen);
             if end < birth {

@@ -1,0 +1,113 @@
+//! `faultline analyze TRACE...`: read traces, compute availability figures, print them.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use super::{Failure, print, spinner};
+use faultline::analytics::breakdown::Breakdown;
+use faultline::analytics::system::SystemRule;
+use faultline::analytics::window::Window;
+use faultline::analytics::{AnalyzeOptions, analyze};
+use faultline::report::analysis::{Format, render};
+use faultline::trace::{InputFormat, Population, ReadOptions, read_traces};
+use faultline::units::TimeUnit;
+
+/// Arguments of `analyze`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Trace files (interval CSV, event CSV, JSONL, LANL, FTA or Backblaze layouts).
+    #[arg(required = true, value_name = "TRACE")]
+    traces: Vec<PathBuf>,
+    /// Observation window START,END (numbers, `30d`-style durations, or datetimes).
+    /// Default: the earliest to the latest time in the trace.
+    #[arg(long, value_name = "START,END")]
+    window: Option<String>,
+    /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K.
+    #[arg(long, default_value = "all", value_parser = str::parse::<SystemRule>)]
+    system: SystemRule,
+    /// Break the fleet down by node, fault, group, cause or month.
+    #[arg(long, value_parser = str::parse::<Breakdown>)]
+    by: Option<Breakdown>,
+    /// Nodes that never failed: a total count N, or a file of node names (one a line).
+    #[arg(long, value_name = "N|FILE")]
+    population: Option<String>,
+    /// Input layout, when not detected from the header: interval, event, jsonl, lanl, fta,
+    /// backblaze.
+    #[arg(long, value_name = "F", value_parser = str::parse::<InputFormat>)]
+    input_format: Option<InputFormat>,
+    /// Unit of bare-number times: ms, s, m, h, d.
+    #[arg(long, default_value = "s", value_parser = str::parse::<TimeUnit>)]
+    time_unit: TimeUnit,
+    /// Output format: table, json, csv, md.
+    #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
+    format: Format,
+    /// Units are not repaired: MTTF is the mean time to first failure (with Kaplan–Meier).
+    #[arg(long)]
+    non_repairable: bool,
+    /// Count malformed rows instead of stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn population(text: &str) -> anyhow::Result<Population> {
+    if let Ok(count) = text.parse::<u64>() {
+        return Ok(Population::Count(count));
+    }
+    let contents = std::fs::read_to_string(text).with_context(|| {
+        format!("--population `{text}` is neither a node count nor a readable file of names")
+    })?;
+    let names: Vec<String> = contents
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    if names.is_empty() {
+        bail!("--population file `{text}` names no nodes");
+    }
+    Ok(Population::Names(names))
+}
+
+/// Runs `analyze`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let unit = args.time_unit.seconds();
+    let window = args
+        .window
+        .as_deref()
+        .map(|w| Window::parse(w, unit))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
+    let population = args.population.as_deref().map(population).transpose()?;
+    let read_options = ReadOptions {
+        time_unit_seconds: unit,
+        skip_bad_rows: args.skip_bad_rows,
+        format: args.input_format,
+    };
+    let bar = spinner(args.quiet, "reading traces");
+    let mut trace = read_traces(&args.traces, &read_options)?;
+    if let Some(population) = &population {
+        trace.declare_population(population)?;
+    }
+    bar.set_message("analysing");
+    let options = AnalyzeOptions {
+        window,
+        system: args.system,
+        by: args.by,
+        non_repairable: args.non_repairable,
+    };
+    let analysis = analyze(&trace, &options)?;
+    bar.finish_and_clear();
+    let mut out = Vec::new();
+    render(&analysis, args.format, &mut out)?;
+    if matches!(args.format, Format::Table | Format::Csv) {
+        for warning in &analysis.warnings {
+            eprintln!("faultline: warning: {warning}");
+        }
+    }
+    print(&out)?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `faultline gen`: write a synthetic failure trace as event CSV.
+
+use std::path::PathBuf;
+
+use super::{Failure, print};
+use faultline::output::write_atomically;
+use faultline::trace::synth::{FaultMix, GenConfig, Shape, generate};
+use faultline::trace::write::write_event_csv;
+use faultline::units::parse_duration;
+
+fn duration(text: &str) -> Result<f64, String> {
+    parse_duration(text, 1.0).map_err(|e| e.to_string())
+}
+
+/// Arguments of `gen`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Number of nodes, named n1..nN.
+    #[arg(long)]
+    nodes: u32,
+    /// Length of the trace (`10y`, `30d`, ...).
+    #[arg(long, value_parser = duration)]
+    duration: f64,
+    /// Mean time to failure.
+    #[arg(long, value_parser = duration)]
+    mttf: f64,
+    /// Mean time to repair.
+    #[arg(long, value_parser = duration)]
+    mttr: f64,
+    /// Time-to-failure distribution: exp, weibull:k=K, lognormal:sigma=S (mean = --mttf).
+    #[arg(long, default_value = "exp", value_parser = str::parse::<Shape>)]
+    ttf_dist: Shape,
+    /// Time-to-repair distribution: exp, weibull:k=K, lognormal:sigma=S (mean = --mttr).
+    #[arg(long, default_value = "exp", value_parser = str::parse::<Shape>)]
+    ttr_dist: Shape,
+    /// Fault-class weights, e.g. transient=.7,intermittent=.2,permanent=.1.
+    #[arg(long, default_value = "transient=1", value_parser = str::parse::<FaultMix>)]
+    faults: FaultMix,
+    /// Network partitions per day across the cluster.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    partitions: f64,
+    /// A permanently failed node comes back as a replacement after this long.
+    #[arg(long, value_parser = duration)]
+    replace_after: Option<f64>,
+    /// Seed of every random choice; the same seed gives a byte-identical file.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file (written atomically); standard output when absent.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// Runs `gen`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let config = GenConfig {
+        nodes: args.nodes,
+        duration: args.duration,
+        mttf: args.mttf,
+        mttr: args.mttr,
+        ttf: args.ttf_dist,
+        ttr: args.ttr_dist,
+        faults: args.faults,
+        partitions_per_day: args.partitions,
+        replace_after: args.replace_after,
+        seed: args.seed,
+    };
+    let events = generate(&config)?;
+    match &args.output {
+        Some(path) => write_atomically(path, |w| write_event_csv(&events, w))?,
+        None => {
+            let mut out = Vec::new();
+            write_event_csv(&events, &mut out)?;
+            print(&out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Command-line interface: clap definitions (one file per subcommand), argument validation,
+//! progress display and printing. The only part of faultline that prints or exits.
+
+mod analyze;
+mod gen_cmd;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Reliability analytics and trace-replay benchmarking for distributed systems.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Availability, MTBF, MTTF, MTTR, downtime and nines per node, fleet and system.
+    Analyze(analyze::Args),
+    /// Generate a synthetic failure trace (event CSV).
+    Gen(gen_cmd::Args),
+}
+
+/// How a command ended, beyond success.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or bad input: exit 2.
+    Input(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure::Input(err.into())
+    }
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Gen(args) => gen_cmd::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(err)) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("faultline: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes a finished result to standard output in one go.
+pub fn print(bytes: &[u8]) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()
+}
+
+/// A spinner on standard error while long work runs; hidden when stderr is not a terminal or
+/// with `--quiet`.
+pub fn spinner(quiet: bool, message: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
