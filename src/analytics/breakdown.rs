@@ -19,9 +19,9 @@ use serde::Serialize;
 use super::frame::{Key, OutageFrame, Totals};
 use super::metrics::Metrics;
 use super::window::Window;
-use crate::trace::{Fault, Trace};
 use crate::trace::builder::natural_cmp;
 use crate::trace::time::epoch_seconds;
+use crate::trace::{Fault, Trace};
 
 /// The slicing of `--by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +149,11 @@ pub fn breakdown(by: Breakdown, inputs: &Inputs<'_>) -> PolarsResult<Vec<GroupRo
                 Ok(GroupRow {
                     group: name,
                     nodes: population,
-                    metrics: Metrics::from_totals(population as f64 * month.seconds, down, failures),
+                    metrics: Metrics::from_totals(
+                        population as f64 * month.seconds,
+                        down,
+                        failures,
+                    ),
                 })
             })
             .collect::<PolarsResult<_>>()?,
@@ -166,10 +170,7 @@ pub fn months(window: &Window) -> Vec<(String, Window)> {
     let Some(mut first) = month_start(window.start) else {
         return result;
     };
-    loop {
-        let Some(next) = first.checked_add_months(chrono::Months::new(1)) else {
-            break;
-        };
+    while let Some(next) = first.checked_add_months(chrono::Months::new(1)) {
         let (from, to) = (
             epoch_seconds(&first.and_time(chrono::NaiveTime::MIN)),
             epoch_seconds(&next.and_time(chrono::NaiveTime::MIN)),

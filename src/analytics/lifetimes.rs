@@ -46,7 +46,11 @@ pub struct LifetimeSummary {
 /// Summarises observed lives.
 pub fn summarize(mut lives: Vec<Observed>) -> LifetimeSummary {
     let units = lives.len() as u64;
-    let failed_lives: Vec<f64> = lives.iter().filter(|l| l.failed).map(|l| l.life_s).collect();
+    let failed_lives: Vec<f64> = lives
+        .iter()
+        .filter(|l| l.failed)
+        .map(|l| l.life_s)
+        .collect();
     let failed = failed_lives.len() as u64;
     let mttf_s = (failed > 0).then(|| failed_lives.iter().sum::<f64>() / failed as f64);
     lives.sort_by(|a, b| a.life_s.total_cmp(&b.life_s));

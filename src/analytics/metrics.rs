@@ -86,7 +86,10 @@ mod tests {
     fn the_seed_budget_example_holds() {
         // 99 % availability allows 3.65 days a year.
         assert!((annual_downtime(0.99) - 3.65 * DAY).abs() < 1e-6);
-        assert_eq!(Metrics::from_totals(100.0, 1.0, 1).annual_downtime_s, 3.65 * DAY);
+        assert_eq!(
+            Metrics::from_totals(100.0, 1.0, 1).annual_downtime_s,
+            3.65 * DAY
+        );
     }
 
     #[test]
@@ -107,7 +110,10 @@ mod tests {
     fn no_failures_means_null_means() {
         let m = Metrics::from_totals(100.0, 0.0, 0);
         assert_eq!(m.availability, 1.0);
-        assert_eq!((m.nines, m.mtbf_s, m.mttf_s, m.mttr_s), (None, None, None, None));
+        assert_eq!(
+            (m.nines, m.mtbf_s, m.mttf_s, m.mttr_s),
+            (None, None, None, None)
+        );
         assert_eq!(m.annual_downtime_s, 0.0);
     }
 

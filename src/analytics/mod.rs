@@ -68,9 +68,7 @@ pub enum AnalyzeError {
         window: TimeKind,
     },
     /// The trace spans no time, so no default window exists.
-    #[error(
-        "the trace spans no time (everything happens at {0}); give --window START,END"
-    )]
+    #[error("the trace spans no time (everything happens at {0}); give --window START,END")]
     EmptySpan(f64),
     /// polars failed (a bug, not bad input).
     #[error("internal error in the analytics engine: {0}")]
@@ -143,8 +141,9 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             }
             window
         }
-        None => Window::new(trace.span.0, trace.span.1)
-            .ok_or(AnalyzeError::EmptySpan(trace.span.0))?,
+        None => {
+            Window::new(trace.span.0, trace.span.1).ok_or(AnalyzeError::EmptySpan(trace.span.0))?
+        }
     };
     let mut warnings = trace.warnings.clone();
     let frame = OutageFrame::new(&trace.outages)?;
@@ -164,10 +163,16 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
     let population = trace.population();
     let (fleet_down, fleet_failures) = node_totals
         .iter()
-        .fold((0.0, 0), |(d, f), &(down, failures)| (d + down, f + failures));
+        .fold((0.0, 0), |(d, f), &(down, failures)| {
+            (d + down, f + failures)
+        });
     let mut fleet = FleetRow {
         nodes: population,
-        metrics: Metrics::from_totals(population as f64 * window.seconds, fleet_down, fleet_failures),
+        metrics: Metrics::from_totals(
+            population as f64 * window.seconds,
+            fleet_down,
+            fleet_failures,
+        ),
     };
     let system_down = system_outages(&trace.outages, population, options.system);
     let (down, failures) = clip_totals(system_down.iter().copied(), &window);
@@ -198,7 +203,10 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         let lives = observed_lives(trace, &window, &mut warnings);
         for (id, row) in nodes.iter_mut().enumerate() {
             let life = lives.get(&(id as NodeId)).copied();
-            as_non_repairable(&mut row.metrics, life.filter(|l| l.failed).map(|l| l.life_s));
+            as_non_repairable(
+                &mut row.metrics,
+                life.filter(|l| l.failed).map(|l| l.life_s),
+            );
         }
         let mut all: Vec<Observed> = lives.into_values().collect();
         let unnamed = Observed {
@@ -347,7 +355,8 @@ mod tests {
     #[test]
     fn population_counts_in_fleet_and_system() {
         let mut t = trace(&[("n1", 0.0, 10.0), ("n2", 5.0, 10.0)]);
-        t.declare_population(&crate::trace::Population::Count(4)).unwrap();
+        t.declare_population(&crate::trace::Population::Count(4))
+            .unwrap();
         let a = analyze(
             &t,
             &AnalyzeOptions {

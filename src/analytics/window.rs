@@ -118,7 +118,11 @@ mod tests {
         );
         let (w, kind) = Window::parse("2004-01-01,2004-01-02", 1.0).unwrap();
         assert_eq!((w.seconds, kind), (86_400.0, TimeKind::Datetime));
-        assert!(Window::parse("10,5", 1.0).unwrap_err().contains("must end after"));
+        assert!(
+            Window::parse("10,5", 1.0)
+                .unwrap_err()
+                .contains("must end after")
+        );
         assert!(Window::parse("10,10", 1.0).is_err());
         assert!(Window::parse("10", 1.0).is_err());
         assert!(Window::parse("0,2004-01-01", 1.0).is_err());

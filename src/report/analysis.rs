@@ -207,7 +207,11 @@ fn table(header_name: &str, body: &[Vec<String>], markdown: bool, text: &mut Str
             .enumerate()
             .map(|(c, &w)| {
                 let dashes = "-".repeat(w.max(3) - 1);
-                if c == 0 { format!("{dashes}-") } else { format!("{dashes}:") }
+                if c == 0 {
+                    format!("{dashes}-")
+                } else {
+                    format!("{dashes}:")
+                }
             })
             .collect();
         let _ = writeln!(text, "| {} |", rule.join(" | "));
@@ -220,7 +224,7 @@ fn table(header_name: &str, body: &[Vec<String>], markdown: bool, text: &mut Str
 fn time_text(analysis: &Analysis, seconds: f64) -> String {
     match analysis.time_kind {
         TimeKind::Datetime => format_epoch(seconds),
-        TimeKind::Number => HumanDuration(seconds).to_string(),
+        TimeKind::Number => format!("{seconds} s"),
     }
 }
 

@@ -14,9 +14,7 @@
 
 use std::collections::HashMap;
 
-use super::model::{
-    Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace,
-};
+use super::model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
 use super::time::TimeKind;
 
 /// A state change read from an event row.
@@ -227,7 +225,10 @@ impl TraceBuilder {
         self.outages.iter_mut().for_each(|o| remap(&mut o.node));
         self.transitions.iter_mut().for_each(|t| remap(&mut t.node));
         self.lifetimes.iter_mut().for_each(|l| remap(&mut l.node));
-        self.events.iter_mut().filter_map(|e| e.node.as_mut()).for_each(remap);
+        self.events
+            .iter_mut()
+            .filter_map(|e| e.node.as_mut())
+            .for_each(remap);
         for id in self.index.values_mut() {
             *id = new_id[*id as usize];
         }
@@ -257,7 +258,9 @@ impl TraceBuilder {
             } else {
                 redundant_up += 1;
             }
-            let last_of_node = transitions.get(i + 1).is_none_or(|next| next.node != t.node);
+            let last_of_node = transitions
+                .get(i + 1)
+                .is_none_or(|next| next.node != t.node);
             if last_of_node && let Some(down) = open.take() {
                 self.outages.push(Outage {
                     node: down.node,
@@ -293,7 +296,11 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
                     s[zeros..].to_vec()
                 };
                 let (ta, tb) = (trim(&a[..na]), trim(&b[..nb]));
-                let order = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb)).then(na.cmp(&nb));
+                let order = ta
+                    .len()
+                    .cmp(&tb.len())
+                    .then_with(|| ta.cmp(&tb))
+                    .then(na.cmp(&nb));
                 if order != std::cmp::Ordering::Equal {
                     return order;
                 }
@@ -420,7 +427,10 @@ mod tests {
     fn natural_order_of_names() {
         let mut names = vec!["n10", "n2", "n1", "20-10", "20-9", "b", "a", "n02"];
         names.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(names, vec!["20-9", "20-10", "a", "b", "n1", "n2", "n02", "n10"]);
+        assert_eq!(
+            names,
+            vec!["20-9", "20-10", "a", "b", "n1", "n2", "n02", "n10"]
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::io::Read;
 use super::BadRows;
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
-use super::rows::{EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval};
+use super::rows::{
+    EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
+};
 use super::time::TimeParser;
 
 /// Which of the two layouts a file uses.
@@ -51,7 +53,11 @@ impl Columns {
     fn find(names: Vec<String>, wanted: &[&str], required: usize) -> Result<Self, String> {
         let position = |name: &str| names.iter().position(|n| n == name);
         let found: Vec<Option<usize>> = wanted.iter().map(|w| position(w)).collect();
-        if let Some(missing) = wanted[..required].iter().zip(&found).find(|(_, f)| f.is_none()) {
+        if let Some(missing) = wanted[..required]
+            .iter()
+            .zip(&found)
+            .find(|(_, f)| f.is_none())
+        {
             return Err(format!(
                 "the header has no `{}` column; expected `{}` (found `{}`)",
                 missing.0,
@@ -96,12 +102,11 @@ pub fn read(
         Layout::Interval => (&INTERVAL_COLUMNS, 3),
         Layout::Event => (&EVENT_COLUMNS, 3),
     };
-    let columns = Columns::find(names, wanted, required).map_err(|reason| {
-        TraceError::BadHeader {
+    let columns =
+        Columns::find(names, wanted, required).map_err(|reason| TraceError::BadHeader {
             file: file.to_string(),
             reason,
-        }
-    })?;
+        })?;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {

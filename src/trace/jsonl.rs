@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 use super::BadRows;
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
-use super::rows::{EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval};
+use super::rows::{
+    EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
+};
 use super::time::TimeParser;
 
 /// The text of a field: strings as they are, numbers as written, null and absent as empty.

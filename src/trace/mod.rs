@@ -18,11 +18,11 @@
 pub mod builder;
 pub mod csv_rows;
 pub mod error;
-pub mod synth;
 pub mod import;
 pub mod jsonl;
 pub mod model;
 pub mod rows;
+pub mod synth;
 pub mod time;
 pub mod write;
 
@@ -196,7 +196,12 @@ fn read_file(
         None => {
             let peek = input.fill_buf().map_err(io_error)?;
             let text = String::from_utf8_lossy(peek);
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            // Skip blank lines and `#` comments, except an FTA header, which starts with `#`.
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && (!l.starts_with('#') || import::fta::matches(l)))
+                .unwrap_or("");
             detect_format(&file, first)?
         }
     };
@@ -204,12 +209,22 @@ fn read_file(
     let mut bad_rows = BadRows::new(options.skip_bad_rows);
     let mut times = TimeParser::new(options.time_unit_seconds);
     match format {
-        InputFormat::Interval => {
-            csv_rows::read(&file, input, Layout::Interval, builder, &mut times, &mut bad_rows)?
-        }
-        InputFormat::Event => {
-            csv_rows::read(&file, input, Layout::Event, builder, &mut times, &mut bad_rows)?
-        }
+        InputFormat::Interval => csv_rows::read(
+            &file,
+            input,
+            Layout::Interval,
+            builder,
+            &mut times,
+            &mut bad_rows,
+        )?,
+        InputFormat::Event => csv_rows::read(
+            &file,
+            input,
+            Layout::Event,
+            builder,
+            &mut times,
+            &mut bad_rows,
+        )?,
         InputFormat::Jsonl => jsonl::read(&file, input, builder, &mut times, &mut bad_rows)?,
         InputFormat::Lanl => import::lanl::read(&file, input, builder, &mut bad_rows)?,
         InputFormat::Fta => import::fta::read(&file, input, builder, &mut bad_rows)?,

@@ -48,11 +48,14 @@ const EVENTS_HELP: &str =
     "use down, crash, up, recover, partition, heal, delay, loss, pause or elect";
 
 fn parse_time(times: &mut TimeParser, column: &str, text: &str) -> Result<f64, FieldError> {
-    times.parse(text).map_err(|reason| FieldError::new(column, reason))
+    times
+        .parse(text)
+        .map_err(|reason| FieldError::new(column, reason))
 }
 
 fn parse_fault(text: &str) -> Result<Fault, FieldError> {
-    text.parse().map_err(|reason| FieldError::new("fault", reason))
+    text.parse()
+        .map_err(|reason| FieldError::new("fault", reason))
 }
 
 fn node_name(text: &str) -> Result<&str, FieldError> {
@@ -207,8 +210,13 @@ mod tests {
     fn a_rejected_row_adds_no_node() {
         let mut b = TraceBuilder::new();
         let mut t = TimeParser::new(1.0);
-        let err = add_interval(&mut b, &mut t, interval("n1", "10", "5"), std::iter::empty())
-            .unwrap_err();
+        let err = add_interval(
+            &mut b,
+            &mut t,
+            interval("n1", "10", "5"),
+            std::iter::empty(),
+        )
+        .unwrap_err();
         assert_eq!(err.column, "end");
         assert_eq!(b.node_count(), 0);
     }
@@ -240,11 +248,22 @@ mod tests {
         assert_eq!(err.column, "event");
         let err = add_event(&mut b, &mut t, row("loss", "1.5"), std::iter::empty()).unwrap_err();
         assert_eq!(err.column, "detail");
-        let err = add_event(&mut b, &mut t, row("partition", "n1 n2"), std::iter::empty())
-            .unwrap_err();
+        let err = add_event(
+            &mut b,
+            &mut t,
+            row("partition", "n1 n2"),
+            std::iter::empty(),
+        )
+        .unwrap_err();
         assert_eq!(err.column, "detail");
         add_event(&mut b, &mut t, row("pause", "3s"), std::iter::empty()).unwrap();
-        add_event(&mut b, &mut t, row("partition", "n1 | n2"), std::iter::empty()).unwrap();
+        add_event(
+            &mut b,
+            &mut t,
+            row("partition", "n1 | n2"),
+            std::iter::empty(),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -151,7 +151,9 @@ impl FromStr for FaultMix {
         };
         for part in s.split(',').filter(|p| !p.trim().is_empty()) {
             let (name, weight) = part.split_once('=').ok_or_else(|| {
-                GenError(format!("`{part}` should be CLASS=WEIGHT, e.g. transient=.7"))
+                GenError(format!(
+                    "`{part}` should be CLASS=WEIGHT, e.g. transient=.7"
+                ))
             })?;
             let weight: f64 = weight
                 .trim()
@@ -233,7 +235,9 @@ impl GenConfig {
         positive("--mttf", self.mttf)?;
         positive("--mttr", self.mttr)?;
         if !(self.partitions_per_day.is_finite() && self.partitions_per_day >= 0.0) {
-            return Err(GenError("--partitions must be a rate of 0 or more per day".into()));
+            return Err(GenError(
+                "--partitions must be a rate of 0 or more per day".into(),
+            ));
         }
         if self.partitions_per_day > 0.0 && self.nodes < 2 {
             return Err(GenError("partitions need at least 2 nodes".to_string()));
@@ -287,7 +291,13 @@ fn millis(t: f64) -> f64 {
     (t * 1000.0).round() / 1000.0
 }
 
-fn node_history(config: &GenConfig, node: u32, ttf: Sampler, ttr: Sampler, out: &mut Vec<GenEvent>) {
+fn node_history(
+    config: &GenConfig,
+    node: u32,
+    ttf: Sampler,
+    ttr: Sampler,
+    out: &mut Vec<GenEvent>,
+) {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     rng.set_stream(u64::from(node) + 1);
     let end = config.duration;
@@ -430,7 +440,10 @@ mod tests {
     #[test]
     fn parses_shapes_and_mixes() {
         assert_eq!("exp".parse::<Shape>(), Ok(Shape::Exp));
-        assert_eq!("weibull:k=1.5".parse::<Shape>(), Ok(Shape::Weibull { k: 1.5 }));
+        assert_eq!(
+            "weibull:k=1.5".parse::<Shape>(),
+            Ok(Shape::Weibull { k: 1.5 })
+        );
         assert_eq!(
             "lognormal:sigma=0.5".parse::<Shape>(),
             Ok(Shape::LogNormal { sigma: 0.5 })
@@ -490,7 +503,11 @@ mod tests {
                 .map(|e| e.kind)
                 .collect();
             for (i, kind) in kinds.iter().enumerate() {
-                let expected = if i % 2 == 0 { GenEventKind::Down } else { GenEventKind::Up };
+                let expected = if i % 2 == 0 {
+                    GenEventKind::Down
+                } else {
+                    GenEventKind::Up
+                };
                 assert_eq!(*kind, expected, "node {node} event {i}");
             }
         }
@@ -499,7 +516,11 @@ mod tests {
     #[test]
     fn weibull_and_lognormal_keep_the_mean() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        for shape in [Shape::Weibull { k: 0.7 }, Shape::LogNormal { sigma: 1.0 }, Shape::Exp] {
+        for shape in [
+            Shape::Weibull { k: 0.7 },
+            Shape::LogNormal { sigma: 1.0 },
+            Shape::Exp,
+        ] {
             let sampler = Sampler::new(shape, 10.0).unwrap();
             let n = 200_000;
             let mean = (0..n).map(|_| sampler.sample(&mut rng)).sum::<f64>() / n as f64;

@@ -176,7 +176,10 @@ mod tests {
         let mut parser = TimeParser::new(1.0);
         parser.parse("10").unwrap();
         let err = parser.parse("2004-10-31 01:30").unwrap_err();
-        assert!(err.contains("earlier times in this trace are numbers"), "{err}");
+        assert!(
+            err.contains("earlier times in this trace are numbers"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -193,11 +196,17 @@ mod tests {
         // 2004-10-31 01:30 happens twice in Denver; the first is MDT (UTC-6).
         assert_eq!(at("2004-10-31 01:30"), 1_099_207_800.0);
         // Winter is MST (UTC-7), summer MDT (UTC-6).
-        assert_eq!(at("2004-01-15 12:00") - at("2004-01-15 05:00"), 7.0 * 3600.0);
+        assert_eq!(
+            at("2004-01-15 12:00") - at("2004-01-15 05:00"),
+            7.0 * 3600.0
+        );
         assert_eq!(at("2004-01-15 12:00"), 1_074_193_200.0);
         assert_eq!(at("2004-07-15 12:00"), 1_089_914_400.0);
         // An outage from 00:00 to 04:00 across the fall-back change lasts five real hours.
-        assert_eq!(at("2004-10-31 04:00") - at("2004-10-31 00:00"), 5.0 * 3600.0);
+        assert_eq!(
+            at("2004-10-31 04:00") - at("2004-10-31 00:00"),
+            5.0 * 3600.0
+        );
         // 02:30 on 2004-04-04 does not exist in Denver; it is read as 03:30 MDT.
         assert_eq!(at("2004-04-04 02:30"), at("2004-04-04 03:30"));
     }

@@ -8,7 +8,10 @@ use super::synth::GenEvent;
 pub fn write_event_csv<W: Write + ?Sized>(events: &[GenEvent], out: &mut W) -> io::Result<()> {
     writeln!(out, "time,node,event,fault,detail")?;
     for event in events {
-        let node = event.node.map(|n| format!("n{}", n + 1)).unwrap_or_default();
+        let node = event
+            .node
+            .map(|n| format!("n{}", n + 1))
+            .unwrap_or_default();
         let fault = event.fault.map(|f| f.name()).unwrap_or("");
         writeln!(
             out,

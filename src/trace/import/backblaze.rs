@@ -85,7 +85,10 @@ pub fn read(
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let parsed = (|| {
             if field(serial).is_empty() {
-                return Err(FieldError::new("serial_number", "the serial number is empty"));
+                return Err(FieldError::new(
+                    "serial_number",
+                    "the serial number is empty",
+                ));
             }
             let birth = date("min_date", field(min))?;
             let last_seen = end_of("max_date", field(max))?;
@@ -95,8 +98,15 @@ pub fn read(
             };
             let end = failure.unwrap_or(last_seen);
             if end < birth {
-                let column = if failure.is_some() { "first_fail" } else { "max_date" };
-                return Err(FieldError::new(column, "the drive's life ends before min_date"));
+                let column = if failure.is_some() {
+                    "first_fail"
+                } else {
+                    "max_date"
+                };
+                return Err(FieldError::new(
+                    column,
+                    "the drive's life ends before min_date",
+                ));
             }
             Ok((birth, end, failure))
         })();
