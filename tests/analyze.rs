@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{close, fixture, golden, input_error, json, ok};
+use common::{close, fixture, golden, input_error, json, node, ok};
 use serde_json::Value;
 
 const WINDOW: &str = "100,1100";
@@ -15,13 +15,6 @@ fn basic(file: &str, extra: &[&str]) -> Value {
     let mut args = vec!["analyze", &path, "--window", WINDOW, "--population", "4"];
     args.extend(extra);
     json(&args)
-}
-
-fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["nodes"]
-        .as_array()
-        .and_then(|nodes| nodes.iter().find(|n| n["node"] == name))
-        .unwrap_or_else(|| panic!("node {name} missing"))
 }
 
 #[test]

@@ -6,18 +6,11 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{close, fixture, json, root};
+use common::{close, fixture, json, node, root};
 use serde_json::Value;
 
 const HOUR: f64 = 3600.0;
 const DAY: f64 = 86400.0;
-
-fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["nodes"]
-        .as_array()
-        .and_then(|nodes| nodes.iter().find(|n| n["node"] == name))
-        .unwrap_or_else(|| panic!("node {name} missing"))
-}
 
 #[test]
 fn lanl_applies_denver_dst_and_declares_the_population() {

@@ -2,10 +2,14 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
+use anyhow::anyhow;
+
 use super::{Failure, print};
 use faultline::output::write_atomically;
 use faultline::trace::synth::{FaultMix, GenConfig, Shape, generate};
-use faultline::trace::write::write_event_csv;
+use faultline::trace::write::{write_event_csv, write_interval_csv};
 use faultline::units::parse_duration;
 
 fn duration(text: &str) -> Result<f64, String> {
@@ -45,6 +49,9 @@ pub struct Args {
     /// Seed of every random choice; the same seed gives a byte-identical file.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Layout of the written trace: event (everything) or interval (outages only, compact).
+    #[arg(long, default_value = "event", value_parser = ["event", "interval"])]
+    layout: String,
     /// Output file (written atomically); standard output when absent.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -64,12 +71,23 @@ pub fn run(args: Args) -> Result<(), Failure> {
         replace_after: args.replace_after,
         seed: args.seed,
     };
+    let intervals = args.layout == "interval";
+    if intervals && config.partitions_per_day > 0.0 {
+        return Err(anyhow!("--layout interval cannot hold partitions; use --layout event").into());
+    }
     let events = generate(&config)?;
+    let write = |w: &mut dyn Write| {
+        if intervals {
+            write_interval_csv(&events, config.duration, w)
+        } else {
+            write_event_csv(&events, w)
+        }
+    };
     match &args.output {
-        Some(path) => write_atomically(path, |w| write_event_csv(&events, w))?,
+        Some(path) => write_atomically(path, write)?,
         None => {
             let mut out = Vec::new();
-            write_event_csv(&events, &mut out)?;
+            write(&mut out)?;
             print(&out)?;
         }
     }

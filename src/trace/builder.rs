@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use super::error::TraceError;
 use super::model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
 use super::time::TimeKind;
 
@@ -58,14 +59,17 @@ impl TraceBuilder {
         self.sources.push(file.to_string());
     }
 
-    /// Records how the current source writes times. Sources of different kinds cannot mix.
-    pub fn time_kind(&mut self, kind: TimeKind) -> Result<(), String> {
+    /// Records how `file` writes times. Sources of different kinds cannot mix.
+    pub fn time_kind(&mut self, file: &str, kind: TimeKind) -> Result<(), TraceError> {
         match self.time_kind {
-            Some(seen) if seen != kind => Err(format!(
-                "this file's times are {kind:?}s but an earlier file's are {seen:?}s; \
-                 analyse them separately or convert one"
-            )
-            .to_lowercase()),
+            Some(seen) if seen != kind => Err(TraceError::BadHeader {
+                file: file.to_string(),
+                reason: format!(
+                    "this file's times are {kind:?}s but an earlier file's are {seen:?}s; \
+                     analyse them separately or convert one"
+                )
+                .to_lowercase(),
+            }),
             _ => {
                 self.time_kind = Some(kind);
                 Ok(())

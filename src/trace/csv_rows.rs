@@ -4,9 +4,9 @@
 
 use std::io::Read;
 
-use super::BadRows;
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
+use super::records::{BadRows, csv_error, csv_reader, each_record};
 use super::rows::{
     EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
 };
@@ -19,27 +19,6 @@ pub enum Layout {
     Interval,
     /// One row per state change or scenario event.
     Event,
-}
-
-/// Opens a CSV reader with the settings all faultline CSV readers share.
-pub fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(input)
-}
-
-/// Turns a csv-crate error into a trace error placed at its line.
-pub fn csv_error(file: &str, err: csv::Error) -> TraceError {
-    let line = err.position().map_or(0, |p| p.line());
-    match err.kind() {
-        csv::ErrorKind::Io(_) => TraceError::Io {
-            file: file.to_string(),
-            source: std::io::Error::other(err.to_string()),
-        },
-        _ => TraceError::bad_row(file, line, "-", format!("not valid CSV: {err}")),
-    }
 }
 
 /// The position of each required or optional column in the header.
@@ -107,56 +86,41 @@ pub fn read(
             file: file.to_string(),
             reason,
         })?;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(err) => {
-                bad_rows.handle(csv_error(file, err))?;
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let result = if record.len() > columns.names.len() {
-            Err(FieldError::new(
+    each_record(file, &mut reader, bad_rows, |record| {
+        if record.len() > columns.names.len() {
+            return Err(FieldError::new(
                 "-",
                 format!(
                     "the row has {} fields but the header names {}; quote fields that hold commas",
                     record.len(),
                     columns.names.len()
                 ),
-            ))
-        } else {
-            let extras = columns
-                .extras
-                .iter()
-                .map(|&i| (columns.names[i].as_str(), record.get(i).unwrap_or("")));
-            match layout {
-                Layout::Interval => {
-                    let row = IntervalFields {
-                        node: columns.field(&record, 0),
-                        start: columns.field(&record, 1),
-                        end: columns.field(&record, 2),
-                        fault: columns.field(&record, 3),
-                    };
-                    add_interval(builder, times, row, extras)
-                }
-                Layout::Event => {
-                    let row = EventFields {
-                        time: columns.field(&record, 0),
-                        node: columns.field(&record, 1),
-                        event: columns.field(&record, 2),
-                        fault: columns.field(&record, 3),
-                        detail: columns.field(&record, 4),
-                    };
-                    add_event(builder, times, row, extras)
-                }
-            }
-        };
-        if let Err(err) = result {
-            bad_rows.handle(err.at(file, line))?;
+            ));
         }
-    }
-    Ok(())
+        let extras = columns
+            .extras
+            .iter()
+            .map(|&i| (columns.names[i].as_str(), record.get(i).unwrap_or("")));
+        match layout {
+            Layout::Interval => {
+                let row = IntervalFields {
+                    node: columns.field(record, 0),
+                    start: columns.field(record, 1),
+                    end: columns.field(record, 2),
+                    fault: columns.field(record, 3),
+                };
+                add_interval(builder, times, row, extras)
+            }
+            Layout::Event => {
+                let row = EventFields {
+                    time: columns.field(record, 0),
+                    node: columns.field(record, 1),
+                    event: columns.field(record, 2),
+                    fault: columns.field(record, 3),
+                    detail: columns.field(record, 4),
+                };
+                add_event(builder, times, row, extras)
+            }
+        }
+    })
 }

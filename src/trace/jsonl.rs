@@ -6,9 +6,9 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::BadRows;
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
+use super::records::{BadRows, each_line};
 use super::rows::{
     EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
 };
@@ -81,23 +81,11 @@ pub fn read(
     times: &mut TimeParser,
     bad_rows: &mut BadRows,
 ) -> Result<(), TraceError> {
-    for (index, line) in input.lines().enumerate() {
-        let number = index as u64 + 1;
-        let line = line.map_err(|source| TraceError::Io {
-            file: file.to_string(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let result = match serde_json::from_str::<Value>(&line) {
+    each_line(file, input, bad_rows, |line| {
+        match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(object)) => add_object(&object, builder, times),
             Ok(_) => Err(FieldError::new("-", "each line must be one JSON object")),
             Err(err) => Err(FieldError::new("-", format!("not valid JSON: {err}"))),
-        };
-        if let Err(err) = result {
-            bad_rows.handle(err.at(file, number))?;
         }
-    }
-    Ok(())
+    })
 }

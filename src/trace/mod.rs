@@ -21,6 +21,7 @@ pub mod error;
 pub mod import;
 pub mod jsonl;
 pub mod model;
+pub mod records;
 pub mod rows;
 pub mod synth;
 pub mod time;
@@ -37,6 +38,7 @@ pub use model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKi
 pub use time::TimeKind;
 
 use csv_rows::Layout;
+use records::BadRows;
 use time::TimeParser;
 
 /// A file layout faultline can read.
@@ -103,45 +105,6 @@ impl Default for ReadOptions {
     }
 }
 
-/// Fails on the first bad row, or counts bad rows when told to skip them.
-#[derive(Debug)]
-pub struct BadRows {
-    skip: bool,
-    count: u64,
-    first: Option<String>,
-}
-
-impl BadRows {
-    fn new(skip: bool) -> Self {
-        Self {
-            skip,
-            count: 0,
-            first: None,
-        }
-    }
-
-    /// Returns the error, or counts it when skipping.
-    pub fn handle(&mut self, err: TraceError) -> Result<(), TraceError> {
-        if !self.skip {
-            return Err(err);
-        }
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some(err.to_string());
-        }
-        Ok(())
-    }
-
-    fn warning(&self, file: &str) -> Option<String> {
-        self.first.as_ref().map(|first| {
-            format!(
-                "{file}: skipped {} bad row(s) (--skip-bad-rows); the first: {first}",
-                self.count
-            )
-        })
-    }
-}
-
 /// Guesses a file's layout from its first non-empty line.
 pub fn detect_format(file: &str, first_line: &str) -> Result<InputFormat, TraceError> {
     let line = first_line.trim_start_matches('\u{feff}').trim();
@@ -151,7 +114,7 @@ pub fn detect_format(file: &str, first_line: &str) -> Result<InputFormat, TraceE
     if import::fta::matches(line) {
         return Ok(InputFormat::Fta);
     }
-    let header: Vec<String> = csv_rows::csv_reader(line.as_bytes())
+    let header: Vec<String> = records::csv_reader(line.as_bytes())
         .headers()
         .map(|h| h.iter().map(|f| f.trim().to_string()).collect())
         .unwrap_or_default();
@@ -231,12 +194,7 @@ fn read_file(
         InputFormat::Backblaze => import::backblaze::read(&file, input, builder, &mut bad_rows)?,
     }
     if let Some(kind) = times.kind() {
-        builder
-            .time_kind(kind)
-            .map_err(|reason| TraceError::BadHeader {
-                file: file.clone(),
-                reason,
-            })?;
+        builder.time_kind(&file, kind)?;
     }
     if let Some(warning) = bad_rows.warning(&file) {
         builder.warn(warning);

@@ -91,3 +91,11 @@ pub fn close(actual: &serde_json::Value, expected: f64) {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// The entry of node `name` in an analysis's `nodes`.
+pub fn node<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["node"] == name))
+        .unwrap_or_else(|| panic!("node {name} missing"))
+}

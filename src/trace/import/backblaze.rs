@@ -11,11 +11,10 @@
 
 use std::io::Read;
 
-use crate::trace::BadRows;
 use crate::trace::builder::TraceBuilder;
-use crate::trace::csv_rows::{csv_error, csv_reader};
 use crate::trace::error::{FieldError, TraceError};
 use crate::trace::model::{Fault, Lifetime};
+use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, parse_datetime};
 use crate::units::DAY;
 
@@ -48,12 +47,7 @@ pub fn read(
     builder: &mut TraceBuilder,
     bad_rows: &mut BadRows,
 ) -> Result<(), TraceError> {
-    builder
-        .time_kind(TimeKind::Datetime)
-        .map_err(|reason| TraceError::BadHeader {
-            file: file.to_string(),
-            reason,
-        })?;
+    builder.time_kind(file, TimeKind::Datetime)?;
     builder.non_repairable();
     let mut reader = csv_reader(input);
     let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
@@ -71,52 +65,32 @@ pub fn read(
         });
     };
     let model = column("model");
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(err) => {
-                bad_rows.handle(csv_error(file, err))?;
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    each_record(file, &mut reader, bad_rows, |record| {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let parsed = (|| {
-            if field(serial).is_empty() {
-                return Err(FieldError::new(
-                    "serial_number",
-                    "the serial number is empty",
-                ));
-            }
-            let birth = date("min_date", field(min))?;
-            let last_seen = end_of("max_date", field(max))?;
-            let failure = match field(fail) {
-                "" => None,
-                text => Some(middle_of("first_fail", text)?),
-            };
-            let end = failure.unwrap_or(last_seen);
-            if end < birth {
-                let column = if failure.is_some() {
-                    "first_fail"
-                } else {
-                    "max_date"
-                };
-                return Err(FieldError::new(
-                    column,
-                    "the drive's life ends before min_date",
-                ));
-            }
-            Ok((birth, end, failure))
-        })();
-        let (birth, end, failure) = match parsed {
-            Ok(values) => values,
-            Err(err) => {
-                bad_rows.handle(err.at(file, line))?;
-                continue;
-            }
+        if field(serial).is_empty() {
+            return Err(FieldError::new(
+                "serial_number",
+                "the serial number is empty",
+            ));
+        }
+        let birth = date("min_date", field(min))?;
+        let last_seen = end_of("max_date", field(max))?;
+        let failure = match field(fail) {
+            "" => None,
+            text => Some(middle_of("first_fail", text)?),
         };
+        let end = failure.unwrap_or(last_seen);
+        if end < birth {
+            let column = if failure.is_some() {
+                "first_fail"
+            } else {
+                "max_date"
+            };
+            return Err(FieldError::new(
+                column,
+                "the drive's life ends before min_date",
+            ));
+        }
         let node = builder.node(field(serial));
         if let Some(model) = model {
             builder.attr(node, "group", field(model));
@@ -130,6 +104,6 @@ pub fn read(
         if let Some(at) = failure {
             builder.outage(node, at, f64::INFINITY, Fault::Permanent, None);
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

@@ -11,10 +11,10 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use crate::trace::BadRows;
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError};
 use crate::trace::model::Fault;
+use crate::trace::records::{BadRows, each_line};
 use crate::trace::time::TimeKind;
 
 const COLUMNS: [&str; 9] = [
@@ -48,63 +48,42 @@ pub fn read(
     builder: &mut TraceBuilder,
     bad_rows: &mut BadRows,
 ) -> Result<(), TraceError> {
-    builder
-        .time_kind(TimeKind::Datetime)
-        .map_err(|reason| TraceError::BadHeader {
-            file: file.to_string(),
-            reason,
-        })?;
+    builder.time_kind(file, TimeKind::Datetime)?;
     let mut failure_cause: HashMap<String, String> = HashMap::new();
-    for (index, line) in input.lines().enumerate() {
-        let number = index as u64 + 1;
-        let line = line.map_err(|source| TraceError::Io {
-            file: file.to_string(),
-            source,
-        })?;
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
+    each_line(file, input, bad_rows, |line| {
+        if line.starts_with('#') {
+            return Ok(());
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let parsed = (|| {
-            if fields.len() < COLUMNS.len() {
+        if fields.len() < COLUMNS.len() {
+            return Err(FieldError::new(
+                COLUMNS[fields.len()],
+                format!(
+                    "the row has {} columns; the FTA layout has {}",
+                    fields.len(),
+                    COLUMNS.len()
+                ),
+            ));
+        }
+        let down = match fields[5] {
+            "0" => true,
+            "1" => false,
+            other => {
                 return Err(FieldError::new(
-                    COLUMNS[fields.len()],
-                    format!(
-                        "the row has {} columns; the FTA layout has {}",
-                        fields.len(),
-                        COLUMNS.len()
-                    ),
+                    "event_type",
+                    format!("`{other}` is not 0 (unavailable) or 1 (available)"),
                 ));
-            }
-            let down = match fields[5] {
-                "0" => true,
-                "1" => false,
-                other => {
-                    return Err(FieldError::new(
-                        "event_type",
-                        format!("`{other}` is not 0 (unavailable) or 1 (available)"),
-                    ));
-                }
-            };
-            let start = epoch("event_start_time", fields[6])?;
-            let stop = epoch("event_stop_time", fields[7])?;
-            if stop < start {
-                return Err(FieldError::new(
-                    "event_stop_time",
-                    "the interval stops before it starts",
-                ));
-            }
-            Ok((down, start, stop))
-        })();
-        let (down, start, stop) = match parsed {
-            Ok(values) => values,
-            Err(err) => {
-                bad_rows.handle(err.at(file, number))?;
-                continue;
             }
         };
-        let node_id = fields[2];
-        let reason = fields[8];
+        let start = epoch("event_start_time", fields[6])?;
+        let stop = epoch("event_stop_time", fields[7])?;
+        if stop < start {
+            return Err(FieldError::new(
+                "event_stop_time",
+                "the interval stops before it starts",
+            ));
+        }
+        let (node_id, reason) = (fields[2], fields[8]);
         let node = builder.node(node_id);
         let group = fields[4].split('.').next().unwrap_or(fields[4]);
         builder.attr(node, "group", group);
@@ -120,6 +99,6 @@ pub fn read(
                 failure_cause.insert(node_id.to_string(), reason.to_string());
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

@@ -15,11 +15,10 @@ use std::io::Read;
 
 use chrono::NaiveDateTime;
 
-use crate::trace::BadRows;
 use crate::trace::builder::TraceBuilder;
-use crate::trace::csv_rows::{csv_error, csv_reader};
 use crate::trace::error::{FieldError, TraceError};
 use crate::trace::model::Fault;
+use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, local_to_epoch};
 
 /// The six root-cause columns; exactly one is non-empty in a classified row.
@@ -56,12 +55,7 @@ pub fn read(
     builder: &mut TraceBuilder,
     bad_rows: &mut BadRows,
 ) -> Result<(), TraceError> {
-    builder
-        .time_kind(TimeKind::Datetime)
-        .map_err(|reason| TraceError::BadHeader {
-            file: file.to_string(),
-            reason,
-        })?;
+    builder.time_kind(file, TimeKind::Datetime)?;
     let mut reader = csv_reader(input);
     let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
     let column = |name: &str| {
@@ -84,50 +78,31 @@ pub fn read(
         .collect::<Result<Vec<_>, _>>()?;
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
     let mut system_level = 0u64;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(err) => {
-                bad_rows.handle(csv_error(file, err))?;
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    each_record(file, &mut reader, bad_rows, |record| {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let parsed = (|| {
-            let sys = field(system);
-            if sys.is_empty() {
-                return Err(FieldError::new("System", "the system id is empty"));
-            }
-            let start = local_time("Prob Started", field(started))?;
-            let end = local_time("Prob Fixed", field(fixed))?;
-            if end < start {
-                return Err(FieldError::new(
-                    "Prob Fixed",
-                    format!(
-                        "the outage is fixed ({}) before it starts ({})",
-                        field(fixed),
-                        field(started)
-                    ),
-                ));
-            }
-            let size = match field(nodes) {
+        let sys = field(system);
+        if sys.is_empty() {
+            return Err(FieldError::new("System", "the system id is empty"));
+        }
+        let start = local_time("Prob Started", field(started))?;
+        let end = local_time("Prob Fixed", field(fixed))?;
+        if end < start {
+            return Err(FieldError::new(
+                "Prob Fixed",
+                format!(
+                    "the outage is fixed ({}) before it starts ({})",
+                    field(fixed),
+                    field(started)
+                ),
+            ));
+        }
+        let size =
+            match field(nodes) {
                 "" => None,
                 text => Some(text.parse::<u64>().map_err(|_| {
                     FieldError::new("nodes", format!("`{text}` is not a node count"))
                 })?),
             };
-            Ok((sys, start, end, size))
-        })();
-        let (sys, start, end, size) = match parsed {
-            Ok(values) => values,
-            Err(err) => {
-                bad_rows.handle(err.at(file, line))?;
-                continue;
-            }
-        };
         let name = match field(nodenumz) {
             "" => {
                 system_level += 1;
@@ -141,14 +116,14 @@ pub fn read(
             .iter()
             .zip(CAUSE_COLUMNS)
             .find(|(i, _)| !field(**i).is_empty())
-            .map(|(_, name)| name);
-        let cause = cause.map(|name| builder.cause(name));
+            .map(|(_, name)| builder.cause(name));
         builder.outage(node, start, end, Fault::Unknown, cause);
         if let Some(size) = size {
             let known = system_sizes.entry(sys.to_string()).or_default();
             *known = (*known).max(size);
         }
-    }
+        Ok(())
+    })?;
     for (sys, size) in system_sizes {
         for number in 0..size {
             let node = builder.node(&format!("{sys}-{number}"));
