@@ -57,21 +57,29 @@ pub struct OutageFrame {
 }
 
 impl OutageFrame {
-    /// Builds the frame from canonical outages.
-    pub fn new(outages: &[Outage]) -> PolarsResult<Self> {
+    /// Builds the frame from canonical outages, with the `node`, `start` and `end` columns and
+    /// the columns of `keys` (fault, cause) only when asked for: a frame of millions of outages
+    /// should hold no column nobody sums by.
+    pub fn new(outages: &[Outage], keys: &[Key]) -> PolarsResult<Self> {
         let node: Vec<u32> = outages.iter().map(|o| o.node).collect();
         let start: Vec<f64> = outages.iter().map(|o| o.start).collect();
         let end: Vec<f64> = outages.iter().map(|o| o.end).collect();
-        let fault: Vec<u32> = outages.iter().map(|o| fault_code(o.fault)).collect();
-        let cause: Vec<Option<u32>> = outages.iter().map(|o| o.cause).collect();
-        let frame = DataFrame::new_infer_height(vec![
+        let mut columns = vec![
             Column::new("node".into(), node),
             Column::new("start".into(), start),
             Column::new("end".into(), end),
-            Column::new("fault".into(), fault),
-            Column::new("cause".into(), cause),
-        ])?;
-        Ok(Self { frame })
+        ];
+        if keys.contains(&Key::Fault) {
+            let fault: Vec<u32> = outages.iter().map(|o| fault_code(o.fault)).collect();
+            columns.push(Column::new("fault".into(), fault));
+        }
+        if keys.contains(&Key::Cause) {
+            let cause: Vec<Option<u32>> = outages.iter().map(|o| o.cause).collect();
+            columns.push(Column::new("cause".into(), cause));
+        }
+        Ok(Self {
+            frame: DataFrame::new_infer_height(columns)?,
+        })
     }
 
     /// The outages clipped to `window`, with `down` and `failed` columns, keeping only those
@@ -157,7 +165,7 @@ mod tests {
             outage(1, 18.0, f64::INFINITY, Fault::Transient, Some(1)),
             outage(2, 20.0, 30.0, Fault::Transient, None),
         ];
-        let frame = OutageFrame::new(&outages).unwrap();
+        let frame = OutageFrame::new(&outages, &[Key::Fault, Key::Cause]).unwrap();
         let w = Window::new(10.0, 20.0).unwrap();
         let totals = frame.totals_by(Key::Node, &w).unwrap();
         assert_eq!(
@@ -203,7 +211,7 @@ mod tests {
                 outage(node, start, start + len, Fault::Unknown, None)
             })
             .collect();
-        let frame = OutageFrame::new(&outages).unwrap();
+        let frame = OutageFrame::new(&outages, &[Key::Fault, Key::Cause]).unwrap();
         let w = Window::new(100.0, 900.0).unwrap();
         for t in frame.totals_by(Key::Node, &w).unwrap() {
             let mine = outages

@@ -146,11 +146,30 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         }
     };
     let mut warnings = trace.warnings.clone();
-    let frame = OutageFrame::new(&trace.outages)?;
+    let keys: &[Key] = match options.by {
+        Some(Breakdown::Fault) => &[Key::Fault],
+        Some(Breakdown::Cause) => &[Key::Cause],
+        _ => &[],
+    };
+    let frame = OutageFrame::new(&trace.outages, keys)?;
     let mut node_totals = vec![(0.0, 0u64); trace.nodes.len()];
     for t in frame.totals_by(Key::Node, &window)? {
         node_totals[t.key as usize] = (t.downtime_s, t.failures);
     }
+    let groups = options
+        .by
+        .map(|by| {
+            let inputs = Inputs {
+                trace,
+                frame: &frame,
+                window: &window,
+                node_totals: &node_totals,
+            };
+            breakdown::breakdown(by, &inputs)
+        })
+        .transpose()?;
+    // The frame is a copy of every outage: free it before the system sweep makes its own.
+    drop(frame);
     let mut nodes: Vec<NodeRow> = trace
         .nodes
         .iter()
@@ -180,18 +199,6 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         rule: options.system,
         metrics: Metrics::from_totals(window.seconds, down, failures),
     };
-    let groups = options
-        .by
-        .map(|by| {
-            let inputs = Inputs {
-                trace,
-                frame: &frame,
-                window: &window,
-                node_totals: &node_totals,
-            };
-            breakdown::breakdown(by, &inputs)
-        })
-        .transpose()?;
     let lifetimes = if options.non_repairable || !trace.repairable {
         if !options.non_repairable {
             warnings.push(
