@@ -71,8 +71,6 @@ pub struct GroupRow {
 pub struct Inputs<'a> {
     /// The trace.
     pub trace: &'a Trace,
-    /// Its outages as a frame.
-    pub frame: &'a OutageFrame,
     /// The window.
     pub window: &'a Window,
     /// Per-node downtime and failures, indexed by node id.
@@ -126,37 +124,37 @@ pub fn breakdown(by: Breakdown, inputs: &Inputs<'_>) -> PolarsResult<Vec<GroupRo
                 })
                 .collect()
         }
-        Breakdown::Fault => inputs
-            .frame
+        Breakdown::Fault => OutageFrame::new(&trace.outages, &[Key::Fault])?
             .totals_by(Key::Fault, inputs.window)?
             .iter()
             .map(|t| slice(Fault::ALL[t.key as usize].name().to_string(), t))
             .collect(),
-        Breakdown::Cause => inputs
-            .frame
+        Breakdown::Cause => OutageFrame::new(&trace.outages, &[Key::Cause])?
             .totals_by(Key::Cause, inputs.window)?
             .iter()
             .map(|t| slice(trace.causes[t.key as usize].clone(), t))
             .collect(),
-        Breakdown::Month => months(inputs.window)
-            .into_iter()
-            .map(|(name, month)| {
-                let (down, failures) = inputs
-                    .frame
-                    .totals_by(Key::Node, &month)?
-                    .iter()
-                    .fold((0.0, 0), |(d, f), t| (d + t.downtime_s, f + t.failures));
-                Ok(GroupRow {
-                    group: name,
-                    nodes: population,
-                    metrics: Metrics::from_totals(
-                        population as f64 * month.seconds,
-                        down,
-                        failures,
-                    ),
+        Breakdown::Month => {
+            let frame = OutageFrame::new(&trace.outages, &[])?;
+            months(inputs.window)
+                .into_iter()
+                .map(|(name, month)| {
+                    let (down, failures) = frame
+                        .totals_by(Key::Node, &month)?
+                        .iter()
+                        .fold((0.0, 0), |(d, f), t| (d + t.downtime_s, f + t.failures));
+                    Ok(GroupRow {
+                        group: name,
+                        nodes: population,
+                        metrics: Metrics::from_totals(
+                            population as f64 * month.seconds,
+                            down,
+                            failures,
+                        ),
+                    })
                 })
-            })
-            .collect::<PolarsResult<_>>()?,
+                .collect::<PolarsResult<_>>()?
+        }
     })
 }
 

@@ -1,5 +1,6 @@
-//! The polars side of the analytics: clipping every outage to a window and summing downtime
-//! and failures per key (node, fault class, root cause) in one lazy query.
+//! The polars side of the analytics: the grouped breakdowns (`--by fault`, `cause`, `month`),
+//! clipping every outage to a window and summing downtime and failures per key (node, fault
+//! class, root cause) in one lazy query.
 //!
 //! The trace's outages become one `DataFrame` with columns `node` (u32), `start`, `end` (f64
 //! seconds), `fault` (u32 code, index into [`Fault::ALL`]) and `cause` (u32, null when unknown).
@@ -70,11 +71,11 @@ impl OutageFrame {
             Column::new("end".into(), end),
         ];
         if keys.contains(&Key::Fault) {
-            let fault: Vec<u32> = outages.iter().map(|o| fault_code(o.fault)).collect();
+            let fault: Vec<u32> = outages.iter().map(|o| fault_code(o.fault())).collect();
             columns.push(Column::new("fault".into(), fault));
         }
         if keys.contains(&Key::Cause) {
-            let cause: Vec<Option<u32>> = outages.iter().map(|o| o.cause).collect();
+            let cause: Vec<Option<u32>> = outages.iter().map(|o| o.cause()).collect();
             columns.push(Column::new("cause".into(), cause));
         }
         Ok(Self {
@@ -146,13 +147,7 @@ mod tests {
     use crate::analytics::window::clip_totals;
 
     fn outage(node: u32, start: f64, end: f64, fault: Fault, cause: Option<u32>) -> Outage {
-        Outage {
-            node,
-            start,
-            end,
-            fault,
-            cause,
-        }
+        Outage::new(node, start, end, fault, cause)
     }
 
     #[test]

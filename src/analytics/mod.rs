@@ -1,10 +1,11 @@
 //! Availability analytics: from a canonical [`Trace`] to the figures of `faultline analyze`.
 //!
 //! [`analyze`] fixes the observation window (the trace's span unless given), computes per-node
-//! downtime and failures with polars ([`frame`]), applies the formulas of [`metrics`] per node,
+//! downtime and failures in one pass ([`window`]), applies the formulas of [`metrics`] per node,
 //! for the fleet (summed over every node, including the declared population that never failed)
 //! and for the system under a redundancy rule ([`system`]), and optionally breaks the fleet down
-//! ([`breakdown`]) and summarises non-repairable lifetimes ([`lifetimes`]).
+//! ([`breakdown`], grouped with polars in [`frame`]) and summarises non-repairable lifetimes
+//! ([`lifetimes`]).
 //!
 //! The result, [`Analysis`], is a plain `Serialize` struct whose JSON keys are those of
 //! DESIGN.md; polars never leaves this module.
@@ -23,11 +24,10 @@ use thiserror::Error;
 
 use crate::trace::{NodeId, TimeKind, Trace};
 use breakdown::{Breakdown, GroupRow, Inputs};
-use frame::{Key, OutageFrame};
 use lifetimes::{LifetimeSummary, Observed};
 use metrics::Metrics;
 use system::{SystemRule, system_outages};
-use window::{Window, clip_totals};
+use window::{Window, clip_totals, per_node_totals};
 
 /// What `analyze` should compute.
 #[derive(Debug, Clone)]
@@ -146,30 +146,18 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         }
     };
     let mut warnings = trace.warnings.clone();
-    let keys: &[Key] = match options.by {
-        Some(Breakdown::Fault) => &[Key::Fault],
-        Some(Breakdown::Cause) => &[Key::Cause],
-        _ => &[],
-    };
-    let frame = OutageFrame::new(&trace.outages, keys)?;
-    let mut node_totals = vec![(0.0, 0u64); trace.nodes.len()];
-    for t in frame.totals_by(Key::Node, &window)? {
-        node_totals[t.key as usize] = (t.downtime_s, t.failures);
-    }
+    let node_totals = per_node_totals(&trace.outages, trace.nodes.len(), &window);
     let groups = options
         .by
         .map(|by| {
             let inputs = Inputs {
                 trace,
-                frame: &frame,
                 window: &window,
                 node_totals: &node_totals,
             };
             breakdown::breakdown(by, &inputs)
         })
         .transpose()?;
-    // The frame is a copy of every outage: free it before the system sweep makes its own.
-    drop(frame);
     let mut nodes: Vec<NodeRow> = trace
         .nodes
         .iter()

@@ -167,13 +167,7 @@ mod tests {
     use crate::trace::Fault;
 
     fn outage(node: u32, start: f64, end: f64) -> Outage {
-        Outage {
-            node,
-            start,
-            end,
-            fault: Fault::Unknown,
-            cause: None,
-        }
+        Outage::new(node, start, end, Fault::Unknown, None)
     }
 
     fn three_nodes() -> Vec<Outage> {

@@ -5,12 +5,14 @@
 //! its start lies in `[W0, W1)`. An outage that began before the window adds downtime but no
 //! failure; a zero-length outage inside the window is a failure with no downtime.
 //!
-//! [`clip_totals`] is the plain, obviously-correct form of the rule. It serves the short
-//! system timelines directly and is the oracle the polars path ([`super::frame`]) is tested
-//! against.
+//! [`clip_totals`] and [`per_node_totals`] are the plain, obviously-correct form of the rule:
+//! one linear pass, no copy of the outages, which on a trace of millions of outages is both the
+//! fastest and the leanest way to the per-node figures. The grouped breakdowns use polars
+//! ([`super::frame`]), which is tested against these.
 
 use serde::Serialize;
 
+use crate::trace::Outage;
 use crate::trace::time::{TimeKind, parse_datetime};
 use crate::units::parse_duration;
 
@@ -84,6 +86,18 @@ pub fn clip_totals(outages: impl IntoIterator<Item = (f64, f64)>, window: &Windo
                 failures + u64::from(window.counts_failure(start)),
             )
         })
+}
+
+/// Downtime and failures of every node in the window, indexed by node id, from canonical
+/// outages.
+pub fn per_node_totals(outages: &[Outage], nodes: usize, window: &Window) -> Vec<(f64, u64)> {
+    let mut totals = vec![(0.0, 0u64); nodes];
+    for o in outages {
+        let entry = &mut totals[o.node as usize];
+        entry.0 += window.clipped_downtime(o.start, o.end);
+        entry.1 += u64::from(window.counts_failure(o.start));
+    }
+    totals
 }
 
 #[cfg(test)]

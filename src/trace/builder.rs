@@ -127,6 +127,11 @@ impl TraceBuilder {
         if let Some(&id) = self.cause_index.get(name) {
             return id;
         }
+        // Past the packing limit every further cause shares the last index; no real trace has
+        // a billion root causes.
+        if self.causes.len() as u32 >= Outage::MAX_CAUSES {
+            return Outage::MAX_CAUSES - 1;
+        }
         let id = self.causes.len() as u32;
         self.causes.push(name.to_string());
         self.cause_index.insert(name.to_string(), id);
@@ -149,13 +154,8 @@ impl TraceBuilder {
         debug_assert!(start <= end);
         self.observe(start);
         self.observe(end);
-        self.outages.push(Outage {
-            node,
-            start,
-            end,
-            fault,
-            cause,
-        });
+        self.outages
+            .push(Outage::new(node, start, end, fault, cause));
     }
 
     /// Adds a `down` (or `up`) transition of a node at `time`.
@@ -252,13 +252,8 @@ impl TraceBuilder {
                     open = Some(*t);
                 }
             } else if let Some(down) = open.take() {
-                self.outages.push(Outage {
-                    node: t.node,
-                    start: down.time,
-                    end: t.time,
-                    fault: down.fault,
-                    cause: None,
-                });
+                self.outages
+                    .push(Outage::new(t.node, down.time, t.time, down.fault, None));
             } else {
                 redundant_up += 1;
             }
@@ -266,13 +261,13 @@ impl TraceBuilder {
                 .get(i + 1)
                 .is_none_or(|next| next.node != t.node);
             if last_of_node && let Some(down) = open.take() {
-                self.outages.push(Outage {
-                    node: down.node,
-                    start: down.time,
-                    end: f64::INFINITY,
-                    fault: down.fault,
-                    cause: None,
-                });
+                self.outages.push(Outage::new(
+                    down.node,
+                    down.time,
+                    f64::INFINITY,
+                    down.fault,
+                    None,
+                ));
             }
         }
         if redundant_up + redundant_down > 0 {
@@ -353,13 +348,7 @@ mod tests {
     use super::*;
 
     fn outage(node: NodeId, start: f64, end: f64) -> Outage {
-        Outage {
-            node,
-            start,
-            end,
-            fault: Fault::Unknown,
-            cause: None,
-        }
+        Outage::new(node, start, end, Fault::Unknown, None)
     }
 
     fn spans(outages: &[Outage]) -> Vec<(NodeId, f64, f64)> {
@@ -389,13 +378,11 @@ mod tests {
 
     #[test]
     fn merged_outage_keeps_the_earliest_fault() {
-        let mut a = outage(0, 0.0, 10.0);
-        a.fault = Fault::Permanent;
-        let mut b = outage(0, 5.0, 20.0);
-        b.fault = Fault::Transient;
+        let a = Outage::new(0, 0.0, 10.0, Fault::Permanent, None);
+        let b = Outage::new(0, 5.0, 20.0, Fault::Transient, None);
         let merged = merge_outages(vec![b, a]);
         assert_eq!(merged.len(), 1);
-        assert_eq!(merged[0].fault, Fault::Permanent);
+        assert_eq!(merged[0].fault(), Fault::Permanent);
         assert_eq!(merged[0].end, 20.0);
     }
 
@@ -416,7 +403,7 @@ mod tests {
             spans(&trace.outages),
             vec![(0, 10.0, 15.0), (0, 20.0, 20.0), (1, 30.0, f64::INFINITY)]
         );
-        assert_eq!(trace.outages[0].fault, Fault::Transient);
+        assert_eq!(trace.outages[0].fault(), Fault::Transient);
         assert_eq!(trace.span, (10.0, 30.0));
         assert_eq!(
             trace.warnings,

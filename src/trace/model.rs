@@ -91,21 +91,61 @@ impl Node {
 
 /// One down interval of one node, `[start, end)` in seconds; `end` may be infinite for a node
 /// that is still down when the trace ends.
+///
+/// Traces hold millions of these, so an outage is 24 bytes: the fault class and root cause are
+/// packed into one word (see [`Outage::fault`] and [`Outage::cause`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outage {
     /// The node that was down.
     pub node: NodeId,
+    /// Fault class in the top two bits, cause index + 1 in the rest (0 = no cause).
+    labels: u32,
     /// When it went down.
     pub start: f64,
     /// When it came back (`f64::INFINITY` if it never did).
     pub end: f64,
-    /// Fault class, of the earliest outage when several were merged.
-    pub fault: Fault,
-    /// Index into [`Trace::causes`], when the trace names a root cause.
-    pub cause: Option<u32>,
 }
 
+/// Bits of [`Outage`]'s label word that hold the cause.
+const CAUSE_BITS: u32 = (1 << 30) - 1;
+
 impl Outage {
+    /// The most root causes a trace can name.
+    pub const MAX_CAUSES: u32 = CAUSE_BITS - 1;
+
+    /// An outage of `node` from `start` to `end`; `cause` indexes [`Trace::causes`] and must be
+    /// below [`Outage::MAX_CAUSES`].
+    pub fn new(node: NodeId, start: f64, end: f64, fault: Fault, cause: Option<u32>) -> Self {
+        let fault_bits = match fault {
+            Fault::Unknown => 0,
+            Fault::Transient => 1,
+            Fault::Intermittent => 2,
+            Fault::Permanent => 3,
+        };
+        let cause_bits = cause.map_or(0, |c| c.min(Self::MAX_CAUSES) + 1);
+        Self {
+            node,
+            labels: (fault_bits << 30) | cause_bits,
+            start,
+            end,
+        }
+    }
+
+    /// The fault class (of the earliest outage when several were merged).
+    pub fn fault(&self) -> Fault {
+        match self.labels >> 30 {
+            1 => Fault::Transient,
+            2 => Fault::Intermittent,
+            3 => Fault::Permanent,
+            _ => Fault::Unknown,
+        }
+    }
+
+    /// Index into [`Trace::causes`], when the trace names a root cause.
+    pub fn cause(&self) -> Option<u32> {
+        (self.labels & CAUSE_BITS).checked_sub(1)
+    }
+
     /// The outage's length in seconds.
     pub fn len(&self) -> f64 {
         self.end - self.start
@@ -186,6 +226,22 @@ pub struct Trace {
     pub span: (f64, f64),
     /// Things the reader tolerated, for the user to see (ignored transitions, skipped rows, ...).
     pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_round_trip_and_the_outage_stays_small() {
+        assert_eq!(std::mem::size_of::<Outage>(), 24);
+        for fault in Fault::ALL {
+            for cause in [None, Some(0), Some(7), Some(Outage::MAX_CAUSES - 1)] {
+                let o = Outage::new(3, 1.0, 2.0, fault, cause);
+                assert_eq!((o.fault(), o.cause(), o.node), (fault, cause, 3));
+            }
+        }
+    }
 }
 
 impl Trace {

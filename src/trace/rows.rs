@@ -229,7 +229,7 @@ mod tests {
         add_interval(&mut b, &mut t, interval("n1", "1", "2"), extras.into_iter()).unwrap();
         let trace = b.finish().unwrap();
         assert_eq!(trace.nodes[0].group(), Some("rack1"));
-        assert_eq!(trace.outages[0].cause, Some(0));
+        assert_eq!(trace.outages[0].cause(), Some(0));
         assert_eq!(trace.causes, vec!["Memory"]);
     }
 
