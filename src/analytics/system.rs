@@ -15,9 +15,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::trace::Outage;
+use crate::trace::builder::ordered_bits;
 
 /// A redundancy rule (`--system`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +81,12 @@ impl FromStr for SystemRule {
     }
 }
 
-/// Sorted instants of one kind, consumed in time order.
+/// The sweep works through time in this many pages, gathering and sorting only one page's
+/// instants at a time, so its memory is a fraction of the trace's instead of two sorted copies
+/// of every start and end.
+const PAGES: usize = 8;
+
+/// Sorted instants of one kind within one page, consumed in time order.
 struct Instants {
     times: Vec<f64>,
     next: usize,
@@ -87,12 +94,13 @@ struct Instants {
 
 impl Instants {
     fn new(mut times: Vec<f64>) -> Self {
-        times.sort_unstable_by(f64::total_cmp);
+        times.par_sort_unstable_by_key(|t| ordered_bits(*t));
         Self { times, next: 0 }
     }
 
-    fn peek(&self) -> Option<f64> {
-        self.times.get(self.next).copied()
+    /// The next instant, or infinity when there is none (an end is never infinite here).
+    fn peek(&self) -> f64 {
+        self.times.get(self.next).copied().unwrap_or(f64::INFINITY)
     }
 
     /// Consumes every instant equal to `time` and says how many there were.
@@ -105,56 +113,135 @@ impl Instants {
     }
 }
 
-/// The system's down intervals `(start, end)` in time order, under `rule` for `population`
-/// nodes whose outages are `outages` (canonical: merged per node).
-///
-/// Failures, recoveries and zero-length outages are three sorted arrays of instants walked
-/// together (8 bytes an instant, and sorting plain floats is quicker than sorting tagged steps).
-pub fn system_outages(outages: &[Outage], population: u64, rule: SystemRule) -> Vec<(f64, f64)> {
-    let lasting = |o: &&Outage| !o.is_empty();
-    let mut downs = Instants::new(outages.iter().filter(lasting).map(|o| o.start).collect());
-    let mut ups = Instants::new(
-        outages
-            .iter()
-            .filter(lasting)
-            .map(|o| o.end)
-            .filter(|end| end.is_finite())
-            .collect(),
-    );
-    let mut blips = Instants::new(
-        outages
-            .iter()
-            .filter(|o| o.is_empty())
-            .map(|o| o.start)
-            .collect(),
-    );
-    let mut down: u64 = 0;
-    let mut opened: Option<f64> = None;
-    let mut result = Vec::new();
-    while let Some(time) = [downs.peek(), ups.peek(), blips.peek()]
-        .into_iter()
-        .flatten()
-        .min_by(f64::total_cmp)
-    {
-        down += downs.take(time);
-        down = down.saturating_sub(ups.take(time));
-        let blipped = blips.take(time);
-        let up_now = rule.holds(population.saturating_sub(down), population);
-        match (opened, up_now) {
-            (None, false) => opened = Some(time),
-            (Some(start), true) => {
-                result.push((start, time));
-                opened = None;
+/// The failures, recoveries and zero-length outages of one page, each sorted.
+struct Page {
+    downs: Instants,
+    ups: Instants,
+    blips: Instants,
+}
+
+impl Page {
+    /// Gathers the instants in `[lo, hi)` with one pass over the outages.
+    fn gather(outages: &[Outage], (lo, hi): (f64, f64)) -> Self {
+        let inside = |t: f64| t >= lo && t < hi;
+        let (mut downs, mut ups, mut blips) = (Vec::new(), Vec::new(), Vec::new());
+        for o in outages {
+            if o.is_empty() {
+                if inside(o.start) {
+                    blips.push(o.start);
+                }
+            } else {
+                if inside(o.start) {
+                    downs.push(o.start);
+                }
+                if inside(o.end) {
+                    ups.push(o.end);
+                }
             }
-            (None, true) if blipped > 0 => {
-                let up_during_blip = population.saturating_sub(down + blipped);
-                if !rule.holds(up_during_blip, population) {
-                    result.push((time, time));
+        }
+        Self {
+            downs: Instants::new(downs),
+            ups: Instants::new(ups),
+            blips: Instants::new(blips),
+        }
+    }
+
+    /// Feeds the page's instants to the sweep in time order.
+    fn walk(mut self, sweep: &mut Sweep) {
+        loop {
+            let time = self
+                .downs
+                .peek()
+                .min(self.ups.peek())
+                .min(self.blips.peek());
+            if time == f64::INFINITY {
+                return;
+            }
+            let (failing, recovering) = (self.downs.take(time), self.ups.take(time));
+            sweep.step(time, failing, recovering, self.blips.take(time));
+        }
+    }
+}
+
+/// Page boundaries: quantiles of a sample of outage starts (ends follow starts closely), so
+/// pages hold similar numbers of instants whatever the shape of the trace.
+fn page_bounds(outages: &[Outage]) -> Vec<f64> {
+    let step = (outages.len() / 4096).max(1);
+    let mut sample: Vec<f64> = outages.iter().step_by(step).map(|o| o.start).collect();
+    sample.sort_unstable_by(f64::total_cmp);
+    let mut bounds: Vec<f64> = (1..PAGES)
+        .filter_map(|i| sample.get(i * sample.len() / PAGES).copied())
+        .collect();
+    bounds.dedup();
+    bounds
+}
+
+/// The system's state as the sweep goes: nodes down, and the start of the open system outage.
+struct Sweep {
+    population: u64,
+    rule: SystemRule,
+    down: u64,
+    opened: Option<f64>,
+    result: Vec<(f64, f64)>,
+}
+
+impl Sweep {
+    /// Applies everything that happens at one instant, then checks the rule.
+    fn step(&mut self, time: f64, failing: u64, recovering: u64, blips: u64) {
+        self.down = (self.down + failing).saturating_sub(recovering);
+        let up_now = self
+            .rule
+            .holds(self.population.saturating_sub(self.down), self.population);
+        match (self.opened, up_now) {
+            (None, false) => self.opened = Some(time),
+            (Some(start), true) => {
+                self.result.push((start, time));
+                self.opened = None;
+            }
+            (None, true) if blips > 0 => {
+                let up_during_blip = self.population.saturating_sub(self.down + blips);
+                if !self.rule.holds(up_during_blip, self.population) {
+                    self.result.push((time, time));
                 }
             }
             _ => {}
         }
     }
+}
+
+/// The system's down intervals `(start, end)` in time order, under `rule` for `population`
+/// nodes whose outages are `outages` (canonical: merged per node).
+pub fn system_outages(outages: &[Outage], population: u64, rule: SystemRule) -> Vec<(f64, f64)> {
+    let bounds = page_bounds(outages);
+    let mut sweep = Sweep {
+        population,
+        rule,
+        down: 0,
+        opened: None,
+        result: Vec::new(),
+    };
+    // While one page is walked (sequential by nature), the next is gathered and sorted.
+    let page_range = |page: usize| {
+        let lo = if page == 0 {
+            f64::NEG_INFINITY
+        } else {
+            bounds[page - 1]
+        };
+        (lo, bounds.get(page).copied().unwrap_or(f64::INFINITY))
+    };
+    let mut current = Some(Page::gather(outages, page_range(0)));
+    for page in 1..=bounds.len() + 1 {
+        let Some(instants) = current.take() else {
+            break;
+        };
+        let gather_next =
+            || (page <= bounds.len()).then(|| Page::gather(outages, page_range(page)));
+        let ((), next) = rayon::join(|| instants.walk(&mut sweep), gather_next);
+        current = next;
+    }
+    let Sweep {
+        opened, mut result, ..
+    } = sweep;
     if let Some(start) = opened {
         result.push((start, f64::INFINITY));
     }
@@ -178,6 +265,52 @@ mod tests {
             outage(2, 25.0, 26.0),
             outage(2, 40.0, 40.0),
         ]
+    }
+
+    /// The definition, brute force: between consecutive instants the number of nodes down is
+    /// constant; the system is down on the segments where the rule fails, merged.
+    fn brute_force(outages: &[Outage], population: u64, rule: SystemRule) -> Vec<(f64, f64)> {
+        let mut instants: Vec<f64> = outages.iter().flat_map(|o| [o.start, o.end]).collect();
+        instants.sort_by(f64::total_cmp);
+        instants.dedup();
+        let mut result: Vec<(f64, f64)> = Vec::new();
+        for (i, &t) in instants.iter().enumerate() {
+            let down = outages.iter().filter(|o| o.start <= t && t < o.end).count() as u64;
+            if rule.holds(population - down, population) {
+                continue;
+            }
+            let until = instants.get(i + 1).copied().unwrap_or(f64::INFINITY);
+            match result.last_mut() {
+                Some(last) if last.1 == t => last.1 = until,
+                _ => result.push((t, until)),
+            }
+        }
+        result
+    }
+
+    #[test]
+    fn paged_sweep_agrees_with_brute_force() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for round in 0..20 {
+            let nodes = rng.random_range(2..6);
+            let mut outages: Vec<Outage> = (0..300)
+                .map(|_| {
+                    let start = f64::from(rng.random_range(0..2_000));
+                    let len = f64::from(rng.random_range(1..40));
+                    outage(rng.random_range(0..nodes), start, start + len)
+                })
+                .collect();
+            outages = crate::trace::builder::merge_outages(outages);
+            for rule in [SystemRule::All, SystemRule::Any, SystemRule::Quorum] {
+                let population = u64::from(nodes);
+                assert_eq!(
+                    system_outages(&outages, population, rule),
+                    brute_force(&outages, population, rule),
+                    "round {round}, rule {rule}"
+                );
+            }
+        }
     }
 
     #[test]

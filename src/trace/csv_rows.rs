@@ -2,11 +2,12 @@
 //! CSV (`time,node,event[,fault][,detail]...`). Columns are found by header name, in any order;
 //! other columns are kept as attributes. Lines starting with `#` are comments.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 
+use super::blocks::{ParseRows, read_blocks};
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
-use super::records::{BadRows, csv_error, csv_reader, each_record};
+use super::records::{BadRows, csv_body_reader, csv_error, csv_reader, each_record};
 use super::rows::{
     EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
 };
@@ -61,19 +62,19 @@ impl Columns {
     }
 }
 
-/// Reads one interval or event CSV into the builder.
+/// Reads one interval or event CSV into the builder, in parallel blocks (see [`super::blocks`]).
 pub fn read(
     file: &str,
-    input: impl Read,
+    mut input: impl BufRead,
     layout: Layout,
     builder: &mut TraceBuilder,
     times: &mut TimeParser,
     bad_rows: &mut BadRows,
 ) -> Result<(), TraceError> {
-    let mut reader = csv_reader(input);
-    let names: Vec<String> = reader
+    let (header, lines_before) = header_line(file, &mut input)?;
+    let names: Vec<String> = csv_reader(header.as_bytes())
         .headers()
-        .map_err(|e| csv_error(file, e))?
+        .map_err(|e| csv_error(file, e, lines_before - 1))?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
@@ -86,41 +87,90 @@ pub fn read(
             file: file.to_string(),
             reason,
         })?;
-    each_record(file, &mut reader, bad_rows, |record| {
-        if record.len() > columns.names.len() {
-            return Err(FieldError::new(
-                "-",
-                format!(
-                    "the row has {} fields but the header names {}; quote fields that hold commas",
-                    record.len(),
-                    columns.names.len()
-                ),
-            ));
+    let rows = RowParser {
+        file,
+        columns,
+        layout,
+    };
+    read_blocks(file, input, lines_before, &rows, builder, times, bad_rows)
+}
+
+/// Reads up to and including the header line (skipping blank and `#` lines before it); returns
+/// it and the number of lines read.
+fn header_line(file: &str, input: &mut impl BufRead) -> Result<(String, u64), TraceError> {
+    let mut lines = 0;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = input
+            .read_line(&mut line)
+            .map_err(|source| TraceError::Io {
+                file: file.to_string(),
+                source,
+            })?;
+        lines += 1;
+        let text = line.trim();
+        if read == 0 || (!text.is_empty() && !text.starts_with('#')) {
+            return Ok((text.trim_start_matches('\u{feff}').to_string(), lines));
         }
-        let extras = columns
-            .extras
-            .iter()
-            .map(|&i| (columns.names[i].as_str(), record.get(i).unwrap_or("")));
-        match layout {
-            Layout::Interval => {
-                let row = IntervalFields {
-                    node: columns.field(record, 0),
-                    start: columns.field(record, 1),
-                    end: columns.field(record, 2),
-                    fault: columns.field(record, 3),
-                };
-                add_interval(builder, times, row, extras)
+    }
+}
+
+/// Parses the rows of one layout, for any stretch of the file.
+struct RowParser<'a> {
+    file: &'a str,
+    columns: Columns,
+    layout: Layout,
+}
+
+impl ParseRows for RowParser<'_> {
+    fn parse(
+        &self,
+        input: &mut dyn Read,
+        lines_before: u64,
+        builder: &mut TraceBuilder,
+        times: &mut TimeParser,
+        bad_rows: &mut BadRows,
+    ) -> Result<(), TraceError> {
+        let columns = &self.columns;
+        let mut reader = csv_body_reader(input);
+        each_record(self.file, &mut reader, lines_before, bad_rows, |record| {
+            if record.len() > columns.names.len() {
+                return Err(FieldError::new(
+                    "-",
+                    format!(
+                        "the row has {} fields but the header names {}; \
+                         quote fields that hold commas",
+                        record.len(),
+                        columns.names.len()
+                    ),
+                ));
             }
-            Layout::Event => {
-                let row = EventFields {
-                    time: columns.field(record, 0),
-                    node: columns.field(record, 1),
-                    event: columns.field(record, 2),
-                    fault: columns.field(record, 3),
-                    detail: columns.field(record, 4),
-                };
-                add_event(builder, times, row, extras)
+            let extras = columns
+                .extras
+                .iter()
+                .map(|&i| (columns.names[i].as_str(), record.get(i).unwrap_or("")));
+            match self.layout {
+                Layout::Interval => {
+                    let row = IntervalFields {
+                        node: columns.field(record, 0),
+                        start: columns.field(record, 1),
+                        end: columns.field(record, 2),
+                        fault: columns.field(record, 3),
+                    };
+                    add_interval(builder, times, row, extras)
+                }
+                Layout::Event => {
+                    let row = EventFields {
+                        time: columns.field(record, 0),
+                        node: columns.field(record, 1),
+                        event: columns.field(record, 2),
+                        fault: columns.field(record, 3),
+                        detail: columns.field(record, 4),
+                    };
+                    add_event(builder, times, row, extras)
+                }
             }
-        }
-    })
+        })
+    }
 }

@@ -15,6 +15,7 @@
 //! A malformed row is an error naming file, line and column; with `skip_bad_rows` it is counted
 //! instead and the count is reported as a warning.
 
+pub mod blocks;
 pub mod builder;
 pub mod csv_rows;
 pub mod error;

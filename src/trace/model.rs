@@ -228,6 +228,20 @@ pub struct Trace {
     pub warnings: Vec<String>,
 }
 
+impl Trace {
+    /// Total number of nodes, named and unnamed.
+    pub fn population(&self) -> u64 {
+        self.nodes.len() as u64 + self.unnamed_nodes
+    }
+
+    /// The outages of one node, in order.
+    pub fn outages_of(&self, node: NodeId) -> &[Outage] {
+        let from = self.outages.partition_point(|o| o.node < node);
+        let to = self.outages.partition_point(|o| o.node <= node);
+        &self.outages[from..to]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,19 +255,5 @@ mod tests {
                 assert_eq!((o.fault(), o.cause(), o.node), (fault, cause, 3));
             }
         }
-    }
-}
-
-impl Trace {
-    /// Total number of nodes, named and unnamed.
-    pub fn population(&self) -> u64 {
-        self.nodes.len() as u64 + self.unnamed_nodes
-    }
-
-    /// The outages of one node, in order.
-    pub fn outages_of(&self, node: NodeId) -> &[Outage] {
-        let from = self.outages.partition_point(|o| o.node < node);
-        let to = self.outages.partition_point(|o| o.node <= node);
-        &self.outages[from..to]
     }
 }

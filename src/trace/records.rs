@@ -26,6 +26,19 @@ impl BadRows {
         }
     }
 
+    /// An empty counter with the same policy, for a block read in parallel.
+    pub fn fresh(&self) -> Self {
+        Self::new(self.skip)
+    }
+
+    /// Adds the counts of a block read after everything counted so far.
+    pub fn absorb(&mut self, later: BadRows) {
+        self.count += later.count;
+        if self.first.is_none() {
+            self.first = later.first;
+        }
+    }
+
     /// Returns the error, or counts it when skipping.
     pub fn handle(&mut self, err: TraceError) -> Result<(), TraceError> {
         if !self.skip {
@@ -49,19 +62,29 @@ impl BadRows {
     }
 }
 
-/// Opens a CSV reader with the settings all faultline CSV readers share: fields trimmed, rows
-/// of any length (checked by the readers, with better messages), `#` comment lines.
+/// Opens a CSV reader with the settings all faultline CSV readers share: rows of any length
+/// (checked by the readers, with better messages) and `#` comment lines. Fields are not trimmed
+/// here: readers trim the fields they use, which is cheaper than trimming every field.
 pub fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
         .flexible(true)
         .comment(Some(b'#'))
         .from_reader(input)
 }
 
-/// Turns a csv-crate error into a trace error placed at its line.
-pub fn csv_error(file: &str, err: csv::Error) -> TraceError {
-    let line = err.position().map_or(0, |p| p.line());
+/// A CSV reader for rows without a header line (a block from the middle of a file).
+pub fn csv_body_reader<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(input)
+}
+
+/// Turns a csv-crate error into a trace error placed at its line (after `lines_before` lines
+/// the reader did not see).
+pub fn csv_error(file: &str, err: csv::Error, lines_before: u64) -> TraceError {
+    let line = lines_before + err.position().map_or(0, |p| p.line());
     if let csv::ErrorKind::Io(_) = err.kind() {
         return TraceError::Io {
             file: file.to_string(),
@@ -71,10 +94,12 @@ pub fn csv_error(file: &str, err: csv::Error) -> TraceError {
     TraceError::bad_row(file, line, "-", format!("not valid CSV: {err}"))
 }
 
-/// Calls `row` with every record after the header and its line number.
+/// Calls `row` with every record of `reader`; errors are placed `lines_before` lines further
+/// than the reader counts (for a reader that starts mid-file).
 pub fn each_record<R: Read>(
     file: &str,
     reader: &mut csv::Reader<R>,
+    lines_before: u64,
     bad_rows: &mut BadRows,
     mut row: impl FnMut(&csv::StringRecord) -> Result<(), FieldError>,
 ) -> Result<(), TraceError> {
@@ -84,12 +109,12 @@ pub fn each_record<R: Read>(
             Ok(true) => {}
             Ok(false) => return Ok(()),
             Err(err) => {
-                bad_rows.handle(csv_error(file, err))?;
+                bad_rows.handle(csv_error(file, err, lines_before))?;
                 continue;
             }
         }
         if let Err(err) = row(&record) {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = lines_before + record.position().map_or(0, |p| p.line());
             bad_rows.handle(err.at(file, line))?;
         }
     }

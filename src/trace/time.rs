@@ -44,6 +44,13 @@ impl TimeParser {
         self.kind
     }
 
+    /// Takes the kind another parser of the same trace found, if this one has seen none.
+    pub fn adopt(&mut self, other: &TimeParser) {
+        if self.kind.is_none() {
+            self.kind = other.kind;
+        }
+    }
+
     /// Parses one time field into seconds; the error is the reason, for the caller to place.
     pub fn parse(&mut self, text: &str) -> Result<f64, String> {
         let text = text.trim();

@@ -50,8 +50,8 @@ pub fn read(
     builder.time_kind(file, TimeKind::Datetime)?;
     builder.non_repairable();
     let mut reader = csv_reader(input);
-    let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
-    let column = |name: &str| header.iter().position(|h| h == name);
+    let header = reader.headers().map_err(|e| csv_error(file, e, 0))?.clone();
+    let column = |name: &str| header.iter().position(|h| h.trim() == name);
     let (Some(serial), Some(min), Some(max), Some(fail)) = (
         column("serial_number"),
         column("min_date"),
@@ -65,7 +65,7 @@ pub fn read(
         });
     };
     let model = column("model");
-    each_record(file, &mut reader, bad_rows, |record| {
+    each_record(file, &mut reader, 0, bad_rows, |record| {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         if field(serial).is_empty() {
             return Err(FieldError::new(

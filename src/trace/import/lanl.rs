@@ -57,11 +57,11 @@ pub fn read(
 ) -> Result<(), TraceError> {
     builder.time_kind(file, TimeKind::Datetime)?;
     let mut reader = csv_reader(input);
-    let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
+    let header = reader.headers().map_err(|e| csv_error(file, e, 0))?.clone();
     let column = |name: &str| {
         header
             .iter()
-            .position(|h| h == name)
+            .position(|h| h.trim() == name)
             .ok_or_else(|| TraceError::BadHeader {
                 file: file.to_string(),
                 reason: format!("the LANL layout needs a `{name}` column"),
@@ -78,7 +78,7 @@ pub fn read(
         .collect::<Result<Vec<_>, _>>()?;
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
     let mut system_level = 0u64;
-    each_record(file, &mut reader, bad_rows, |record| {
+    each_record(file, &mut reader, 0, bad_rows, |record| {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let sys = field(system);
         if sys.is_empty() {

@@ -1,0 +1,221 @@
+//! Parallel reading of large CSV traces.
+//!
+//! The file is read in blocks of a few megabytes cut at line ends. Worker threads (one per core)
+//! parse blocks, each into its own [`TraceBuilder`] with its own [`BadRows`], while the reading
+//! thread reads ahead and absorbs finished blocks into the main builder in file order, so the result, the first error reported and the order in
+//! which attributes are first seen are exactly those of a sequential read. Line numbers stay
+//! exact: each block knows how many lines came before it.
+//!
+//! Memory stays bounded by a few blocks at a time whatever the file's size. A quote character
+//! could hide a line end inside a field, so from the first block that holds one the rest of the
+//! file is read sequentially, by one CSV reader.
+//!
+//! Until the trace's time kind (numbers or datetimes) is known, blocks are read one at a time, so
+//! a file that mixes the two is reported at the first row that does.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Cursor, Read};
+use std::sync::{Mutex, mpsc};
+
+use super::builder::TraceBuilder;
+use super::error::TraceError;
+use super::records::BadRows;
+use super::time::TimeParser;
+
+/// Bytes per block.
+const BLOCK: usize = 4 << 20;
+
+/// Parses the rows of one stretch of the file: the rows, the number of lines before them, and
+/// where the rows go.
+pub trait ParseRows: Sync {
+    /// Parses every row of `input` into `builder`.
+    fn parse(
+        &self,
+        input: &mut dyn Read,
+        lines_before: u64,
+        builder: &mut TraceBuilder,
+        times: &mut TimeParser,
+        bad_rows: &mut BadRows,
+    ) -> Result<(), TraceError>;
+}
+
+/// One parsed block, ready to be absorbed.
+struct Chunk {
+    builder: TraceBuilder,
+    times: TimeParser,
+    bad_rows: BadRows,
+    result: Result<(), TraceError>,
+}
+
+/// Reads the next block: whole lines only, the partial last line kept in `carry` for the next.
+fn next_block(input: &mut impl BufRead, carry: &mut Vec<u8>) -> std::io::Result<Vec<u8>> {
+    let mut block = std::mem::take(carry);
+    block.reserve(BLOCK);
+    input.take(BLOCK as u64).read_to_end(&mut block)?;
+    if block.len() < BLOCK {
+        // End of input: whatever is left is the last block, even without a final line end.
+        return Ok(block);
+    }
+    match memchr::memrchr(b'\n', &block) {
+        Some(end) => *carry = block.split_off(end + 1),
+        None => {
+            // A line longer than a block: read on to its end.
+            input.read_until(b'\n', &mut block)?;
+        }
+    }
+    Ok(block)
+}
+
+fn line_count(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Reads the rest of `input` (after `lines_before` lines) with `rows`, in parallel blocks.
+pub fn read_blocks(
+    file: &str,
+    mut input: impl BufRead,
+    mut lines_before: u64,
+    rows: &impl ParseRows,
+    builder: &mut TraceBuilder,
+    times: &mut TimeParser,
+    bad_rows: &mut BadRows,
+) -> Result<(), TraceError> {
+    let io_error = |source| TraceError::Io {
+        file: file.to_string(),
+        source,
+    };
+    let mut carry = Vec::new();
+    // One block at a time until the trace's time kind is known.
+    while times.kind().is_none() {
+        let block = next_block(&mut input, &mut carry).map_err(io_error)?;
+        if block.is_empty() {
+            return Ok(());
+        }
+        if memchr::memchr(b'"', &block).is_some() {
+            let mut rest = Cursor::new(block).chain(Cursor::new(carry)).chain(input);
+            return rows.parse(&mut rest, lines_before, builder, times, bad_rows);
+        }
+        let lines = line_count(&block);
+        rows.parse(
+            &mut Cursor::new(block),
+            lines_before,
+            builder,
+            times,
+            bad_rows,
+        )?;
+        lines_before += lines;
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let template = times.clone();
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Chunk)>();
+    let quoted = std::thread::scope(|scope| -> Result<Option<(u64, Vec<u8>)>, TraceError> {
+        // Owned here so that every way out of this closure, errors included, hangs up on the
+        // workers before the scope waits for them.
+        let job_tx = job_tx;
+        for _ in 0..workers {
+            let (job_rx, done_tx, template) = (&job_rx, done_tx.clone(), &template);
+            let fresh = bad_rows.fresh();
+            scope.spawn(move || {
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((index, before, block))) = job else {
+                        return;
+                    };
+                    let mut chunk = Chunk {
+                        builder: TraceBuilder::new(),
+                        times: template.clone(),
+                        bad_rows: fresh.fresh(),
+                        result: Ok(()),
+                    };
+                    chunk.result = rows.parse(
+                        &mut Cursor::new(block),
+                        before,
+                        &mut chunk.builder,
+                        &mut chunk.times,
+                        &mut chunk.bad_rows,
+                    );
+                    if done_tx.send((index, chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut sent = 0;
+        let mut absorbed = 0;
+        let mut waiting: BTreeMap<usize, Chunk> = BTreeMap::new();
+        let mut quoted = None;
+        let mut input_done = false;
+        loop {
+            // Keep a few blocks in flight; the channel's bound holds back the reading.
+            while !input_done && quoted.is_none() && sent - absorbed < 2 * workers {
+                let block = next_block(&mut input, &mut carry).map_err(io_error)?;
+                if block.is_empty() {
+                    input_done = true;
+                } else if memchr::memchr(b'"', &block).is_some() {
+                    quoted = Some((lines_before, block));
+                } else {
+                    let lines = line_count(&block);
+                    if job_tx.send((sent, lines_before, block)).is_err() {
+                        break;
+                    }
+                    sent += 1;
+                    lines_before += lines;
+                }
+            }
+            if absorbed == sent {
+                break;
+            }
+            let Ok((index, chunk)) = done_rx.recv() else {
+                break;
+            };
+            waiting.insert(index, chunk);
+            while let Some(chunk) = waiting.remove(&absorbed) {
+                chunk.result?;
+                builder.absorb(chunk.builder);
+                times.adopt(&chunk.times);
+                bad_rows.absorb(chunk.bad_rows);
+                absorbed += 1;
+            }
+        }
+        Ok(quoted)
+    })?;
+    if let Some((before, block)) = quoted {
+        // A quote may hide a line end inside a field: one reader from here on.
+        let mut rest = Cursor::new(block).chain(Cursor::new(carry)).chain(input);
+        rows.parse(&mut rest, before, builder, times, bad_rows)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_end_at_line_ends_and_cover_everything() {
+        let text: String = (0..2_000_000).map(|i| format!("n{i},1,2\n")).collect();
+        let mut input = Cursor::new(text.as_bytes());
+        let mut carry = Vec::new();
+        let mut joined = Vec::new();
+        loop {
+            let block = next_block(&mut input, &mut carry).unwrap();
+            if block.is_empty() {
+                break;
+            }
+            assert!(block.ends_with(b"\n"));
+            joined.extend(block);
+        }
+        assert_eq!(joined, text.as_bytes());
+    }
+
+    #[test]
+    fn a_last_line_without_a_line_end_is_kept() {
+        let mut input = Cursor::new(&b"a\nb"[..]);
+        let mut carry = Vec::new();
+        assert_eq!(next_block(&mut input, &mut carry).unwrap(), b"a\nb");
+        assert!(next_block(&mut input, &mut carry).unwrap().is_empty());
+    }
+}
