@@ -19,7 +19,7 @@ use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::trace::Outage;
-use crate::trace::builder::ordered_bits;
+use crate::trace::builder::{from_ordered_bits, ordered_bits};
 
 /// A redundancy rule (`--system`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,27 +86,28 @@ impl FromStr for SystemRule {
 /// of every start and end.
 const PAGES: usize = 8;
 
-/// Sorted instants of one kind within one page, consumed in time order.
+/// Sorted instants of one kind within one page, consumed in time order. They are kept as
+/// [`ordered_bits`], which sort as integers, much faster than floats.
 struct Instants {
-    times: Vec<f64>,
+    keys: Vec<u64>,
     next: usize,
 }
 
 impl Instants {
-    fn new(mut times: Vec<f64>) -> Self {
-        times.par_sort_unstable_by_key(|t| ordered_bits(*t));
-        Self { times, next: 0 }
+    fn new(mut keys: Vec<u64>) -> Self {
+        keys.par_sort_unstable();
+        Self { keys, next: 0 }
     }
 
-    /// The next instant, or infinity when there is none (an end is never infinite here).
-    fn peek(&self) -> f64 {
-        self.times.get(self.next).copied().unwrap_or(f64::INFINITY)
+    /// The next instant's key, or `u64::MAX` (past every finite time) when there is none.
+    fn peek(&self) -> u64 {
+        self.keys.get(self.next).copied().unwrap_or(u64::MAX)
     }
 
-    /// Consumes every instant equal to `time` and says how many there were.
-    fn take(&mut self, time: f64) -> u64 {
+    /// Consumes every instant with key `key` and says how many there were.
+    fn take(&mut self, key: u64) -> u64 {
         let from = self.next;
-        while self.times.get(self.next) == Some(&time) {
+        while self.keys.get(self.next) == Some(&key) {
             self.next += 1;
         }
         (self.next - from) as u64
@@ -128,14 +129,14 @@ impl Page {
         for o in outages {
             if o.is_empty() {
                 if inside(o.start) {
-                    blips.push(o.start);
+                    blips.push(ordered_bits(o.start));
                 }
             } else {
                 if inside(o.start) {
-                    downs.push(o.start);
+                    downs.push(ordered_bits(o.start));
                 }
                 if inside(o.end) {
-                    ups.push(o.end);
+                    ups.push(ordered_bits(o.end));
                 }
             }
         }
@@ -149,16 +150,18 @@ impl Page {
     /// Feeds the page's instants to the sweep in time order.
     fn walk(mut self, sweep: &mut Sweep) {
         loop {
-            let time = self
+            // Ends here are finite, so no real instant has the key u64::MAX.
+            let key = self
                 .downs
                 .peek()
                 .min(self.ups.peek())
                 .min(self.blips.peek());
-            if time == f64::INFINITY {
+            if key == u64::MAX {
                 return;
             }
-            let (failing, recovering) = (self.downs.take(time), self.ups.take(time));
-            sweep.step(time, failing, recovering, self.blips.take(time));
+            let (failing, recovering) = (self.downs.take(key), self.ups.take(key));
+            let blips = self.blips.take(key);
+            sweep.step(from_ordered_bits(key), failing, recovering, blips);
         }
     }
 }

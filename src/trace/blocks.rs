@@ -37,6 +37,24 @@ pub trait ParseRows: Sync {
         times: &mut TimeParser,
         bad_rows: &mut BadRows,
     ) -> Result<(), TraceError>;
+
+    /// Parses a block of whole lines that holds no quote character.
+    fn parse_block(
+        &self,
+        block: &[u8],
+        lines_before: u64,
+        builder: &mut TraceBuilder,
+        times: &mut TimeParser,
+        bad_rows: &mut BadRows,
+    ) -> Result<(), TraceError> {
+        self.parse(
+            &mut Cursor::new(block),
+            lines_before,
+            builder,
+            times,
+            bad_rows,
+        )
+    }
 }
 
 /// One parsed block, ready to be absorbed.
@@ -71,9 +89,13 @@ fn line_count(bytes: &[u8]) -> u64 {
 }
 
 /// Reads the rest of `input` (after `lines_before` lines) with `rows`, in parallel blocks.
+///
+/// `size_hint`, the file's length, lets the builder reserve room for the whole file once the
+/// first block has shown how many bytes a row takes.
 pub fn read_blocks(
     file: &str,
     mut input: impl BufRead,
+    size_hint: Option<u64>,
     mut lines_before: u64,
     rows: &impl ParseRows,
     builder: &mut TraceBuilder,
@@ -85,6 +107,7 @@ pub fn read_blocks(
         source,
     };
     let mut carry = Vec::new();
+    let mut bytes_read = 0u64;
     // One block at a time until the trace's time kind is known.
     while times.kind().is_none() {
         let block = next_block(&mut input, &mut carry).map_err(io_error)?;
@@ -96,14 +119,13 @@ pub fn read_blocks(
             return rows.parse(&mut rest, lines_before, builder, times, bad_rows);
         }
         let lines = line_count(&block);
-        rows.parse(
-            &mut Cursor::new(block),
-            lines_before,
-            builder,
-            times,
-            bad_rows,
-        )?;
+        bytes_read += block.len() as u64;
+        rows.parse_block(&block, lines_before, builder, times, bad_rows)?;
         lines_before += lines;
+    }
+    if let Some(size) = size_hint.filter(|_| bytes_read > 0) {
+        let rest = size.saturating_sub(bytes_read) as f64 / bytes_read as f64;
+        builder.reserve_proportionally(rest * 1.01);
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let template = times.clone();
@@ -129,8 +151,8 @@ pub fn read_blocks(
                         bad_rows: fresh.fresh(),
                         result: Ok(()),
                     };
-                    chunk.result = rows.parse(
-                        &mut Cursor::new(block),
+                    chunk.result = rows.parse_block(
+                        &block,
                         before,
                         &mut chunk.builder,
                         &mut chunk.times,

@@ -190,6 +190,15 @@ impl TraceBuilder {
         self.lifetimes.push(lifetime);
     }
 
+    /// Makes room for `factor` times as many outages and transitions as were added so far: a
+    /// reader that has seen part of a file can size the rest, so that millions of rows are not
+    /// copied from one doubling of a vector to the next (which would also double peak memory).
+    pub fn reserve_proportionally(&mut self, factor: f64) {
+        let more = |len: usize| (len as f64 * factor).ceil() as usize;
+        self.outages.reserve(more(self.outages.len()));
+        self.transitions.reserve(more(self.transitions.len()));
+    }
+
     /// Adds everything `later` collected from a later part of the same file, mapping its node
     /// and cause ids onto this builder's (by name), as if its rows had been added here.
     pub fn absorb(&mut self, later: TraceBuilder) {
@@ -330,6 +339,15 @@ pub fn ordered_bits(x: f64) -> u64 {
     }
 }
 
+/// The float whose [`ordered_bits`] are `key`.
+pub fn from_ordered_bits(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
 /// Compares names so that runs of digits compare as numbers: `n2 < n10`, `20-9 < 20-10`.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
@@ -371,7 +389,14 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// Sorts outages by `(node, start)` and merges overlapping or touching ones of the same node,
 /// in place (traces of millions of outages should not need a second copy).
 pub fn merge_outages(mut outages: Vec<Outage>) -> Vec<Outage> {
-    outages.par_sort_unstable_by_key(|o| (o.node, ordered_bits(o.start), ordered_bits(o.end)));
+    // Times are never NaN (readers reject them), so plain comparisons order them totally.
+    outages.par_sort_unstable_by(|a, b| {
+        a.node.cmp(&b.node).then_with(|| {
+            (a.start, a.end)
+                .partial_cmp(&(b.start, b.end))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
     let mut kept = 0;
     for i in 0..outages.len() {
         let outage = outages[i];
@@ -476,6 +501,9 @@ mod tests {
         values.sort_by(f64::total_cmp);
         by_bits.sort_by_key(|x| ordered_bits(*x));
         assert_eq!(values.map(f64::to_bits), by_bits.map(f64::to_bits));
+        for x in values {
+            assert_eq!(from_ordered_bits(ordered_bits(x)).to_bits(), x.to_bits());
+        }
     }
 
     #[test]

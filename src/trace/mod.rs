@@ -154,7 +154,9 @@ fn read_file(
         file: file.clone(),
         source,
     };
-    let mut input = BufReader::with_capacity(1 << 16, File::open(path).map_err(io_error)?);
+    let opened = File::open(path).map_err(io_error)?;
+    let size_hint = opened.metadata().ok().map(|m| m.len());
+    let mut input = BufReader::with_capacity(1 << 16, opened);
     let format = match options.format {
         Some(format) => format,
         None => {
@@ -176,6 +178,7 @@ fn read_file(
         InputFormat::Interval => csv_rows::read(
             &file,
             input,
+            size_hint,
             Layout::Interval,
             builder,
             &mut times,
@@ -184,6 +187,7 @@ fn read_file(
         InputFormat::Event => csv_rows::read(
             &file,
             input,
+            size_hint,
             Layout::Event,
             builder,
             &mut times,
