@@ -25,17 +25,24 @@ use super::time::TimeParser;
 /// Bytes per block.
 const BLOCK: usize = 4 << 20;
 
-/// Parses the rows of one stretch of the file: the rows, the number of lines before them, and
-/// where the rows go.
+/// Where parsed rows go: the trace being built, the reader of its times, the bad-row policy.
+pub struct Sink<'a> {
+    /// The trace being built.
+    pub builder: &'a mut TraceBuilder,
+    /// Reads the trace's times and remembers their kind.
+    pub times: &'a mut TimeParser,
+    /// Stops at, or counts, bad rows.
+    pub bad_rows: &'a mut BadRows,
+}
+
+/// Parses the rows of one stretch of the file, given the number of lines before it.
 pub trait ParseRows: Sync {
-    /// Parses every row of `input` into `builder`.
+    /// Parses every row of `input` into `sink`.
     fn parse(
         &self,
         input: &mut dyn Read,
         lines_before: u64,
-        builder: &mut TraceBuilder,
-        times: &mut TimeParser,
-        bad_rows: &mut BadRows,
+        sink: &mut Sink<'_>,
     ) -> Result<(), TraceError>;
 
     /// Parses a block of whole lines that holds no quote character.
@@ -43,17 +50,9 @@ pub trait ParseRows: Sync {
         &self,
         block: &[u8],
         lines_before: u64,
-        builder: &mut TraceBuilder,
-        times: &mut TimeParser,
-        bad_rows: &mut BadRows,
+        sink: &mut Sink<'_>,
     ) -> Result<(), TraceError> {
-        self.parse(
-            &mut Cursor::new(block),
-            lines_before,
-            builder,
-            times,
-            bad_rows,
-        )
+        self.parse(&mut Cursor::new(block), lines_before, sink)
     }
 }
 
@@ -98,10 +97,13 @@ pub fn read_blocks(
     size_hint: Option<u64>,
     mut lines_before: u64,
     rows: &impl ParseRows,
-    builder: &mut TraceBuilder,
-    times: &mut TimeParser,
-    bad_rows: &mut BadRows,
+    sink: Sink<'_>,
 ) -> Result<(), TraceError> {
+    let Sink {
+        builder,
+        times,
+        bad_rows,
+    } = sink;
     let io_error = |source| TraceError::Io {
         file: file.to_string(),
         source,
@@ -116,11 +118,27 @@ pub fn read_blocks(
         }
         if memchr::memchr(b'"', &block).is_some() {
             let mut rest = Cursor::new(block).chain(Cursor::new(carry)).chain(input);
-            return rows.parse(&mut rest, lines_before, builder, times, bad_rows);
+            return rows.parse(
+                &mut rest,
+                lines_before,
+                &mut Sink {
+                    builder,
+                    times,
+                    bad_rows,
+                },
+            );
         }
         let lines = line_count(&block);
         bytes_read += block.len() as u64;
-        rows.parse_block(&block, lines_before, builder, times, bad_rows)?;
+        rows.parse_block(
+            &block,
+            lines_before,
+            &mut Sink {
+                builder,
+                times,
+                bad_rows,
+            },
+        )?;
         lines_before += lines;
     }
     if let Some(size) = size_hint.filter(|_| bytes_read > 0) {
@@ -151,13 +169,12 @@ pub fn read_blocks(
                         bad_rows: fresh.fresh(),
                         result: Ok(()),
                     };
-                    chunk.result = rows.parse_block(
-                        &block,
-                        before,
-                        &mut chunk.builder,
-                        &mut chunk.times,
-                        &mut chunk.bad_rows,
-                    );
+                    let mut sink = Sink {
+                        builder: &mut chunk.builder,
+                        times: &mut chunk.times,
+                        bad_rows: &mut chunk.bad_rows,
+                    };
+                    chunk.result = rows.parse_block(&block, before, &mut sink);
                     if done_tx.send((index, chunk)).is_err() {
                         return;
                     }
@@ -207,7 +224,15 @@ pub fn read_blocks(
     if let Some((before, block)) = quoted {
         // A quote may hide a line end inside a field: one reader from here on.
         let mut rest = Cursor::new(block).chain(Cursor::new(carry)).chain(input);
-        rows.parse(&mut rest, before, builder, times, bad_rows)?;
+        rows.parse(
+            &mut rest,
+            before,
+            &mut Sink {
+                builder,
+                times,
+                bad_rows,
+            },
+        )?;
     }
     Ok(())
 }

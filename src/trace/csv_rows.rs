@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Cursor, Read};
 
-use super::blocks::{ParseRows, read_blocks};
+use super::blocks::{ParseRows, Sink, read_blocks};
 use super::builder::TraceBuilder;
 use super::error::{FieldError, TraceError};
 use super::records::{BadRows, csv_body_reader, csv_error, csv_reader, each_record};
@@ -93,16 +93,12 @@ pub fn read(
         columns,
         layout,
     };
-    read_blocks(
-        file,
-        input,
-        size_hint,
-        lines_before,
-        &rows,
+    let sink = Sink {
         builder,
         times,
         bad_rows,
-    )
+    };
+    read_blocks(file, input, size_hint, lines_before, &rows, sink)
 }
 
 /// Reads up to and including the header line (skipping blank and `#` lines before it); returns
@@ -187,15 +183,20 @@ impl ParseRows for RowParser<'_> {
         &self,
         input: &mut dyn Read,
         lines_before: u64,
-        builder: &mut TraceBuilder,
-        times: &mut TimeParser,
-        bad_rows: &mut BadRows,
+        sink: &mut Sink<'_>,
     ) -> Result<(), TraceError> {
         let mut reader = csv_body_reader(input);
-        each_record(self.file, &mut reader, lines_before, bad_rows, |record| {
-            let fields: Vec<&str> = record.iter().collect();
-            self.row(&fields, builder, times)
-        })
+        let (builder, times) = (&mut *sink.builder, &mut *sink.times);
+        each_record(
+            self.file,
+            &mut reader,
+            lines_before,
+            sink.bad_rows,
+            |record| {
+                let fields: Vec<&str> = record.iter().collect();
+                self.row(&fields, builder, times)
+            },
+        )
     }
 
     /// Without quotes (the caller checked) and without lone carriage returns, CSV is lines split
@@ -205,20 +206,12 @@ impl ParseRows for RowParser<'_> {
         &self,
         block: &[u8],
         lines_before: u64,
-        builder: &mut TraceBuilder,
-        times: &mut TimeParser,
-        bad_rows: &mut BadRows,
+        sink: &mut Sink<'_>,
     ) -> Result<(), TraceError> {
         let text = match std::str::from_utf8(block) {
             Ok(text) if memchr::memchr(b'\r', block).is_none() => text,
             _ => {
-                return self.parse(
-                    &mut Cursor::new(block),
-                    lines_before,
-                    builder,
-                    times,
-                    bad_rows,
-                );
+                return self.parse(&mut Cursor::new(block), lines_before, sink);
             }
         };
         let mut fields: Vec<&str> = Vec::with_capacity(self.columns.names.len());
@@ -228,8 +221,9 @@ impl ParseRows for RowParser<'_> {
             }
             fields.clear();
             fields.extend(line.split(','));
-            if let Err(err) = self.row(&fields, builder, times) {
-                bad_rows.handle(err.at(self.file, lines_before + index as u64 + 1))?;
+            if let Err(err) = self.row(&fields, sink.builder, sink.times) {
+                let line = lines_before + index as u64 + 1;
+                sink.bad_rows.handle(err.at(self.file, line))?;
             }
         }
         Ok(())
