@@ -24,5 +24,6 @@
 pub mod analytics;
 pub mod output;
 pub mod report;
+pub mod sim;
 pub mod trace;
 pub mod units;

@@ -1,0 +1,610 @@
+//! The discrete-event engine.
+//!
+//! One queue of events ordered by `(time, sequence)`: the sequence number makes the order of
+//! simultaneous events the order in which they were scheduled, so a run is fully determined by
+//! the seed and the scenario. Node `i` draws from ChaCha8 stream `i + 1` of the seed and the
+//! network from stream 0; a node's stream survives its crashes, so a recovery does not replay
+//! the random choices of the process before it.
+//!
+//! Each event is one of: a message delivery, a timer, or a scenario fault. Delivering a message
+//! or firing a timer runs one handler of one node; the handler's commands are then applied in
+//! order (sends draw their delay now, timers are scheduled, stable storage replaced, samples
+//! recorded). Invariants are checked after every handler and every fault.
+//!
+//! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every
+//! other send counts in `messages.total`; a send over a cut link, a lost one, and one that arrives
+//! at a crashed or paused node count in `dropped`. A paused node handles nothing: its timers fire
+//! when it resumes. Timers die with the process that set them.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+
+use super::metrics::{Metrics, Observation};
+use super::network::Network;
+use super::protocol::{Command, Ctx, NodeIdx, Protocol, TimerId};
+use super::scenario::Fault;
+use super::time::Nanos;
+
+/// A named safety property checked as the run goes.
+pub trait Invariant<P: Protocol> {
+    /// The property's name in reports (`single-leader`, ...).
+    fn name(&self) -> &'static str;
+
+    /// `Some(detail)` when the property does not hold now; `nodes[i]` is node `i`'s live
+    /// process, or `None` while it is crashed.
+    fn check(&mut self, now: Nanos, nodes: &[Option<&P>]) -> Option<String>;
+}
+
+/// A property that did not hold: data, not an error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// The invariant's name.
+    pub name: &'static str,
+    /// When it started not to hold, seconds.
+    pub time_s: f64,
+    /// What was seen.
+    pub detail: String,
+}
+
+enum Event<P: Protocol> {
+    Deliver {
+        from: NodeIdx,
+        to: NodeIdx,
+        msg: P::Msg,
+        counted: bool,
+    },
+    Timer {
+        node: NodeIdx,
+        incarnation: u32,
+        id: TimerId,
+        timer: P::Timer,
+    },
+    Fault(Fault),
+    Resume(NodeIdx),
+}
+
+struct Scheduled<P: Protocol> {
+    time: Nanos,
+    seq: u64,
+    event: Event<P>,
+}
+
+impl<P: Protocol> PartialEq for Scheduled<P> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+
+impl<P: Protocol> Eq for Scheduled<P> {}
+
+impl<P: Protocol> PartialOrd for Scheduled<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<P: Protocol> Ord for Scheduled<P> {
+    /// Reversed, so that the max-heap pops the earliest event.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// One node's slot: its live process (if any), stable storage and random stream.
+struct Slot<P: Protocol> {
+    process: Option<P>,
+    stable: P::Stable,
+    incarnation: u32,
+    paused_until: Nanos,
+    rng: ChaCha8Rng,
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Number of nodes, `n1..nN`.
+    pub nodes: u32,
+    /// The seed every random stream derives from.
+    pub seed: u64,
+    /// The network at the start.
+    pub network: Network,
+}
+
+/// A simulation of one protocol on one cluster.
+pub struct Simulation<P: Protocol> {
+    now: Nanos,
+    seq: u64,
+    events: u64,
+    queue: BinaryHeap<Scheduled<P>>,
+    slots: Vec<Slot<P>>,
+    network: Network,
+    net_rng: ChaCha8Rng,
+    cancelled: FxHashSet<TimerId>,
+    next_timer: u64,
+    commands: Vec<Command<P>>,
+    metrics: Metrics,
+    invariants: Vec<Box<dyn Invariant<P>>>,
+    broken: Vec<bool>,
+    violations: Vec<Violation>,
+}
+
+/// A stream of the seed: 0 for the network, `i + 1` for node `i`.
+fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+impl<P: Protocol> Simulation<P> {
+    /// A cluster whose nodes all boot at time 0.
+    pub fn new(config: Config) -> Self {
+        let slots = (0..config.nodes)
+            .map(|i| Slot {
+                process: None,
+                stable: P::Stable::default(),
+                incarnation: 0,
+                paused_until: 0,
+                rng: stream(config.seed, u64::from(i) + 1),
+            })
+            .collect();
+        let mut sim = Self {
+            now: 0,
+            seq: 0,
+            events: 0,
+            queue: BinaryHeap::new(),
+            slots,
+            network: config.network,
+            net_rng: stream(config.seed, 0),
+            cancelled: FxHashSet::default(),
+            next_timer: 0,
+            commands: Vec::new(),
+            metrics: Metrics::new(config.nodes),
+            invariants: Vec::new(),
+            broken: Vec::new(),
+            violations: Vec::new(),
+        };
+        for node in 0..config.nodes {
+            sim.boot(node, false);
+        }
+        sim
+    }
+
+    /// Adds a safety property to check after every step, starting now.
+    pub fn check(&mut self, invariant: Box<dyn Invariant<P>>) {
+        self.invariants.push(invariant);
+        self.broken.push(false);
+        self.check_invariants();
+    }
+
+    /// Schedules scenario faults (times from the start of the run).
+    pub fn schedule(&mut self, faults: impl IntoIterator<Item = (Nanos, Fault)>) {
+        for (time, fault) in faults {
+            self.push(time, Event::Fault(fault));
+        }
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// Events handled so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// What was measured.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Violations found so far, in time order.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The names of the invariants being checked.
+    pub fn invariant_names(&self) -> Vec<&'static str> {
+        self.invariants.iter().map(|i| i.name()).collect()
+    }
+
+    /// Node `i`'s live process, if it is up.
+    pub fn process(&self, node: NodeIdx) -> Option<&P> {
+        self.slots[node as usize].process.as_ref()
+    }
+
+    fn push(&mut self, time: Nanos, event: Event<P>) {
+        self.seq += 1;
+        self.queue.push(Scheduled {
+            time,
+            seq: self.seq,
+            event,
+        });
+    }
+
+    /// Runs until no event is left or the next one is after `until`; then the clock reads
+    /// `until`. `progress` is told the time now and then (for a progress bar).
+    pub fn run_until(&mut self, until: Nanos, progress: &mut dyn FnMut(Nanos)) {
+        while let Some(next) = self.queue.peek() {
+            if next.time > until {
+                break;
+            }
+            let Some(Scheduled { time, event, .. }) = self.queue.pop() else {
+                break;
+            };
+            self.now = time;
+            self.events += 1;
+            if self.events % 65_536 == 0 {
+                progress(time);
+            }
+            self.dispatch(event);
+        }
+        self.now = self.now.max(until);
+    }
+
+    fn dispatch(&mut self, event: Event<P>) {
+        match event {
+            Event::Deliver {
+                from,
+                to,
+                msg,
+                counted,
+            } => {
+                let slot = &self.slots[to as usize];
+                if slot.process.is_none() || slot.paused_until > self.now {
+                    if counted {
+                        self.metrics.dropped += 1;
+                    }
+                    return;
+                }
+                self.handle(to, |p, ctx| p.on_message(ctx, from, msg));
+            }
+            Event::Timer {
+                node,
+                incarnation,
+                id,
+                timer,
+            } => {
+                if self.cancelled.remove(&id) {
+                    return;
+                }
+                let slot = &self.slots[node as usize];
+                if slot.incarnation != incarnation || slot.process.is_none() {
+                    return;
+                }
+                if slot.paused_until > self.now {
+                    let resume = slot.paused_until;
+                    self.push(
+                        resume,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            id,
+                            timer,
+                        },
+                    );
+                    return;
+                }
+                self.handle(node, |p, ctx| p.on_timer(ctx, timer));
+            }
+            Event::Fault(fault) => self.apply(fault),
+            Event::Resume(node) => {
+                if self.slots[node as usize].paused_until <= self.now {
+                    self.observe(Some(node), "resume", None);
+                }
+            }
+        }
+    }
+
+    fn observe(&mut self, node: Option<NodeIdx>, kind: &'static str, peer: Option<NodeIdx>) {
+        self.metrics.timeline.push(Observation {
+            time: self.now,
+            node,
+            kind,
+            peer,
+        });
+    }
+
+    fn apply(&mut self, fault: Fault) {
+        match fault {
+            Fault::Crash(node) => {
+                let slot = &mut self.slots[node as usize];
+                if slot.process.take().is_some() {
+                    slot.incarnation += 1;
+                    self.observe(Some(node), "crash", None);
+                }
+            }
+            Fault::Recover(node) => {
+                if self.slots[node as usize].process.is_none() {
+                    self.observe(Some(node), "recover", None);
+                    self.boot(node, true);
+                }
+            }
+            Fault::Partition(groups) => {
+                self.network.partition(&groups);
+                self.observe(None, "partition", None);
+            }
+            Fault::CutOneWay(from, to) => {
+                self.network.cut_one_way(&from, &to);
+                self.observe(None, "partition", None);
+            }
+            Fault::Heal => {
+                self.network.heal();
+                self.observe(None, "heal", None);
+            }
+            Fault::Delay(model) => {
+                self.network.delay = model;
+                self.observe(None, "delay", None);
+            }
+            Fault::Loss(p) => {
+                self.network.loss = p;
+                self.observe(None, "loss", None);
+            }
+            Fault::Pause(node, length) => {
+                let until = self.now + length;
+                let slot = &mut self.slots[node as usize];
+                slot.paused_until = slot.paused_until.max(until);
+                self.observe(Some(node), "pause", None);
+                self.push(until, Event::Resume(node));
+            }
+            Fault::Elect(node) => {
+                if self.slots[node as usize].process.is_some() {
+                    self.observe(Some(node), "elect", None);
+                    self.handle(node, |p, ctx| p.on_elect(ctx));
+                }
+            }
+        }
+        self.check_invariants();
+    }
+
+    fn boot(&mut self, node: NodeIdx, recovered: bool) {
+        let nodes = self.slots.len() as u32;
+        let mut commands = std::mem::take(&mut self.commands);
+        let slot = &mut self.slots[node as usize];
+        let mut ctx = Ctx {
+            now: self.now,
+            id: node,
+            nodes,
+            recovered,
+            rng: &mut slot.rng,
+            commands: &mut commands,
+            next_timer: &mut self.next_timer,
+        };
+        let process = P::boot(&mut ctx, &slot.stable);
+        slot.process = Some(process);
+        self.commands = commands;
+        self.apply_commands(node);
+        self.check_invariants();
+    }
+
+    /// Runs one handler of a live node, then applies its commands and checks invariants.
+    fn handle(&mut self, node: NodeIdx, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
+        let nodes = self.slots.len() as u32;
+        let mut commands = std::mem::take(&mut self.commands);
+        let slot = &mut self.slots[node as usize];
+        let Some(process) = slot.process.as_mut() else {
+            self.commands = commands;
+            return;
+        };
+        let mut ctx = Ctx {
+            now: self.now,
+            id: node,
+            nodes,
+            recovered: false,
+            rng: &mut slot.rng,
+            commands: &mut commands,
+            next_timer: &mut self.next_timer,
+        };
+        handler(process, &mut ctx);
+        self.commands = commands;
+        self.apply_commands(node);
+        self.check_invariants();
+    }
+
+    fn apply_commands(&mut self, node: NodeIdx) {
+        let mut commands = std::mem::take(&mut self.commands);
+        for command in commands.drain(..) {
+            match command {
+                Command::Send { to, msg } => self.send(node, to, msg),
+                Command::SetTimer { id, after, timer } => {
+                    let incarnation = self.slots[node as usize].incarnation;
+                    self.push(
+                        self.now + after,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            id,
+                            timer,
+                        },
+                    );
+                }
+                Command::CancelTimer(id) => {
+                    self.cancelled.insert(id);
+                }
+                Command::Persist(stable) => self.slots[node as usize].stable = stable,
+                Command::Observe { kind, peer } => self.observe(Some(node), kind, peer),
+                Command::Latency { metric, nanos } => self.metrics.record(metric, nanos),
+            }
+        }
+        self.commands = commands;
+    }
+
+    fn send(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
+        if from == to {
+            let now = self.now;
+            self.push(
+                now,
+                Event::Deliver {
+                    from,
+                    to,
+                    msg,
+                    counted: false,
+                },
+            );
+            return;
+        }
+        self.metrics.sent(from, P::kind(&msg));
+        match self.network.transit(from, to, &mut self.net_rng) {
+            Some(transit) => {
+                let at = self.now + transit;
+                self.push(
+                    at,
+                    Event::Deliver {
+                        from,
+                        to,
+                        msg,
+                        counted: true,
+                    },
+                );
+            }
+            None => self.metrics.dropped += 1,
+        }
+    }
+
+    fn check_invariants(&mut self) {
+        if self.invariants.is_empty() {
+            return;
+        }
+        let nodes: Vec<Option<&P>> = self.slots.iter().map(|s| s.process.as_ref()).collect();
+        for (invariant, broken) in self.invariants.iter_mut().zip(self.broken.iter_mut()) {
+            match invariant.check(self.now, &nodes) {
+                Some(detail) if !*broken => {
+                    *broken = true;
+                    self.violations.push(Violation {
+                        name: invariant.name(),
+                        time_s: super::time::to_secs(self.now),
+                        detail,
+                    });
+                }
+                Some(_) => {}
+                None => *broken = false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::delay::DelayModel;
+    use crate::sim::time::SECOND;
+
+    /// Every node pings its successor every second; counts what it receives; persists the count.
+    #[derive(Debug)]
+    struct Pinger {
+        received: u64,
+    }
+
+    impl Protocol for Pinger {
+        type Msg = u64;
+        type Timer = ();
+        type Stable = u64;
+        const NAME: &'static str = "pinger";
+
+        fn boot(ctx: &mut Ctx<'_, Self>, stable: &u64) -> Self {
+            ctx.set_timer(SECOND, ());
+            Pinger { received: *stable }
+        }
+
+        fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, _from: NodeIdx, _msg: u64) {
+            self.received += 1;
+            ctx.persist(self.received);
+        }
+
+        fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, _timer: ()) {
+            let next = (ctx.id() + 1) % ctx.nodes();
+            ctx.send(next, ctx.now());
+            ctx.send(ctx.id(), 0);
+            ctx.set_timer(SECOND, ());
+        }
+
+        fn kind(_msg: &u64) -> &'static str {
+            "ping"
+        }
+    }
+
+    fn sim(nodes: u32) -> Simulation<Pinger> {
+        Simulation::new(Config {
+            nodes,
+            seed: 1,
+            network: Network::new(nodes, DelayModel::Const(SECOND / 100), 0, 0.0),
+        })
+    }
+
+    #[test]
+    fn sends_are_counted_and_self_sends_are_not() {
+        let mut s = sim(3);
+        s.run_until(10 * SECOND + SECOND / 2, &mut |_| {});
+        // 3 nodes x 10 ticks, one counted send each; each node also got 10 local calls.
+        assert_eq!(s.metrics().total, 30);
+        assert_eq!(s.metrics().dropped, 0);
+        assert_eq!(s.process(0).map(|p| p.received), Some(20));
+    }
+
+    #[test]
+    fn messages_to_a_crashed_node_are_sent_and_dropped_and_stable_storage_survives() {
+        let mut s = sim(2);
+        s.schedule([
+            (5 * SECOND + SECOND / 2, Fault::Crash(1)),
+            (8 * SECOND + SECOND / 2, Fault::Recover(1)),
+        ]);
+        s.run_until(10 * SECOND + SECOND / 2, &mut |_| {});
+        // n1 pings n2 at 6, 7 and 8 s while n2 is down: sent, counted, dropped.
+        assert_eq!(s.metrics().dropped, 3);
+        assert_eq!(s.metrics().total, 10 + 5 + 2);
+        // n2 received 5 pings and 5 local calls before the crash (persisted: 10), then after
+        // recovery at 8.5 s: pings at 9 and 10 s and its own local calls at 9.5 and 10.5 s.
+        assert_eq!(s.process(1).map(|p| p.received), Some(14));
+        let kinds: Vec<&str> = s.metrics().timeline.iter().map(|o| o.kind).collect();
+        assert_eq!(kinds, vec!["crash", "recover"]);
+    }
+
+    #[test]
+    fn a_paused_node_drops_messages_and_defers_its_timers() {
+        let mut s = sim(2);
+        s.schedule([(SECOND / 2, Fault::Pause(1, 3 * SECOND))]);
+        s.run_until(3 * SECOND + SECOND / 4, &mut |_| {});
+        // n1's pings at 1, 2 and 3 s arrive at n2 while it is paused.
+        assert_eq!(s.metrics().dropped, 3);
+        // n2's timers due at 1, 2 and 3 s all wait for 3.5 s.
+        assert_eq!(s.metrics().sent_by_node[1], 0);
+        s.run_until(3 * SECOND + 3 * SECOND / 4, &mut |_| {});
+        assert_eq!(s.metrics().sent_by_node[1], 1);
+    }
+
+    #[test]
+    fn partitions_drop_at_send() {
+        let mut s = sim(2);
+        s.schedule([(0, Fault::Partition(vec![vec![0], vec![1]]))]);
+        s.run_until(3 * SECOND + SECOND / 2, &mut |_| {});
+        assert_eq!((s.metrics().total, s.metrics().dropped), (6, 6));
+    }
+
+    struct NeverTwo;
+
+    impl Invariant<Pinger> for NeverTwo {
+        fn name(&self) -> &'static str {
+            "never-two"
+        }
+
+        fn check(&mut self, _now: Nanos, nodes: &[Option<&Pinger>]) -> Option<String> {
+            let up = nodes.iter().filter(|n| n.is_some()).count();
+            (up == 2).then(|| "both nodes are up".to_string())
+        }
+    }
+
+    #[test]
+    fn violations_are_recorded_once_per_episode() {
+        let mut s = sim(2);
+        s.check(Box::new(NeverTwo));
+        s.schedule([(SECOND, Fault::Crash(0)), (2 * SECOND, Fault::Recover(0))]);
+        s.run_until(3 * SECOND, &mut |_| {});
+        let times: Vec<f64> = s.violations().iter().map(|v| v.time_s).collect();
+        assert_eq!(times, vec![0.0, 2.0]);
+    }
+}

@@ -1,0 +1,227 @@
+//! What a run measures: messages (total, dropped, by type, by sender), one HdrHistogram per
+//! latency metric, and a timeline of observations.
+//!
+//! Histograms record nanoseconds from 1 ns to one hour with 3 significant figures. A latency is
+//! whatever the protocol defines it to be (each protocol documents its metrics: for a failure
+//! detector, `detection` runs from a node's crash to a monitor's suspicion of it). The simulator
+//! has no load generator and hence no coordinated omission: every sample is the time of an event
+//! that really happened in the simulation.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use super::protocol::NodeIdx;
+use super::time::{Nanos, SECOND, to_secs};
+
+/// Largest latency a histogram can hold: one hour.
+const MAX_LATENCY: Nanos = 3_600 * SECOND;
+
+/// One timeline entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    /// When, in seconds.
+    #[serde(rename = "time_s", serialize_with = "as_secs")]
+    pub time: Nanos,
+    /// The node concerned (for network-wide events, none).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_name")]
+    pub node: Option<NodeIdx>,
+    /// What happened (`crash`, `recover`, `suspect`, ...).
+    pub kind: &'static str,
+    /// The peer it concerns, if any.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_name")]
+    pub peer: Option<NodeIdx>,
+}
+
+fn as_secs<S: serde::Serializer>(t: &Nanos, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(to_secs(*t))
+}
+
+fn as_name<S: serde::Serializer>(n: &Option<NodeIdx>, s: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.collect_str(&format_args!("n{}", n + 1)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A latency histogram summarised in seconds (DESIGN.md keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencySummary {
+    /// Samples.
+    pub count: u64,
+    /// Smallest.
+    pub min_s: f64,
+    /// Mean.
+    pub mean_s: f64,
+    /// Median.
+    pub p50_s: f64,
+    /// 90th percentile.
+    pub p90_s: f64,
+    /// 99th percentile.
+    pub p99_s: f64,
+    /// 99.9th percentile.
+    pub p999_s: f64,
+    /// Largest.
+    pub max_s: f64,
+}
+
+/// Counters and histograms of one run.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// Every network send, including those dropped later.
+    pub total: u64,
+    /// Sends that never reached a live receiver.
+    pub dropped: u64,
+    /// Sends by message type, in first-seen order (few types: a linear search is fastest).
+    by_type: Vec<(&'static str, u64)>,
+    /// Sends by sender.
+    pub sent_by_node: Vec<u64>,
+    latency: BTreeMap<&'static str, Histogram<u64>>,
+    /// Observations in time order.
+    pub timeline: Vec<Observation>,
+}
+
+impl Metrics {
+    /// Empty metrics for `nodes` nodes.
+    pub fn new(nodes: u32) -> Self {
+        Self {
+            total: 0,
+            dropped: 0,
+            by_type: Vec::new(),
+            sent_by_node: vec![0; nodes as usize],
+            latency: BTreeMap::new(),
+            timeline: Vec::new(),
+        }
+    }
+
+    /// Counts one network send.
+    pub fn sent(&mut self, from: NodeIdx, kind: &'static str) {
+        self.total += 1;
+        self.sent_by_node[from as usize] += 1;
+        match self.by_type.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, count)) => *count += 1,
+            None => self.by_type.push((kind, 1)),
+        }
+    }
+
+    /// Sends by message type, sorted by type.
+    pub fn by_type(&self) -> BTreeMap<&'static str, u64> {
+        self.by_type.iter().copied().collect()
+    }
+
+    /// Records one latency sample (clamped into the histogram's range).
+    pub fn record(&mut self, metric: &'static str, nanos: Nanos) {
+        let histogram = self.latency.entry(metric).or_insert_with(|| {
+            Histogram::new_with_bounds(1, MAX_LATENCY, 3)
+                .expect("static histogram bounds are valid")
+        });
+        histogram.saturating_record(nanos.clamp(1, MAX_LATENCY));
+    }
+
+    /// The latency histograms by name.
+    pub fn histograms(&self) -> &BTreeMap<&'static str, Histogram<u64>> {
+        &self.latency
+    }
+
+    /// Summaries of every latency histogram.
+    pub fn latency_summaries(&self) -> BTreeMap<&'static str, LatencySummary> {
+        self.latency
+            .iter()
+            .map(|(name, h)| (*name, summarize(h)))
+            .collect()
+    }
+}
+
+/// A histogram's summary in seconds.
+pub fn summarize(h: &Histogram<u64>) -> LatencySummary {
+    let q = |quantile: f64| to_secs(h.value_at_quantile(quantile));
+    LatencySummary {
+        count: h.len(),
+        min_s: to_secs(h.min()),
+        mean_s: h.mean() / 1e9,
+        p50_s: q(0.5),
+        p90_s: q(0.9),
+        p99_s: q(0.99),
+        p999_s: q(0.999),
+        max_s: to_secs(h.max()),
+    }
+}
+
+/// Writes a histogram as a percentile distribution (`.hgrm`, values in milliseconds), the text
+/// format HdrHistogram's plotting tools read.
+pub fn write_hgrm(h: &Histogram<u64>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:>12} {:>14} {:>10} {:>14}\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    )?;
+    let ms = |v: u64| v as f64 / 1e6;
+    for step in h.iter_quantiles(5) {
+        let quantile = step.quantile_iterated_to();
+        let inverse = if quantile < 1.0 {
+            format!("{:>14.2}", 1.0 / (1.0 - quantile))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{:>12.3} {:>2.12} {:>10} {inverse}",
+            ms(step.value_iterated_to()),
+            quantile,
+            step.count_since_last_iteration()
+        )?;
+    }
+    writeln!(
+        out,
+        "#[Mean    = {:>12.3}, StdDeviation   = {:>12.3}]",
+        h.mean() / 1e6,
+        h.stdev() / 1e6
+    )?;
+    writeln!(
+        out,
+        "#[Max     = {:>12.3}, Total count    = {:>12}]",
+        ms(h.max()),
+        h.len()
+    )?;
+    writeln!(
+        out,
+        "#[Buckets = {:>12}, SubBuckets     = {:>12}]",
+        h.buckets(),
+        h.distinct_values()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_summaries() {
+        let mut m = Metrics::new(2);
+        m.sent(0, "ping");
+        m.sent(1, "ack");
+        m.sent(0, "ping");
+        assert_eq!(m.total, 3);
+        assert_eq!(m.sent_by_node, vec![2, 1]);
+        assert_eq!(
+            m.by_type().into_iter().collect::<Vec<_>>(),
+            vec![("ack", 1), ("ping", 2)]
+        );
+        for ms in 1..=100 {
+            m.record("detection", ms * 1_000_000);
+        }
+        let s = &m.latency_summaries()["detection"];
+        assert_eq!(s.count, 100);
+        // 3 significant figures: values come back at their bucket's resolution.
+        assert!((s.min_s - 0.001).abs() < 1e-6, "{}", s.min_s);
+        assert!((s.p50_s - 0.050).abs() < 0.0001, "{}", s.p50_s);
+        assert!((s.max_s - 0.100).abs() < 0.0001, "{}", s.max_s);
+        assert!((s.mean_s - 0.0505).abs() < 0.0001, "{}", s.mean_s);
+        let mut text = Vec::new();
+        write_hgrm(&m.histograms()["detection"], &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("Total count    =          100"), "{text}");
+    }
+}

@@ -1,0 +1,16 @@
+//! The deterministic discrete-event simulator that replays traces through protocols.
+//!
+//! - [`time`]: integer-nanosecond virtual time;
+//! - [`protocol`]: the [`Protocol`](protocol::Protocol) trait and the handler context;
+//! - [`engine`]: the event queue, crash-recovery, invariant checks;
+//! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
+//! - [`scenario`]: faults from traces on the simulator's clock;
+//! - [`metrics`]: message counts, HdrHistogram latencies, the timeline.
+
+pub mod delay;
+pub mod engine;
+pub mod metrics;
+pub mod network;
+pub mod protocol;
+pub mod scenario;
+pub mod time;

@@ -1,0 +1,173 @@
+//! The contract between a protocol and the simulator.
+//!
+//! A protocol is a state machine per node. It never reads a clock, does I/O or touches a global
+//! RNG: each handler gets a [`Ctx`] with the virtual time, the node's id, the cluster size and the
+//! node's own seeded RNG, and acts only by issuing commands through it: send, broadcast, set or
+//! cancel a timer, write stable storage, record an observation or a latency sample. The engine
+//! applies the commands after the handler returns, so handlers are plain functions of their
+//! inputs, and a run is a pure function of the seed and the scenario.
+//!
+//! Crash-recovery model: a crash drops the node's process (all volatile state and its timers);
+//! recovery boots a new process from the node's stable storage (what it last persisted).
+
+use std::fmt::Debug;
+
+use rand_chacha::ChaCha8Rng;
+
+use super::time::Nanos;
+
+/// Index of a simulated node: `n1` is 0.
+pub type NodeIdx = u32;
+
+/// A timer's handle, for cancelling it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId(pub u64);
+
+/// One protocol's node state and handlers.
+pub trait Protocol: Sized {
+    /// The messages nodes exchange.
+    type Msg: Clone + Debug;
+    /// What a timer carries back to its node.
+    type Timer: Clone + Debug;
+    /// What survives a crash.
+    type Stable: Clone + Default + Debug;
+
+    /// The protocol's name in reports.
+    const NAME: &'static str;
+
+    /// Starts a node's process: at time 0 with default stable storage, or on recovery with
+    /// what it persisted ([`Ctx::recovered`] tells which).
+    fn boot(ctx: &mut Ctx<'_, Self>, stable: &Self::Stable) -> Self;
+
+    /// A message arrived.
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Self::Msg);
+
+    /// A timer fired.
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Self::Timer);
+
+    /// The trace asks this node to start a leader election (`elect` events).
+    fn on_elect(&mut self, _ctx: &mut Ctx<'_, Self>) {}
+
+    /// The message's type, counted in `messages.by_type`.
+    fn kind(msg: &Self::Msg) -> &'static str;
+}
+
+/// What a handler asked for; applied by the engine when the handler returns.
+#[derive(Debug, Clone)]
+pub enum Command<P: Protocol> {
+    /// Send a message.
+    Send {
+        /// Receiver.
+        to: NodeIdx,
+        /// The message.
+        msg: P::Msg,
+    },
+    /// Fire `timer` after a delay.
+    SetTimer {
+        /// Its handle.
+        id: TimerId,
+        /// Delay from now.
+        after: Nanos,
+        /// What it carries.
+        timer: P::Timer,
+    },
+    /// Cancel a pending timer.
+    CancelTimer(TimerId),
+    /// Replace the node's stable storage.
+    Persist(P::Stable),
+    /// Record an observation in the timeline (e.g. `suspect` of a peer).
+    Observe {
+        /// What was observed.
+        kind: &'static str,
+        /// The peer it concerns.
+        peer: Option<NodeIdx>,
+    },
+    /// Record one latency sample.
+    Latency {
+        /// The histogram's name.
+        metric: &'static str,
+        /// The latency.
+        nanos: Nanos,
+    },
+}
+
+/// A handler's view of the world and its only way to act.
+pub struct Ctx<'a, P: Protocol> {
+    pub(super) now: Nanos,
+    pub(super) id: NodeIdx,
+    pub(super) nodes: u32,
+    pub(super) recovered: bool,
+    pub(super) rng: &'a mut ChaCha8Rng,
+    pub(super) commands: &'a mut Vec<Command<P>>,
+    pub(super) next_timer: &'a mut u64,
+}
+
+impl<P: Protocol> Ctx<'_, P> {
+    /// Virtual time now.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// This node.
+    pub fn id(&self) -> NodeIdx {
+        self.id
+    }
+
+    /// The number of nodes in the cluster.
+    pub fn nodes(&self) -> u32 {
+        self.nodes
+    }
+
+    /// Whether this process booted after a crash (only meaningful in [`Protocol::boot`]).
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// This node's own seeded random stream.
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        self.rng
+    }
+
+    /// Sends `msg` to `to` (a send to oneself is a local call, not counted as a message).
+    pub fn send(&mut self, to: NodeIdx, msg: P::Msg) {
+        self.commands.push(Command::Send { to, msg });
+    }
+
+    /// Sends `msg` to every other node.
+    pub fn broadcast(&mut self, msg: P::Msg) {
+        for to in (0..self.nodes).filter(|&n| n != self.id) {
+            self.commands.push(Command::Send {
+                to,
+                msg: msg.clone(),
+            });
+        }
+    }
+
+    /// Fires `timer` after `after` nanoseconds; the handle cancels it.
+    pub fn set_timer(&mut self, after: Nanos, timer: P::Timer) -> TimerId {
+        let id = TimerId(*self.next_timer);
+        *self.next_timer += 1;
+        self.commands.push(Command::SetTimer { id, after, timer });
+        id
+    }
+
+    /// Cancels a timer that has not fired yet (a no-op otherwise).
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.commands.push(Command::CancelTimer(id));
+    }
+
+    /// Replaces what survives a crash.
+    pub fn persist(&mut self, stable: P::Stable) {
+        self.commands.push(Command::Persist(stable));
+    }
+
+    /// Records an observation in the timeline.
+    pub fn observe(&mut self, kind: &'static str, peer: Option<NodeIdx>) {
+        self.commands.push(Command::Observe { kind, peer });
+    }
+
+    /// Records a latency sample in the histogram `metric`.
+    pub fn latency(&mut self, metric: &'static str, nanos: Nanos) {
+        self.commands.push(Command::Latency { metric, nanos });
+    }
+}

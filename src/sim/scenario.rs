@@ -1,0 +1,159 @@
+//! Faults and scenario events on the simulator's clock, from a trace.
+//!
+//! Outages become a crash at their start and a recovery at their end; the trace's scenario
+//! events (partition, heal, delay, loss, pause, elect) keep their meaning. Trace nodes are matched
+//! to simulated nodes by name (`n1` .. `nN`). Times are shifted so that the trace's first instant
+//! is time 0 for datetime traces; numeric traces keep their times (seconds from 0).
+
+use thiserror::Error;
+
+use super::delay::DelayModel;
+use super::protocol::NodeIdx;
+use super::time::{Nanos, from_secs};
+use crate::trace::{ScenarioKind, TimeKind, Trace};
+use crate::units::parse_duration;
+
+/// Something that happens to the cluster at a time.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// The node's process stops; volatile state is lost.
+    Crash(NodeIdx),
+    /// The node's process restarts from stable storage.
+    Recover(NodeIdx),
+    /// The network splits into these groups (nodes in none form one more group).
+    Partition(Vec<Vec<NodeIdx>>),
+    /// Links from the first set to the second are cut, one way.
+    CutOneWay(Vec<NodeIdx>, Vec<NodeIdx>),
+    /// All partitions and cuts are removed.
+    Heal,
+    /// The delay model changes.
+    Delay(DelayModel),
+    /// The loss probability changes.
+    Loss(f64),
+    /// The node freezes for this long.
+    Pause(NodeIdx, Nanos),
+    /// The node starts a leader election.
+    Elect(NodeIdx),
+}
+
+/// A trace that cannot be replayed on this cluster.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{0}")]
+pub struct ScenarioError(pub String);
+
+/// Parses a node name `nK` into its index for a cluster of `nodes`.
+pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
+    let k: u32 = name
+        .trim()
+        .strip_prefix('n')
+        .and_then(|k| k.parse().ok())
+        .ok_or_else(|| ScenarioError(format!("node `{name}` is not named n1..n{nodes}")))?;
+    if k == 0 || k > nodes {
+        return Err(ScenarioError(format!(
+            "node `{name}` does not exist in a cluster of {nodes} (raise --nodes)"
+        )));
+    }
+    Ok(k - 1)
+}
+
+fn node_list(text: &str, nodes: u32) -> Result<Vec<NodeIdx>, ScenarioError> {
+    text.split_whitespace()
+        .map(|n| node_index(n, nodes))
+        .collect()
+}
+
+/// Parses a partition detail: groups `n1 n2 | n3 n4`, or a one-way cut `n1 n2 -> n3`.
+pub fn parse_partition(detail: &str, nodes: u32) -> Result<Fault, ScenarioError> {
+    if let Some((from, to)) = detail.split_once("->") {
+        return Ok(Fault::CutOneWay(
+            node_list(from, nodes)?,
+            node_list(to, nodes)?,
+        ));
+    }
+    let groups = detail
+        .split('|')
+        .map(|g| node_list(g, nodes))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Fault::Partition(groups))
+}
+
+/// The trace's faults on the simulator's clock, in time order (stable for equal times).
+pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, ScenarioError> {
+    let origin = match trace.time_kind {
+        TimeKind::Datetime => trace.span.0,
+        TimeKind::Number => 0.0,
+    };
+    let at = |t: f64| -> Result<Nanos, ScenarioError> {
+        if t < origin {
+            return Err(ScenarioError(format!(
+                "time {t} is before the start of the run"
+            )));
+        }
+        Ok(from_secs(t - origin))
+    };
+    let mut faults = Vec::new();
+    for o in &trace.outages {
+        let node = node_index(&trace.nodes[o.node as usize].name, nodes)?;
+        faults.push((at(o.start)?, Fault::Crash(node)));
+        if o.end.is_finite() {
+            faults.push((at(o.end)?, Fault::Recover(node)));
+        }
+    }
+    for e in &trace.events {
+        let node = || -> Result<NodeIdx, ScenarioError> {
+            let id = e
+                .node
+                .ok_or_else(|| ScenarioError(format!("a {:?} event needs a node", e.kind)))?;
+            node_index(&trace.nodes[id as usize].name, nodes)
+        };
+        let fault =
+            match e.kind {
+                ScenarioKind::Partition => parse_partition(&e.detail, nodes)?,
+                ScenarioKind::Heal => Fault::Heal,
+                ScenarioKind::Delay => Fault::Delay(
+                    e.detail
+                        .parse()
+                        .map_err(|err: super::delay::DelayError| ScenarioError(err.to_string()))?,
+                ),
+                ScenarioKind::Loss => Fault::Loss(e.detail.parse().map_err(|_| {
+                    ScenarioError(format!("loss `{}` is no probability", e.detail))
+                })?),
+                ScenarioKind::Pause => Fault::Pause(
+                    node()?,
+                    from_secs(
+                        parse_duration(&e.detail, 1.0).map_err(|e| ScenarioError(e.to_string()))?,
+                    ),
+                ),
+                ScenarioKind::Elect => Fault::Elect(node()?),
+            };
+        faults.push((at(e.time)?, fault));
+    }
+    faults.sort_by_key(|(t, _)| *t);
+    Ok(faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_names_map_to_indices() {
+        assert_eq!(node_index("n1", 3), Ok(0));
+        assert_eq!(node_index("n3", 3), Ok(2));
+        assert!(node_index("n4", 3).is_err());
+        assert!(node_index("web1", 3).is_err());
+        assert!(node_index("n0", 3).is_err());
+    }
+
+    #[test]
+    fn partition_details() {
+        match parse_partition("n1 n2 | n3 n4 n5", 5).unwrap() {
+            Fault::Partition(groups) => assert_eq!(groups, vec![vec![0, 1], vec![2, 3, 4]]),
+            other => panic!("{other:?}"),
+        }
+        match parse_partition("n1 -> n2 n3", 3).unwrap() {
+            Fault::CutOneWay(from, to) => assert_eq!((from, to), (vec![0], vec![1, 2])),
+            other => panic!("{other:?}"),
+        }
+    }
+}
