@@ -23,6 +23,8 @@
 
 pub mod analytics;
 pub mod output;
+pub mod protocols;
+pub mod replay;
 pub mod report;
 pub mod sim;
 pub mod trace;

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod gen_cmd;
+mod replay;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Analyze(analyze::Args),
     /// Generate a synthetic failure trace (event CSV).
     Gen(gen_cmd::Args),
+    /// Replay a trace's faults through a protocol on a simulated cluster.
+    Replay(replay::Args),
 }
 
 /// How a command ended, beyond success.
@@ -30,6 +33,8 @@ enum Command {
 pub enum Failure {
     /// Bad usage or bad input: exit 2.
     Input(anyhow::Error),
+    /// The run worked but a check failed (an invariant violation): exit 1.
+    Check(String),
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -44,6 +49,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,6 +59,10 @@ pub fn main() -> ExitCode {
             }
             eprintln!("faultline: error: {err:#}");
             ExitCode::from(2)
+        }
+        Err(Failure::Check(message)) => {
+            eprintln!("faultline: {message}");
+            ExitCode::from(1)
         }
     }
 }
@@ -70,6 +80,23 @@ pub fn print(bytes: &[u8]) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(bytes)?;
     stdout.flush()
+}
+
+/// A progress bar on standard error for long runs; hidden when stderr is not a terminal or
+/// with `--quiet`.
+pub fn progress(quiet: bool, message: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_message(message.to_string());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent}% of simulated time")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// A spinner on standard error while long work runs; hidden when stderr is not a terminal or

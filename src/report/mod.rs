@@ -1,3 +1,4 @@
 //! Rendering results for people and programs.
 
 pub mod analysis;
+pub mod replay;

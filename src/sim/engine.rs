@@ -106,17 +106,20 @@ struct Slot<P: Protocol> {
 
 /// Settings of a run.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct Config<P: Protocol> {
     /// Number of nodes, `n1..nN`.
     pub nodes: u32,
     /// The seed every random stream derives from.
     pub seed: u64,
     /// The network at the start.
     pub network: Network,
+    /// The protocol's settings.
+    pub protocol: P::Config,
 }
 
 /// A simulation of one protocol on one cluster.
 pub struct Simulation<P: Protocol> {
+    config: P::Config,
     now: Nanos,
     seq: u64,
     events: u64,
@@ -142,7 +145,7 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 
 impl<P: Protocol> Simulation<P> {
     /// A cluster whose nodes all boot at time 0.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: Config<P>) -> Self {
         let slots = (0..config.nodes)
             .map(|i| Slot {
                 process: None,
@@ -153,6 +156,7 @@ impl<P: Protocol> Simulation<P> {
             })
             .collect();
         let mut sim = Self {
+            config: config.protocol,
             now: 0,
             seq: 0,
             events: 0,
@@ -368,6 +372,7 @@ impl<P: Protocol> Simulation<P> {
         let slot = &mut self.slots[node as usize];
         let mut ctx = Ctx {
             now: self.now,
+            config: &self.config,
             id: node,
             nodes,
             recovered,
@@ -393,6 +398,7 @@ impl<P: Protocol> Simulation<P> {
         };
         let mut ctx = Ctx {
             now: self.now,
+            config: &self.config,
             id: node,
             nodes,
             recovered: false,
@@ -504,6 +510,7 @@ mod tests {
         type Msg = u64;
         type Timer = ();
         type Stable = u64;
+        type Config = ();
         const NAME: &'static str = "pinger";
 
         fn boot(ctx: &mut Ctx<'_, Self>, stable: &u64) -> Self {
@@ -533,6 +540,7 @@ mod tests {
             nodes,
             seed: 1,
             network: Network::new(nodes, DelayModel::Const(SECOND / 100), 0, 0.0),
+            protocol: (),
         })
     }
 

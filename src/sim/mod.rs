@@ -5,7 +5,8 @@
 //! - [`engine`]: the event queue, crash-recovery, invariant checks;
 //! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
 //! - [`scenario`]: faults from traces on the simulator's clock;
-//! - [`metrics`]: message counts, HdrHistogram latencies, the timeline.
+//! - [`metrics`]: message counts, HdrHistogram latencies, the timeline;
+//! - [`timeout`]: timeout expressions such as `2d+r`.
 
 pub mod delay;
 pub mod engine;
@@ -14,3 +15,4 @@ pub mod network;
 pub mod protocol;
 pub mod scenario;
 pub mod time;
+pub mod timeout;

@@ -31,6 +31,8 @@ pub trait Protocol: Sized {
     type Timer: Clone + Debug;
     /// What survives a crash.
     type Stable: Clone + Default + Debug;
+    /// Settings shared by every node (intervals, timeouts, ...), read through [`Ctx::config`].
+    type Config: Clone + Debug;
 
     /// The protocol's name in reports.
     const NAME: &'static str;
@@ -94,6 +96,7 @@ pub enum Command<P: Protocol> {
 /// A handler's view of the world and its only way to act.
 pub struct Ctx<'a, P: Protocol> {
     pub(super) now: Nanos,
+    pub(super) config: &'a P::Config,
     pub(super) id: NodeIdx,
     pub(super) nodes: u32,
     pub(super) recovered: bool,
@@ -106,6 +109,11 @@ impl<P: Protocol> Ctx<'_, P> {
     /// Virtual time now.
     pub fn now(&self) -> Nanos {
         self.now
+    }
+
+    /// The protocol's settings.
+    pub fn config(&self) -> &P::Config {
+        self.config
     }
 
     /// This node.

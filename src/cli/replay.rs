@@ -1,0 +1,214 @@
+//! `faultline replay`: run a protocol on a simulated cluster under a trace's faults.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+
+use super::{Failure, print};
+use faultline::output::write_atomically;
+use faultline::replay::{ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::report::replay::table;
+use faultline::sim::delay::DelayModel;
+use faultline::sim::metrics::write_hgrm;
+use faultline::sim::scenario::from_trace;
+use faultline::sim::time::from_secs;
+use faultline::sim::timeout::TimeoutExpr;
+use faultline::trace::{ReadOptions, read_traces};
+use faultline::units::{TimeUnit, parse_duration};
+
+fn duration(text: &str) -> Result<f64, String> {
+    parse_duration(text, 1.0).map_err(|e| e.to_string())
+}
+
+/// Arguments of `replay`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Protocols to run, comma-separated: heartbeat.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
+    protocol: Vec<ProtocolName>,
+    /// Cluster size; nodes are n1..nN.
+    #[arg(long)]
+    nodes: u32,
+    /// Trace whose faults to replay (any layout `analyze` reads; nodes named n1..nN).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Unit of bare-number times in the trace: ms, s, m, h, d.
+    #[arg(long, default_value = "s", value_parser = str::parse::<TimeUnit>)]
+    time_unit: TimeUnit,
+    /// Network delay model: const:5ms, uniform:1ms,9ms, normal:mean=5ms,sd=1ms, exp:mean=5ms,
+    /// lognormal:mu=-6,sigma=0.5, pareto:scale=1ms,shape=3.
+    #[arg(long, default_value = "const:1ms", value_parser = str::parse::<DelayModel>)]
+    delay: DelayModel,
+    /// Measured one-way delays, one a line (seconds or durations), sampled empirically.
+    #[arg(long, conflicts_with = "delay")]
+    delays: Option<PathBuf>,
+    /// Receiver processing time r.
+    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    processing: f64,
+    /// Message loss probability.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Heartbeat (or probe) interval h.
+    #[arg(long, default_value = "1s", value_parser = duration)]
+    heartbeat: f64,
+    /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats).
+    #[arg(long, value_parser = TimeoutExpr::parse)]
+    timeout: Option<TimeoutExpr>,
+    /// Simulated time to run (default: past the last fault by ten rounds of h and timeout).
+    #[arg(long, value_parser = duration)]
+    duration: Option<f64>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1, conflicts_with = "seeds")]
+    seed: u64,
+    /// A range of seeds A..B (inclusive), one run each.
+    #[arg(long, value_name = "A..B")]
+    seeds: Option<String>,
+    /// Output format: table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    format: String,
+    /// Also write summary.json, timeline.jsonl and one .hgrm per latency metric here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn seeds(args: &Args) -> anyhow::Result<Vec<u64>> {
+    let Some(range) = &args.seeds else {
+        return Ok(vec![args.seed]);
+    };
+    let (a, b) = range
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--seeds `{range}` is not A..B"))?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().context("--seeds: A is not a number")?,
+        b.trim().parse().context("--seeds: B is not a number")?,
+    );
+    if b < a {
+        return Err(anyhow!("--seeds `{range}`: B is below A"));
+    }
+    Ok((a..=b).collect())
+}
+
+fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the delays", path.display()))?;
+    let mut delays = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let secs = parse_duration(line, 1.0)
+            .map_err(|e| anyhow!("{}: line {}: {e}", path.display(), i + 1))?;
+        delays.push(from_secs(secs));
+    }
+    DelayModel::empirical(delays).ok_or_else(|| anyhow!("{}: holds no delays", path.display()))
+}
+
+fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
+    write_atomically(&dir.join("summary.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &run.report)?;
+        writeln!(w)
+    })?;
+    write_atomically(&dir.join("timeline.jsonl"), |w| {
+        for entry in &run.timeline {
+            serde_json::to_writer(&mut *w, entry)?;
+            writeln!(w)?;
+        }
+        Ok(())
+    })?;
+    for (metric, histogram) in &run.histograms {
+        write_atomically(&dir.join(format!("{metric}.hgrm")), |w| {
+            write_hgrm(histogram, w)
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs `replay`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let delay = match &args.delays {
+        Some(path) => empirical(path)?,
+        None => args.delay.clone(),
+    };
+    if !(0.0..=1.0).contains(&args.loss) {
+        return Err(anyhow!("--loss must be a probability from 0 to 1").into());
+    }
+    let faults = match &args.trace {
+        Some(path) => {
+            let options = ReadOptions {
+                time_unit_seconds: args.time_unit.seconds(),
+                ..ReadOptions::default()
+            };
+            let trace = read_traces(std::slice::from_ref(path), &options)?;
+            from_trace(&trace, args.nodes)
+                .with_context(|| format!("{}: cannot replay this trace", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    let seeds = seeds(&args)?;
+    let mut runs = Vec::new();
+    for &protocol in &args.protocol {
+        for &seed in &seeds {
+            let settings = ReplaySettings {
+                protocol,
+                nodes: args.nodes,
+                seed,
+                delay: delay.clone(),
+                processing: from_secs(args.processing),
+                loss: args.loss,
+                interval: from_secs(args.heartbeat),
+                timeout: args.timeout.clone(),
+                duration: args.duration.map(from_secs),
+                faults: faults.clone(),
+            };
+            let bar = super::progress(args.quiet, &format!("{protocol} seed {seed}"));
+            let run = replay(&settings, &mut |now, end| {
+                bar.set_length(end);
+                bar.set_position(now);
+            })?;
+            bar.finish_and_clear();
+            runs.push(run);
+        }
+    }
+    if let Some(dir) = &args.out {
+        for run in &runs {
+            let sub = if runs.len() == 1 {
+                dir.clone()
+            } else {
+                dir.join(format!("{}-seed{}", run.report.protocol, run.report.seed))
+            };
+            write_run(&sub, run)?;
+        }
+    }
+    let mut out = Vec::new();
+    if args.format == "json" {
+        if runs.len() == 1 {
+            serde_json::to_writer_pretty(&mut out, &runs[0].report)?;
+        } else {
+            let reports: Vec<_> = runs.iter().map(|r| &r.report).collect();
+            serde_json::to_writer_pretty(&mut out, &reports)?;
+        }
+        out.push(b'\n');
+    } else {
+        for (i, run) in runs.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend(table(&run.report).into_bytes());
+        }
+    }
+    print(&out)?;
+    let violations: usize = runs
+        .iter()
+        .map(|r| r.report.invariants.violations.len())
+        .sum();
+    if violations > 0 {
+        return Err(Failure::Check(format!(
+            "{violations} invariant violation(s); see `invariants.violations`"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! `faultline replay`: run one protocol on a simulated cluster under a scenario and report what
+//! happened — message counts, latency histograms, invariant violations and a protocol-specific
+//! outcome — in the JSON shape of DESIGN.md.
+//!
+//! The same settings and seed give the same report, byte for byte.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::protocols::detector::heartbeat::{Heartbeat, HeartbeatConfig};
+use crate::protocols::detector::qos::{self, Qos};
+use crate::sim::delay::DelayModel;
+use crate::sim::engine::{Config, Simulation, Violation};
+use crate::sim::metrics::{LatencySummary, Metrics, Observation, summarize};
+use crate::sim::network::Network;
+use crate::sim::scenario::Fault;
+use crate::sim::time::{Nanos, SECOND, from_secs, to_secs};
+use crate::sim::timeout::{Names, TimeoutError, TimeoutExpr};
+
+/// The protocols `replay` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolName {
+    /// All-to-all heartbeat failure detection.
+    Heartbeat,
+}
+
+impl ProtocolName {
+    /// Every protocol, as `--protocol` names them.
+    pub const NAMES: &'static str = "heartbeat";
+
+    /// The default timeout expression.
+    pub fn default_timeout(self) -> &'static str {
+        match self {
+            ProtocolName::Heartbeat => "h+2d+r",
+        }
+    }
+}
+
+impl fmt::Display for ProtocolName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolName::Heartbeat => f.write_str("heartbeat"),
+        }
+    }
+}
+
+impl FromStr for ProtocolName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "heartbeat" => Ok(ProtocolName::Heartbeat),
+            other => Err(format!(
+                "unknown or not yet built protocol `{other}`; available: {}",
+                Self::NAMES
+            )),
+        }
+    }
+}
+
+/// Everything one replay needs.
+#[derive(Debug, Clone)]
+pub struct ReplaySettings {
+    /// The protocol.
+    pub protocol: ProtocolName,
+    /// Cluster size.
+    pub nodes: u32,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Delay model at the start.
+    pub delay: DelayModel,
+    /// Receiver processing time `r`.
+    pub processing: Nanos,
+    /// Loss probability at the start.
+    pub loss: f64,
+    /// Heartbeat or probe interval `h`.
+    pub interval: Nanos,
+    /// Timeout expression; `None` = the protocol's default.
+    pub timeout: Option<TimeoutExpr>,
+    /// How long to run; `None` = until the scenario has settled.
+    pub duration: Option<Nanos>,
+    /// The scenario.
+    pub faults: Vec<(Nanos, Fault)>,
+}
+
+/// Settings that cannot work.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ReplayError {
+    /// The timeout does not parse or is not positive.
+    #[error(transparent)]
+    Timeout(#[from] TimeoutError),
+    /// Something else about the settings.
+    #[error("{0}")]
+    Settings(String),
+}
+
+/// `messages` of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Messages {
+    /// Every network send.
+    pub total: u64,
+    /// Sends that never reached a live receiver.
+    pub dropped: u64,
+    /// Sends by message type.
+    pub by_type: BTreeMap<&'static str, u64>,
+}
+
+/// `invariants` of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Invariants {
+    /// Names of the properties checked.
+    pub checked: Vec<&'static str>,
+    /// Every time one stopped holding.
+    pub violations: Vec<Violation>,
+}
+
+/// The outcome of a failure-detector run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectorOutcome {
+    /// Heartbeat interval `h`, seconds.
+    pub interval_s: f64,
+    /// The timeout as written.
+    pub timeout_expr: String,
+    /// Its value, seconds.
+    pub timeout_s: f64,
+    /// The delay bound `d` it used, seconds.
+    pub d_s: f64,
+    /// The processing time `r`, seconds.
+    pub r_s: f64,
+    /// The QoS figures.
+    #[serde(flatten)]
+    pub qos: Qos,
+}
+
+/// The protocol-specific part of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// A failure detector's quality of service.
+    Detector(DetectorOutcome),
+}
+
+/// One replay's report (DESIGN.md keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplayReport {
+    /// Protocol name.
+    pub protocol: String,
+    /// Cluster size.
+    pub nodes: u32,
+    /// The seed.
+    pub seed: u64,
+    /// Virtual time covered, seconds.
+    pub sim_time_s: f64,
+    /// Events handled.
+    pub events: u64,
+    /// Message counts.
+    pub messages: Messages,
+    /// Latency summaries by metric.
+    pub latency: BTreeMap<&'static str, LatencySummary>,
+    /// Safety properties.
+    pub invariants: Invariants,
+    /// What the protocol achieved.
+    pub outcome: Outcome,
+}
+
+/// A report with the raw material behind it (histograms, timeline), for `--out`.
+#[derive(Debug, Clone)]
+pub struct ReplayRun {
+    /// The report.
+    pub report: ReplayReport,
+    /// Latency histograms by metric, nanoseconds.
+    pub histograms: BTreeMap<&'static str, Histogram<u64>>,
+    /// Every observation, in time order.
+    pub timeline: Vec<Observation>,
+}
+
+/// How long to run when not told: past the last fault by ten rounds of interval and timeout,
+/// and at least a minute.
+fn settled_end(faults: &[(Nanos, Fault)], interval: Nanos, timeout: Nanos) -> Nanos {
+    let last = faults.iter().map(|(t, _)| *t).max().unwrap_or(0);
+    (last + 10 * (interval + timeout)).max(60 * SECOND)
+}
+
+/// Runs one replay; `progress` hears the virtual time now and then.
+pub fn replay(
+    settings: &ReplaySettings,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> Result<ReplayRun, ReplayError> {
+    if settings.nodes < 2 {
+        return Err(ReplayError::Settings("--nodes must be at least 2".into()));
+    }
+    let names = Names {
+        d: to_secs(settings.delay.bound()),
+        r: to_secs(settings.processing),
+        h: to_secs(settings.interval),
+    };
+    let expr = match &settings.timeout {
+        Some(expr) => expr.clone(),
+        None => TimeoutExpr::parse(settings.protocol.default_timeout())?,
+    };
+    let timeout = from_secs(expr.seconds(&names)?);
+    match settings.protocol {
+        ProtocolName::Heartbeat => {
+            if timeout <= settings.interval {
+                return Err(ReplayError::Settings(format!(
+                    "a heartbeat timeout is the silence after which a peer is suspected, so it \
+                     must exceed the interval h = {} s; `{expr}` is {} s",
+                    names.h,
+                    to_secs(timeout)
+                )));
+            }
+            let config = HeartbeatConfig {
+                interval: settings.interval,
+                timeout,
+            };
+            let mut sim: Simulation<Heartbeat> = Simulation::new(Config {
+                nodes: settings.nodes,
+                seed: settings.seed,
+                network: network(settings),
+                protocol: config,
+            });
+            sim.schedule(settings.faults.iter().cloned());
+            let end = settings
+                .duration
+                .unwrap_or_else(|| settled_end(&settings.faults, settings.interval, timeout));
+            sim.run_until(end, &mut |now| progress(now, end));
+            let qos = qos::measure(&sim.metrics().timeline, settings.nodes, end);
+            let mut metrics = sim.metrics().clone();
+            for &sample in &qos.detection {
+                metrics.record("detection", sample);
+            }
+            let outcome = Outcome::Detector(DetectorOutcome {
+                interval_s: names.h,
+                timeout_expr: expr.to_string(),
+                timeout_s: to_secs(timeout),
+                d_s: names.d,
+                r_s: names.r,
+                qos,
+            });
+            Ok(finish(settings, &sim, metrics, end, outcome))
+        }
+    }
+}
+
+fn network(settings: &ReplaySettings) -> Network {
+    Network::new(
+        settings.nodes,
+        settings.delay.clone(),
+        settings.processing,
+        settings.loss,
+    )
+}
+
+fn finish<P: crate::sim::protocol::Protocol>(
+    settings: &ReplaySettings,
+    sim: &Simulation<P>,
+    metrics: Metrics,
+    end: Nanos,
+    outcome: Outcome,
+) -> ReplayRun {
+    let histograms = metrics.histograms().clone();
+    let report = ReplayReport {
+        protocol: settings.protocol.to_string(),
+        nodes: settings.nodes,
+        seed: settings.seed,
+        sim_time_s: to_secs(end),
+        events: sim.events(),
+        messages: Messages {
+            total: metrics.total,
+            dropped: metrics.dropped,
+            by_type: metrics.by_type(),
+        },
+        latency: histograms.iter().map(|(k, h)| (*k, summarize(h))).collect(),
+        invariants: Invariants {
+            checked: sim.invariant_names(),
+            violations: sim.violations().to_vec(),
+        },
+        outcome,
+    };
+    ReplayRun {
+        report,
+        histograms,
+        timeline: metrics.timeline,
+    }
+}

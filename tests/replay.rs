@@ -1,0 +1,274 @@
+//! Tests of `faultline replay` with the heartbeat detector: exact message counts, detection
+//! times inside their closed-form bounds, false suspicions from loss, pauses and partitions, and
+//! determinism.
+
+mod common;
+
+use common::{faultline, fixture, ok};
+use faultline::replay::{Outcome, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::sim::delay::DelayModel;
+use faultline::sim::scenario::Fault;
+use faultline::sim::time::{Nanos, SECOND};
+use faultline::sim::timeout::TimeoutExpr;
+
+const MS: Nanos = 1_000_000;
+
+fn settings(nodes: u32) -> ReplaySettings {
+    ReplaySettings {
+        protocol: ProtocolName::Heartbeat,
+        nodes,
+        seed: 1,
+        delay: DelayModel::Const(10 * MS),
+        processing: 2 * MS,
+        loss: 0.0,
+        interval: SECOND,
+        timeout: None,
+        duration: Some(60 * SECOND),
+        faults: Vec::new(),
+    }
+}
+
+fn run(settings: &ReplaySettings) -> ReplayRun {
+    replay(settings, &mut |_, _| {}).expect("valid settings")
+}
+
+fn detector(run: &ReplayRun) -> &faultline::replay::DetectorOutcome {
+    match &run.report.outcome {
+        Outcome::Detector(d) => d,
+    }
+}
+
+#[test]
+fn n_nodes_send_n_times_n_minus_1_heartbeats_per_interval() {
+    for nodes in [2, 3, 8, 16] {
+        // Every node's first beat falls in [0, h): in k intervals each sends exactly k.
+        let s = ReplaySettings {
+            duration: Some(10 * SECOND - 1),
+            ..settings(nodes)
+        };
+        let report = run(&s).report;
+        let expected = 10 * u64::from(nodes * (nodes - 1));
+        assert_eq!(report.messages.total, expected, "N = {nodes}");
+        assert_eq!(report.messages.by_type.get("heartbeat"), Some(&expected));
+        assert_eq!(report.messages.dropped, 0);
+    }
+}
+
+#[test]
+fn constant_delay_detection_lies_in_the_closed_form_interval() {
+    // delta = 10 ms, r = 2 ms, h = 1 s, T = 1.5 s. A node crashing at c last sent at
+    // s in (c - h, c]; its monitors suspect it at s + delta + r + T, so
+    // T_D in (delta + r + T - h, delta + r + T] = (0.512 s, 1.512 s].
+    let s = ReplaySettings {
+        timeout: Some(TimeoutExpr::parse("1.5s").expect("expression")),
+        faults: vec![
+            (10 * SECOND + 300 * MS, Fault::Crash(2)),
+            (20 * SECOND, Fault::Recover(2)),
+            (30 * SECOND + 777 * MS, Fault::Crash(0)),
+            (41 * SECOND, Fault::Recover(0)),
+        ],
+        ..settings(5)
+    };
+    let r = run(&s);
+    let d = detector(&r);
+    assert_eq!(d.qos.false_suspicions, 0);
+    assert_eq!(d.qos.missed_detections, 0);
+    assert_eq!(d.qos.query_accuracy, 1.0);
+    assert_eq!(d.qos.detection.len(), 8, "two crashes, four monitors each");
+    for &t in &d.qos.detection {
+        assert!(t > 512 * MS && t <= 1512 * MS, "T_D = {t} ns");
+    }
+    let latency = &r.report.latency["detection"];
+    assert_eq!(latency.count, 8);
+}
+
+#[test]
+fn the_default_timeout_is_h_plus_2d_plus_r() {
+    let r = run(&settings(3));
+    let d = detector(&r);
+    assert_eq!(d.timeout_expr, "h+2d+r");
+    assert!((d.timeout_s - 1.022).abs() < 1e-12, "{}", d.timeout_s);
+    assert_eq!(d.d_s, 0.01);
+}
+
+#[test]
+fn loss_produces_false_suspicions() {
+    let lossless = run(&settings(4));
+    assert_eq!(detector(&lossless).qos.false_suspicions, 0);
+    let lossy = run(&ReplaySettings {
+        loss: 0.3,
+        ..settings(4)
+    });
+    let q = &detector(&lossy).qos;
+    assert!(q.false_suspicions > 0);
+    assert!(q.query_accuracy < 1.0);
+    assert!(q.mistake_rate_per_node_hour > 0.0);
+    assert!(lossy.report.messages.dropped > 0);
+}
+
+#[test]
+fn a_pause_longer_than_the_timeout_is_suspected() {
+    // n2 freezes for 5 s: each of the other three suspects it once; on waking, n2 has heard
+    // nothing for 5 s and suspects each of them once until their next heartbeat.
+    let r = run(&ReplaySettings {
+        faults: vec![(20 * SECOND, Fault::Pause(1, 5 * SECOND))],
+        ..settings(4)
+    });
+    let q = &detector(&r).qos;
+    assert_eq!(q.false_suspicions, 6);
+    assert_eq!(q.missed_detections, 0);
+    let short = run(&ReplaySettings {
+        faults: vec![(20 * SECOND, Fault::Pause(1, 10 * MS))],
+        ..settings(4)
+    });
+    assert_eq!(detector(&short).qos.false_suspicions, 0);
+}
+
+#[test]
+fn a_partition_causes_suspicions_across_the_cut_only() {
+    let r = run(&ReplaySettings {
+        faults: vec![
+            (
+                20 * SECOND,
+                Fault::Partition(vec![vec![0, 1], vec![2, 3, 4]]),
+            ),
+            (30 * SECOND, Fault::Heal),
+        ],
+        ..settings(5)
+    });
+    let side = |n: u32| n < 2;
+    let suspicions: Vec<(u32, u32)> = r
+        .timeline
+        .iter()
+        .filter(|o| o.kind == "suspect")
+        .filter_map(|o| Some((o.node?, o.peer?)))
+        .collect();
+    assert_eq!(
+        suspicions.len(),
+        12,
+        "every ordered pair across the cut, once"
+    );
+    assert!(suspicions.iter().all(|&(m, t)| side(m) != side(t)));
+    let trusts = r.timeline.iter().filter(|o| o.kind == "trust").count();
+    assert_eq!(trusts, 12, "healing ends every suspicion");
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_delays() {
+    let trace = fixture("replay/faults.csv");
+    let args = |seed: &'static str| {
+        vec![
+            "replay",
+            "--protocol",
+            "heartbeat",
+            "--nodes",
+            "5",
+            "--trace",
+            trace.as_str(),
+            "--delay",
+            "uniform:1ms,30ms",
+            "--duration",
+            "90s",
+            "--format",
+            "json",
+            "--seed",
+            seed,
+        ]
+    };
+    let a = ok(&args("7"));
+    assert_eq!(a, ok(&args("7")));
+    let b = ok(&args("8"));
+    assert_ne!(a, b);
+    let report: serde_json::Value = serde_json::from_str(&a).expect("json");
+    for key in [
+        "protocol",
+        "nodes",
+        "seed",
+        "sim_time_s",
+        "events",
+        "messages",
+        "latency",
+        "invariants",
+        "outcome",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(report["seed"], 7);
+    assert_eq!(report["outcome"]["missed_detections"], 0);
+}
+
+#[test]
+fn interval_traces_replay_as_crashes_and_recoveries() {
+    let r = ok(&[
+        "replay",
+        "--protocol",
+        "heartbeat",
+        "--nodes",
+        "4",
+        "--trace",
+        &fixture("replay/outages.csv"),
+        "--delay",
+        "const:5ms",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&r).expect("json");
+    // Two outages, three monitors each.
+    assert_eq!(report["latency"]["detection"]["count"], 6);
+    assert_eq!(report["outcome"]["false_suspicions"], 0);
+}
+
+#[test]
+fn out_dir_holds_summary_timeline_and_histograms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let stdout = ok(&[
+        "replay",
+        "--protocol",
+        "heartbeat",
+        "--nodes",
+        "5",
+        "--trace",
+        &fixture("replay/faults.csv"),
+        "--format",
+        "json",
+        "--out",
+        &out,
+    ]);
+    let summary = std::fs::read_to_string(dir.path().join("summary.json")).expect("summary");
+    assert_eq!(summary, stdout);
+    let timeline = std::fs::read_to_string(dir.path().join("timeline.jsonl")).expect("timeline");
+    assert!(
+        timeline
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("\"kind\":\"crash\""),
+        "{timeline}"
+    );
+    let hgrm = std::fs::read_to_string(dir.path().join("detection.hgrm")).expect("hgrm");
+    assert!(hgrm.contains("Total count"), "{hgrm}");
+}
+
+#[test]
+fn bad_settings_exit_2() {
+    for (args, message) in [
+        (vec!["--timeout", "0.5s"], "must exceed the interval"),
+        (vec!["--delay", "gauss:1ms"], "unknown model"),
+        (vec!["--timeout", "2x"], "unknown unit or name"),
+        (
+            vec!["--trace", "fixtures/replay/faults.csv", "--nodes", "2"],
+            "does not exist in a cluster of 2",
+        ),
+    ] {
+        let mut all = vec!["replay", "--protocol", "heartbeat"];
+        if !args.contains(&"--nodes") {
+            all.extend(["--nodes", "3"]);
+        }
+        all.extend(args.iter().copied());
+        let out = faultline(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {stderr}");
+        assert!(stderr.contains(message), "{all:?}: {stderr}");
+    }
+}
