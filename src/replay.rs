@@ -13,11 +13,14 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::protocols::detector::heartbeat::{Heartbeat, HeartbeatConfig};
+use crate::protocols::detector::phi::{self, Phi, PhiConfig};
+use crate::protocols::detector::probe::{Probe, ProbeConfig};
 use crate::protocols::detector::qos::{self, Qos};
 use crate::sim::delay::DelayModel;
 use crate::sim::engine::{Config, Simulation, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, summarize};
 use crate::sim::network::Network;
+use crate::sim::protocol::Protocol;
 use crate::sim::scenario::Fault;
 use crate::sim::time::{Nanos, SECOND, from_secs, to_secs};
 use crate::sim::timeout::{Names, TimeoutError, TimeoutExpr};
@@ -27,25 +30,32 @@ use crate::sim::timeout::{Names, TimeoutError, TimeoutExpr};
 pub enum ProtocolName {
     /// All-to-all heartbeat failure detection.
     Heartbeat,
+    /// SWIM-style probing.
+    Probe,
+    /// φ accrual failure detection.
+    Phi,
 }
 
 impl ProtocolName {
     /// Every protocol, as `--protocol` names them.
-    pub const NAMES: &'static str = "heartbeat";
+    pub const NAMES: &'static str = "heartbeat, probe, phi";
 
-    /// The default timeout expression.
+    /// The default timeout expression (φ has a threshold instead and ignores it).
     pub fn default_timeout(self) -> &'static str {
         match self {
-            ProtocolName::Heartbeat => "h+2d+r",
+            ProtocolName::Heartbeat | ProtocolName::Phi => "h+2d+r",
+            ProtocolName::Probe => "2d+r",
         }
     }
 }
 
 impl fmt::Display for ProtocolName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProtocolName::Heartbeat => f.write_str("heartbeat"),
-        }
+        f.write_str(match self {
+            ProtocolName::Heartbeat => "heartbeat",
+            ProtocolName::Probe => "probe",
+            ProtocolName::Phi => "phi",
+        })
     }
 }
 
@@ -55,6 +65,8 @@ impl FromStr for ProtocolName {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "heartbeat" => Ok(ProtocolName::Heartbeat),
+            "probe" => Ok(ProtocolName::Probe),
+            "phi" => Ok(ProtocolName::Phi),
             other => Err(format!(
                 "unknown or not yet built protocol `{other}`; available: {}",
                 Self::NAMES
@@ -82,6 +94,8 @@ pub struct ReplaySettings {
     pub interval: Nanos,
     /// Timeout expression; `None` = the protocol's default.
     pub timeout: Option<TimeoutExpr>,
+    /// φ's suspicion threshold.
+    pub threshold: f64,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -124,10 +138,12 @@ pub struct Invariants {
 pub struct DetectorOutcome {
     /// Heartbeat interval `h`, seconds.
     pub interval_s: f64,
-    /// The timeout as written.
-    pub timeout_expr: String,
-    /// Its value, seconds.
-    pub timeout_s: f64,
+    /// The timeout as written (null for φ, which has a threshold).
+    pub timeout_expr: Option<String>,
+    /// Its value, seconds (null for φ).
+    pub timeout_s: Option<f64>,
+    /// φ's threshold (null for the others).
+    pub threshold: Option<f64>,
     /// The delay bound `d` it used, seconds.
     pub d_s: f64,
     /// The processing time `r`, seconds.
@@ -204,6 +220,16 @@ pub fn replay(
         None => TimeoutExpr::parse(settings.protocol.default_timeout())?,
     };
     let timeout = from_secs(expr.seconds(&names)?);
+    let timeout_expr = Some(expr.to_string());
+    let outcome = |qos: Qos| DetectorOutcome {
+        interval_s: names.h,
+        timeout_expr: timeout_expr.clone(),
+        timeout_s: Some(to_secs(timeout)),
+        threshold: None,
+        d_s: names.d,
+        r_s: names.r,
+        qos,
+    };
     match settings.protocol {
         ProtocolName::Heartbeat => {
             if timeout <= settings.interval {
@@ -218,33 +244,95 @@ pub fn replay(
                 interval: settings.interval,
                 timeout,
             };
-            let mut sim: Simulation<Heartbeat> = Simulation::new(Config {
-                nodes: settings.nodes,
-                seed: settings.seed,
-                network: network(settings),
-                protocol: config,
-            });
-            sim.schedule(settings.faults.iter().cloned());
-            let end = settings
-                .duration
-                .unwrap_or_else(|| settled_end(&settings.faults, settings.interval, timeout));
-            sim.run_until(end, &mut |now| progress(now, end));
-            let qos = qos::measure(&sim.metrics().timeline, settings.nodes, end);
-            let mut metrics = sim.metrics().clone();
-            for &sample in &qos.detection {
-                metrics.record("detection", sample);
+            let end = end_of(settings, timeout);
+            Ok(run_detector::<Heartbeat>(
+                settings, config, end, progress, outcome,
+            ))
+        }
+        ProtocolName::Probe => {
+            if timeout + settings.processing >= settings.interval {
+                return Err(ReplayError::Settings(format!(
+                    "a probe timeout is the wait for a direct ack, and the indirect probes must \
+                     fit in the rest of the period h = {} s; `{expr}` is {} s",
+                    names.h,
+                    to_secs(timeout)
+                )));
             }
-            let outcome = Outcome::Detector(DetectorOutcome {
-                interval_s: names.h,
-                timeout_expr: expr.to_string(),
-                timeout_s: to_secs(timeout),
-                d_s: names.d,
-                r_s: names.r,
-                qos,
-            });
-            Ok(finish(settings, &sim, metrics, end, outcome))
+            let config = ProbeConfig {
+                period: settings.interval,
+                timeout,
+                processing: settings.processing,
+            };
+            // A peer is probed once per round of N - 1 periods.
+            let round = settings.interval * u64::from(settings.nodes - 1);
+            let end = end_of(settings, round);
+            Ok(run_detector::<Probe>(
+                settings, config, end, progress, outcome,
+            ))
+        }
+        ProtocolName::Phi => {
+            if !(settings.threshold.is_finite() && settings.threshold > 0.0) {
+                return Err(ReplayError::Settings(
+                    "the φ threshold must be positive".into(),
+                ));
+            }
+            let config = PhiConfig {
+                interval: settings.interval,
+                threshold: settings.threshold,
+            };
+            let end = end_of(settings, from_secs(phi::ACCEPTABLE_PAUSE + 1.0));
+            let phi_outcome = |qos: Qos| DetectorOutcome {
+                timeout_expr: None,
+                timeout_s: None,
+                threshold: Some(settings.threshold),
+                ..outcome(qos)
+            };
+            Ok(run_detector::<Phi>(
+                settings,
+                config,
+                end,
+                progress,
+                phi_outcome,
+            ))
         }
     }
+}
+
+/// The end of the run: as asked, or once the scenario has settled.
+fn end_of(settings: &ReplaySettings, timeout: Nanos) -> Nanos {
+    settings
+        .duration
+        .unwrap_or_else(|| settled_end(&settings.faults, settings.interval, timeout))
+}
+
+/// Runs a failure detector and measures its quality of service.
+fn run_detector<P: Protocol>(
+    settings: &ReplaySettings,
+    config: P::Config,
+    end: Nanos,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+    outcome: impl Fn(Qos) -> DetectorOutcome,
+) -> ReplayRun {
+    let mut sim: Simulation<P> = Simulation::new(Config {
+        nodes: settings.nodes,
+        seed: settings.seed,
+        network: network(settings),
+        protocol: config,
+    });
+    sim.schedule(settings.faults.iter().cloned());
+    sim.run_until(end, &mut |now| progress(now, end));
+    let qos = qos::measure(&sim.metrics().timeline, settings.nodes, end);
+    let mut metrics = sim.metrics().clone();
+    for &sample in &qos.detection {
+        metrics.record("detection", sample);
+    }
+    finish(
+        settings,
+        &sim,
+        metrics,
+        end,
+        Outcome::Detector(outcome(qos)),
+    )
 }
 
 fn network(settings: &ReplaySettings) -> Network {
@@ -256,7 +344,7 @@ fn network(settings: &ReplaySettings) -> Network {
     )
 }
 
-fn finish<P: crate::sim::protocol::Protocol>(
+fn finish<P: Protocol>(
     settings: &ReplaySettings,
     sim: &Simulation<P>,
     metrics: Metrics,

@@ -23,7 +23,7 @@ fn duration(text: &str) -> Result<f64, String> {
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Protocols to run, comma-separated: heartbeat.
+    /// Protocols to run, comma-separated: heartbeat, probe, phi.
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
     protocol: Vec<ProtocolName>,
     /// Cluster size; nodes are n1..nN.
@@ -51,9 +51,13 @@ pub struct Args {
     /// Heartbeat (or probe) interval h.
     #[arg(long, default_value = "1s", value_parser = duration)]
     heartbeat: f64,
-    /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats).
+    /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats, 2d+r
+    /// for probes).
     #[arg(long, value_parser = TimeoutExpr::parse)]
     timeout: Option<TimeoutExpr>,
+    /// φ accrual suspicion threshold.
+    #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD)]
+    threshold: f64,
     /// Simulated time to run (default: past the last fault by ten rounds of h and timeout).
     #[arg(long, value_parser = duration)]
     duration: Option<f64>,
@@ -161,6 +165,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 loss: args.loss,
                 interval: from_secs(args.heartbeat),
                 timeout: args.timeout.clone(),
+                threshold: args.threshold,
                 duration: args.duration.map(from_secs),
                 faults: faults.clone(),
             };

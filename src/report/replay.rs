@@ -47,12 +47,15 @@ pub fn table(report: &ReplayReport) -> String {
     }
     match &report.outcome {
         Outcome::Detector(o) => {
+            let rule = match (&o.timeout_expr, o.timeout_s, o.threshold) {
+                (Some(expr), Some(secs), _) => format!("timeout {expr} = {}", HumanDuration(secs)),
+                (_, _, Some(threshold)) => format!("φ threshold {threshold}"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 text,
-                "detector: h {}, timeout {} = {} (d {}, r {})",
+                "detector: h {}, {rule} (d {}, r {})",
                 HumanDuration(o.interval_s),
-                o.timeout_expr,
-                HumanDuration(o.timeout_s),
                 HumanDuration(o.d_s),
                 HumanDuration(o.r_s)
             );

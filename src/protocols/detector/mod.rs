@@ -6,7 +6,11 @@
 //! metrics of Chen, Toueg and Aguilera, "On the Quality of Service of Failure Detectors"
 //! (IEEE Transactions on Computers, 2002).
 //!
-//! - [`heartbeat`]: every node sends heartbeats; silence for the timeout means suspicion.
+//! - [`heartbeat`]: every node sends heartbeats; silence for the timeout means suspicion;
+//! - [`probe`]: SWIM-style probing with indirect pings;
+//! - [`phi`]: φ accrual, an adaptive timeout from the heartbeats' arrival history.
 
 pub mod heartbeat;
+pub mod phi;
+pub mod probe;
 pub mod qos;
