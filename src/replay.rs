@@ -122,6 +122,8 @@ pub struct Messages {
     pub dropped: u64,
     /// Sends by message type.
     pub by_type: BTreeMap<&'static str, u64>,
+    /// Sends by sender, `n1` first.
+    pub by_node: Vec<u64>,
 }
 
 /// `invariants` of the report.
@@ -362,6 +364,7 @@ fn finish<P: Protocol>(
             total: metrics.total,
             dropped: metrics.dropped,
             by_type: metrics.by_type(),
+            by_node: metrics.sent_by_node.clone(),
         },
         latency: histograms.iter().map(|(k, h)| (*k, summarize(h))).collect(),
         invariants: Invariants {

@@ -52,6 +52,8 @@ fn n_nodes_send_n_times_n_minus_1_heartbeats_per_interval() {
         assert_eq!(report.messages.total, expected, "N = {nodes}");
         assert_eq!(report.messages.by_type.get("heartbeat"), Some(&expected));
         assert_eq!(report.messages.dropped, 0);
+        let each = 10 * u64::from(nodes - 1);
+        assert_eq!(report.messages.by_node, vec![each; nodes as usize]);
     }
 }
 

@@ -1,0 +1,95 @@
+//! Criterion benchmarks of the simulator: the raw engine (tokens passed around a ring, a
+//! trivial protocol, so the cost measured is the engine's: queue, network draw, counters) and
+//! each failure detector, over clusters of 3, 16 and 128 nodes.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use faultline::replay::{ProtocolName, ReplaySettings, replay};
+use faultline::sim::delay::DelayModel;
+use faultline::sim::engine::{Config, Simulation};
+use faultline::sim::network::Network;
+use faultline::sim::protocol::{Ctx, NodeIdx, Protocol};
+use faultline::sim::time::SECOND;
+
+/// Every node starts one token; a node forwards every token it gets to its successor.
+struct Ring;
+
+impl Protocol for Ring {
+    type Msg = u32;
+    type Timer = ();
+    type Stable = ();
+    type Config = ();
+    const NAME: &'static str = "ring-tokens";
+
+    fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+        let next = (ctx.id() + 1) % ctx.nodes();
+        ctx.send(next, 0);
+        Ring
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, _from: NodeIdx, hops: u32) {
+        let next = (ctx.id() + 1) % ctx.nodes();
+        ctx.send(next, hops + 1);
+    }
+
+    fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self>, _timer: ()) {}
+
+    fn kind(_msg: &u32) -> &'static str {
+        "token"
+    }
+}
+
+fn bench_engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine_ring_tokens");
+    for nodes in [3u32, 16, 128] {
+        // 1 ms a hop for 10 simulated seconds: 10,000 deliveries per token, one token a node.
+        let messages = 10_000 * u64::from(nodes);
+        group.throughput(Throughput::Elements(messages));
+        group.bench_with_input(BenchmarkId::from_parameter(nodes), &nodes, |b, &nodes| {
+            b.iter(|| {
+                let mut sim: Simulation<Ring> = Simulation::new(Config {
+                    nodes,
+                    seed: 1,
+                    network: Network::new(nodes, DelayModel::Const(SECOND / 1000), 0, 0.0),
+                    protocol: (),
+                });
+                sim.run_until(10 * SECOND - 1, &mut |_| {});
+                assert_eq!(sim.metrics().total, messages);
+            });
+        });
+    }
+    group.finish();
+}
+
+fn bench_detectors(c: &mut Criterion) {
+    let mut group = c.benchmark_group("detectors_60s");
+    group.sample_size(10);
+    for protocol in [
+        ProtocolName::Heartbeat,
+        ProtocolName::Probe,
+        ProtocolName::Phi,
+    ] {
+        for nodes in [3u32, 16, 128] {
+            let settings = ReplaySettings {
+                protocol,
+                nodes,
+                seed: 1,
+                delay: "exp:mean=2ms".parse().expect("a valid model"),
+                processing: 0,
+                loss: 0.001,
+                interval: SECOND,
+                timeout: None,
+                threshold: 8.0,
+                duration: Some(60 * SECOND),
+                faults: Vec::new(),
+            };
+            let id = BenchmarkId::new(protocol.to_string(), nodes);
+            group.bench_with_input(id, &settings, |b, s| {
+                b.iter(|| replay(s, &mut |_, _| {}).expect("valid settings"));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine, bench_detectors);
+criterion_main!(benches);
