@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{close, fixture, json, node, root};
+use common::{close, fixture, golden, json, node, ok, root};
 use serde_json::Value;
 
 const HOUR: f64 = 3600.0;
@@ -93,6 +93,20 @@ fn explicit_input_format_overrides_detection() {
 fn say(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[test]
+fn golden_outputs_of_each_layout() {
+    for (input, expected) in [
+        ("import/lanl.csv", "import/lanl.expected.json"),
+        ("import/fta.tab", "import/fta.expected.json"),
+        ("import/backblaze.csv", "import/backblaze.expected.json"),
+    ] {
+        golden(
+            expected,
+            &ok(&["analyze", &fixture(input), "--format", "json"]),
+        );
+    }
 }
 
 fn real(path: &str) -> Option<String> {
