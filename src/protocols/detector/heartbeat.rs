@@ -7,10 +7,8 @@
 //! heartbeat arrives. A freshly booted monitor gives each peer one interval to be heard for the
 //! first time.
 //!
-//! Exactness: the monitor keeps one timer per peer, due at `last_heard + T`; a heartbeat that
-//! arrives before the timer fires only moves the deadline (the timer re-arms itself when it finds
-//! the deadline moved), so suspicion happens exactly `T` after the last heartbeat, without a timer
-//! reset per message. Hence, with a constant delay `δ` and processing time `r`, a peer that
+//! Exactness: the monitor keeps one deadline per peer, `last_heard + T` ([`Deadlines`]), so
+//! suspicion happens exactly `T` after the last heartbeat, without a timer reset per message. Hence, with a constant delay `δ` and processing time `r`, a peer that
 //! crashes at `c`, having last sent at `s ∈ (c − h, c]`, is suspected at `s + δ + r + T`: the
 //! detection time lies in `(δ + r + T − h, δ + r + T]`. With `T > h` and no jitter or loss, no live
 //! peer is ever suspected.
@@ -19,6 +17,7 @@
 
 use rand::RngExt;
 
+use super::deadline::{Check, Deadlines, Heard};
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -47,15 +46,66 @@ pub enum Timer {
 /// One node's monitor state.
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
-    last_heard: Vec<Nanos>,
-    suspected: Vec<bool>,
-    armed: Vec<bool>,
+    deadlines: Deadlines,
 }
 
 impl Heartbeat {
     /// Whether this node suspects `peer` now.
     pub fn suspects(&self, peer: NodeIdx) -> bool {
-        self.suspected[peer as usize]
+        self.deadlines.suspects(peer)
+    }
+}
+
+/// Starts a node's heartbeats: the first at a random phase in `[0, h)`, so that nodes do not beat
+/// in lockstep. Shared by every protocol that sends heartbeats.
+pub fn start_beating<P: Protocol>(ctx: &mut Ctx<'_, P>, interval: Nanos, send: P::Timer) {
+    let phase = ctx.rng().random_range(0..interval.max(1));
+    ctx.set_timer(phase, send);
+}
+
+/// Deadlines for every peer one interval plus the timeout from now (the first heartbeat may
+/// come a whole interval late), with their check timers set.
+pub fn watch_all<P: Protocol>(
+    ctx: &mut Ctx<'_, P>,
+    interval: Nanos,
+    timeout: Nanos,
+    check: impl Fn(NodeIdx) -> P::Timer,
+) -> Deadlines {
+    let me = ctx.id();
+    for peer in (0..ctx.nodes()).filter(|&p| p != me) {
+        ctx.set_timer(interval + timeout, check(peer));
+    }
+    Deadlines::new(ctx.nodes(), me, ctx.now() + interval + timeout)
+}
+
+/// Applies a heard peer's deadline answer: observe `trust`, arm the check timer.
+pub fn on_heard<P: Protocol>(ctx: &mut Ctx<'_, P>, peer: NodeIdx, heard: Heard, check: P::Timer) {
+    if heard.trusted {
+        ctx.observe("trust", Some(peer));
+    }
+    if let Some(after) = heard.arm {
+        ctx.set_timer(after, check);
+    }
+}
+
+/// Applies a check timer's answer: observe `suspect`, or re-arm. Returns whether the peer
+/// became suspected.
+pub fn on_check<P: Protocol>(
+    ctx: &mut Ctx<'_, P>,
+    peer: NodeIdx,
+    check: Check,
+    again: P::Timer,
+) -> bool {
+    match check {
+        Check::Suspect => {
+            ctx.observe("suspect", Some(peer));
+            true
+        }
+        Check::Rearm(after) => {
+            ctx.set_timer(after, again);
+            false
+        }
+        Check::Quiet => false,
     }
 }
 
@@ -68,34 +118,16 @@ impl Protocol for Heartbeat {
 
     fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
         let HeartbeatConfig { interval, timeout } = *ctx.config();
-        let phase = ctx.rng().random_range(0..interval.max(1));
-        ctx.set_timer(phase, Timer::Send);
-        let n = ctx.nodes() as usize;
-        let grace = ctx.now() + interval;
-        let me = ctx.id();
-        for peer in (0..ctx.nodes()).filter(|&p| p != me) {
-            ctx.set_timer(interval + timeout, Timer::Check(peer));
-        }
-        let mut armed = vec![true; n];
-        armed[ctx.id() as usize] = false;
+        start_beating(ctx, interval, Timer::Send);
         Heartbeat {
-            last_heard: vec![grace; n],
-            suspected: vec![false; n],
-            armed,
+            deadlines: watch_all(ctx, interval, timeout, Timer::Check),
         }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, _msg: Beat) {
-        let peer = from as usize;
-        self.last_heard[peer] = ctx.now();
-        if self.suspected[peer] {
-            self.suspected[peer] = false;
-            ctx.observe("trust", Some(from));
-        }
-        if !self.armed[peer] {
-            self.armed[peer] = true;
-            ctx.set_timer(ctx.config().timeout, Timer::Check(from));
-        }
+        let due = ctx.now() + ctx.config().timeout;
+        let heard = self.deadlines.heard(ctx.now(), from, due);
+        on_heard(ctx, from, heard, Timer::Check(from));
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
@@ -105,17 +137,8 @@ impl Protocol for Heartbeat {
                 ctx.set_timer(ctx.config().interval, Timer::Send);
             }
             Timer::Check(peer) => {
-                let p = peer as usize;
-                let due = self.last_heard[p] + ctx.config().timeout;
-                if ctx.now() >= due {
-                    self.armed[p] = false;
-                    if !self.suspected[p] {
-                        self.suspected[p] = true;
-                        ctx.observe("suspect", Some(peer));
-                    }
-                } else {
-                    ctx.set_timer(due - ctx.now(), Timer::Check(peer));
-                }
+                let check = self.deadlines.check(ctx.now(), peer);
+                on_check(ctx, peer, check, Timer::Check(peer));
             }
         }
     }

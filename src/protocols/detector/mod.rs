@@ -10,6 +10,7 @@
 //! - [`probe`]: SWIM-style probing with indirect pings;
 //! - [`phi`]: φ accrual, an adaptive timeout from the heartbeats' arrival history.
 
+pub mod deadline;
 pub mod heartbeat;
 pub mod phi;
 pub mod probe;

@@ -13,15 +13,15 @@
 //! Exactness: for a given history `φ(t)` grows with `t`, and it crosses the threshold where
 //! `y = (t − mean)/σ` solves `0.070566 y³ + 1.5976 y = −ln q` with `q = 10^−θ / (1 − 10^−θ)`;
 //! `y*` depends on the threshold only, so after each heartbeat the monitor knows the instant of
-//! suspicion, `last + mean + y*·σ`, and keeps one timer per peer for it, exactly as the
+//! suspicion, `last + mean + y*·σ`, and keeps it as the peer's deadline, exactly as the
 //! heartbeat detector does for its fixed timeout.
 //!
 //! Messages: `heartbeat`.
 
 use std::collections::VecDeque;
 
-use rand::RngExt;
-
+use super::deadline::Deadlines;
+use super::heartbeat::{on_check, on_heard, start_beating};
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::{Nanos, from_secs, to_secs};
 
@@ -137,9 +137,7 @@ pub struct Beat;
 pub struct Phi {
     last: Vec<Option<Nanos>>,
     history: Vec<History>,
-    due: Vec<Nanos>,
-    armed: Vec<bool>,
-    suspected: Vec<bool>,
+    deadlines: Deadlines,
     crossing: f64,
 }
 
@@ -164,15 +162,12 @@ impl Protocol for Phi {
             interval,
             threshold,
         } = *ctx.config();
-        let phase = ctx.rng().random_range(0..interval.max(1));
-        ctx.set_timer(phase, Timer::Send);
+        start_beating(ctx, interval, Timer::Send);
         let n = ctx.nodes() as usize;
         Phi {
             last: vec![None; n],
             history: vec![History::new(); n],
-            due: vec![0; n],
-            armed: vec![false; n],
-            suspected: vec![false; n],
+            deadlines: Deadlines::unarmed(ctx.nodes()),
             crossing: crossing(threshold),
         }
     }
@@ -184,14 +179,9 @@ impl Protocol for Phi {
             self.history[p].push(to_secs(now - last));
         }
         self.last[p] = Some(now);
-        self.due[p] = self.deadline(p, now);
-        if std::mem::take(&mut self.suspected[p]) {
-            ctx.observe("trust", Some(from));
-        }
-        if !self.armed[p] {
-            self.armed[p] = true;
-            ctx.set_timer(self.due[p] - now, Timer::Check(from));
-        }
+        let due = self.deadline(p, now);
+        let heard = self.deadlines.heard(now, from, due);
+        on_heard(ctx, from, heard, Timer::Check(from));
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
@@ -201,17 +191,8 @@ impl Protocol for Phi {
                 ctx.set_timer(ctx.config().interval, Timer::Send);
             }
             Timer::Check(peer) => {
-                let p = peer as usize;
-                let now = ctx.now();
-                if now >= self.due[p] {
-                    self.armed[p] = false;
-                    if !self.suspected[p] {
-                        self.suspected[p] = true;
-                        ctx.observe("suspect", Some(peer));
-                    }
-                } else {
-                    ctx.set_timer(self.due[p] - now, Timer::Check(peer));
-                }
+                let check = self.deadlines.check(ctx.now(), peer);
+                on_check(ctx, peer, check, Timer::Check(peer));
             }
         }
     }
