@@ -76,7 +76,7 @@ fn bench_detectors(c: &mut Criterion) {
                 delay: "exp:mean=2ms".parse().expect("a valid model"),
                 processing: 0,
                 loss: 0.001,
-                interval: SECOND,
+                heartbeat: Some(SECOND),
                 timeout: None,
                 threshold: 8.0,
                 duration: Some(60 * SECOND),

@@ -16,6 +16,10 @@ use crate::protocols::detector::heartbeat::{Heartbeat, HeartbeatConfig};
 use crate::protocols::detector::phi::{self, Phi, PhiConfig};
 use crate::protocols::detector::probe::{Probe, ProbeConfig};
 use crate::protocols::detector::qos::{self, Qos};
+use crate::protocols::election::{
+    self, ElectionConfig, Elector, SingleLeader, bully::Bully, modified_ring::ModifiedRing,
+    outcome::ElectionOutcome, ring::Ring,
+};
 use crate::sim::delay::DelayModel;
 use crate::sim::engine::{Config, Simulation, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, summarize};
@@ -34,17 +38,24 @@ pub enum ProtocolName {
     Probe,
     /// φ accrual failure detection.
     Phi,
+    /// Chang–Roberts ring election.
+    Ring,
+    /// Ring election that collects live ids and bypasses failures.
+    ModifiedRing,
+    /// Garcia-Molina's bully election.
+    Bully,
 }
 
 impl ProtocolName {
     /// Every protocol, as `--protocol` names them.
-    pub const NAMES: &'static str = "heartbeat, probe, phi";
+    pub const NAMES: &'static str = "heartbeat, probe, phi, ring, modified-ring, bully";
 
     /// The default timeout expression (φ has a threshold instead and ignores it).
     pub fn default_timeout(self) -> &'static str {
         match self {
             ProtocolName::Heartbeat | ProtocolName::Phi => "h+2d+r",
-            ProtocolName::Probe => "2d+r",
+            ProtocolName::Probe | ProtocolName::Ring | ProtocolName::ModifiedRing => "2d+r",
+            ProtocolName::Bully => "2d+r",
         }
     }
 }
@@ -55,6 +66,9 @@ impl fmt::Display for ProtocolName {
             ProtocolName::Heartbeat => "heartbeat",
             ProtocolName::Probe => "probe",
             ProtocolName::Phi => "phi",
+            ProtocolName::Ring => "ring",
+            ProtocolName::ModifiedRing => "modified-ring",
+            ProtocolName::Bully => "bully",
         })
     }
 }
@@ -67,6 +81,9 @@ impl FromStr for ProtocolName {
             "heartbeat" => Ok(ProtocolName::Heartbeat),
             "probe" => Ok(ProtocolName::Probe),
             "phi" => Ok(ProtocolName::Phi),
+            "ring" => Ok(ProtocolName::Ring),
+            "modified-ring" => Ok(ProtocolName::ModifiedRing),
+            "bully" => Ok(ProtocolName::Bully),
             other => Err(format!(
                 "unknown or not yet built protocol `{other}`; available: {}",
                 Self::NAMES
@@ -90,8 +107,9 @@ pub struct ReplaySettings {
     pub processing: Nanos,
     /// Loss probability at the start.
     pub loss: f64,
-    /// Heartbeat or probe interval `h`.
-    pub interval: Nanos,
+    /// Heartbeat or probe interval `h`: detectors default to 1 s; elections detect failures only
+    /// when it is given.
+    pub heartbeat: Option<Nanos>,
     /// Timeout expression; `None` = the protocol's default.
     pub timeout: Option<TimeoutExpr>,
     /// φ's suspicion threshold.
@@ -161,6 +179,8 @@ pub struct DetectorOutcome {
 pub enum Outcome {
     /// A failure detector's quality of service.
     Detector(DetectorOutcome),
+    /// An election's leader, availability and liveness.
+    Election(ElectionOutcome),
 }
 
 /// One replay's report (DESIGN.md keys).
@@ -195,6 +215,8 @@ pub struct ReplayRun {
     pub histograms: BTreeMap<&'static str, Histogram<u64>>,
     /// Every observation, in time order.
     pub timeline: Vec<Observation>,
+    /// For elections, the leader service as an event CSV.
+    pub leader_csv: Option<String>,
 }
 
 /// How long to run when not told: past the last fault by ten rounds of interval and timeout,
@@ -212,10 +234,11 @@ pub fn replay(
     if settings.nodes < 2 {
         return Err(ReplayError::Settings("--nodes must be at least 2".into()));
     }
+    let interval = settings.heartbeat.unwrap_or(SECOND);
     let names = Names {
         d: to_secs(settings.delay.bound()),
         r: to_secs(settings.processing),
-        h: to_secs(settings.interval),
+        h: to_secs(interval),
     };
     let expr = match &settings.timeout {
         Some(expr) => expr.clone(),
@@ -234,7 +257,7 @@ pub fn replay(
     };
     match settings.protocol {
         ProtocolName::Heartbeat => {
-            if timeout <= settings.interval {
+            if timeout <= interval {
                 return Err(ReplayError::Settings(format!(
                     "a heartbeat timeout is the silence after which a peer is suspected, so it \
                      must exceed the interval h = {} s; `{expr}` is {} s",
@@ -243,16 +266,16 @@ pub fn replay(
                 )));
             }
             let config = HeartbeatConfig {
-                interval: settings.interval,
+                interval,
                 timeout,
             };
-            let end = end_of(settings, timeout);
+            let end = end_of(settings, interval, timeout);
             Ok(run_detector::<Heartbeat>(
                 settings, config, end, progress, outcome,
             ))
         }
         ProtocolName::Probe => {
-            if timeout + settings.processing >= settings.interval {
+            if timeout + settings.processing >= interval {
                 return Err(ReplayError::Settings(format!(
                     "a probe timeout is the wait for a direct ack, and the indirect probes must \
                      fit in the rest of the period h = {} s; `{expr}` is {} s",
@@ -261,13 +284,13 @@ pub fn replay(
                 )));
             }
             let config = ProbeConfig {
-                period: settings.interval,
+                period: interval,
                 timeout,
                 processing: settings.processing,
             };
             // A peer is probed once per round of N - 1 periods.
-            let round = settings.interval * u64::from(settings.nodes - 1);
-            let end = end_of(settings, round);
+            let round = interval * u64::from(settings.nodes - 1);
+            let end = end_of(settings, interval, round);
             Ok(run_detector::<Probe>(
                 settings, config, end, progress, outcome,
             ))
@@ -279,10 +302,10 @@ pub fn replay(
                 ));
             }
             let config = PhiConfig {
-                interval: settings.interval,
+                interval,
                 threshold: settings.threshold,
             };
-            let end = end_of(settings, from_secs(phi::ACCEPTABLE_PAUSE + 1.0));
+            let end = end_of(settings, interval, from_secs(phi::ACCEPTABLE_PAUSE + 1.0));
             let phi_outcome = |qos: Qos| DetectorOutcome {
                 timeout_expr: None,
                 timeout_s: None,
@@ -297,14 +320,79 @@ pub fn replay(
                 phi_outcome,
             ))
         }
+        ProtocolName::Ring | ProtocolName::ModifiedRing | ProtocolName::Bully => {
+            let config = ElectionConfig {
+                timeout,
+                processing: settings.processing,
+                hop: settings.delay.bound() + settings.processing,
+                heartbeat: settings.heartbeat,
+            };
+            let rounds = settings.heartbeat.unwrap_or(0) + timeout;
+            let end = settings.duration.unwrap_or_else(|| {
+                settled_end(
+                    &settings.faults,
+                    rounds,
+                    4 * u64::from(settings.nodes) * config.hop,
+                )
+            });
+            Ok(match settings.protocol {
+                ProtocolName::Ring => run_election::<Ring>(settings, config, end, progress),
+                ProtocolName::ModifiedRing => {
+                    run_election::<ModifiedRing>(settings, config, end, progress)
+                }
+                _ => run_election::<Bully>(settings, config, end, progress),
+            })
+        }
     }
 }
 
+/// Runs an election protocol and reads its outcome; `single-leader` is checked as the run
+/// goes, `eventual-leader` at the end (for the ring only when no failure hit an election, since
+/// the ring does not survive one; and only when an election was ever started).
+fn run_election<P: Elector + Protocol<Config = ElectionConfig>>(
+    settings: &ReplaySettings,
+    config: ElectionConfig,
+    end: Nanos,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> ReplayRun {
+    let mut sim: Simulation<P> = Simulation::new(Config {
+        nodes: settings.nodes,
+        seed: settings.seed,
+        network: network(settings),
+        protocol: config,
+    });
+    sim.check(Box::new(SingleLeader));
+    sim.schedule(settings.faults.iter().cloned());
+    sim.run_until(end, &mut |now| progress(now, end));
+    let outcome = election::outcome::measure(&sim.metrics().timeline, settings.nodes, end);
+    let mut metrics = sim.metrics().clone();
+    for &sample in &outcome.latencies {
+        metrics.record("election", sample);
+    }
+    let exempt = settings.protocol == ProtocolName::Ring && outcome.failure_during_election;
+    let eventual_violated =
+        outcome.elections > 0 && outcome.eventual_leader != "reached" && !exempt;
+    let leader_csv = Some(election::outcome::leader_csv(&outcome));
+    let mut run = finish(settings, &sim, metrics, end, Outcome::Election(outcome));
+    run.report.invariants.checked.push("eventual-leader");
+    if eventual_violated {
+        run.report.invariants.violations.push(Violation {
+            name: "eventual-leader",
+            time_s: to_secs(end),
+            detail: "at the end of the run the live nodes do not all take the highest live node \
+                     for their leader"
+                .to_string(),
+        });
+    }
+    run.leader_csv = leader_csv;
+    run
+}
+
 /// The end of the run: as asked, or once the scenario has settled.
-fn end_of(settings: &ReplaySettings, timeout: Nanos) -> Nanos {
+fn end_of(settings: &ReplaySettings, interval: Nanos, timeout: Nanos) -> Nanos {
     settings
         .duration
-        .unwrap_or_else(|| settled_end(&settings.faults, settings.interval, timeout))
+        .unwrap_or_else(|| settled_end(&settings.faults, interval, timeout))
 }
 
 /// Runs a failure detector and measures its quality of service.
@@ -377,5 +465,6 @@ fn finish<P: Protocol>(
         report,
         histograms,
         timeline: metrics.timeline,
+        leader_csv: None,
     }
 }

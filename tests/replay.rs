@@ -21,7 +21,7 @@ fn settings(nodes: u32) -> ReplaySettings {
         delay: DelayModel::Const(10 * MS),
         processing: 2 * MS,
         loss: 0.0,
-        interval: SECOND,
+        heartbeat: Some(SECOND),
         timeout: None,
         threshold: 8.0,
         duration: Some(60 * SECOND),
@@ -36,6 +36,7 @@ fn run(settings: &ReplaySettings) -> ReplayRun {
 fn detector(run: &ReplayRun) -> &faultline::replay::DetectorOutcome {
     match &run.report.outcome {
         Outcome::Detector(d) => d,
+        Outcome::Election(_) => panic!("not a detector run"),
     }
 }
 

@@ -23,7 +23,7 @@ fn duration(text: &str) -> Result<f64, String> {
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Protocols to run, comma-separated: heartbeat, probe, phi.
+    /// Protocols to run, comma-separated: heartbeat, probe, phi, ring, modified-ring, bully.
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
     protocol: Vec<ProtocolName>,
     /// Cluster size; nodes are n1..nN.
@@ -48,9 +48,10 @@ pub struct Args {
     /// Message loss probability.
     #[arg(long, default_value_t = 0.0)]
     loss: f64,
-    /// Heartbeat (or probe) interval h.
-    #[arg(long, default_value = "1s", value_parser = duration)]
-    heartbeat: f64,
+    /// Heartbeat (or probe) interval h: detectors default to 1s; elections detect failures (and
+    /// elect when the leader is suspected) only when it is given.
+    #[arg(long, value_parser = duration)]
+    heartbeat: Option<f64>,
     /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats, 2d+r
     /// for probes).
     #[arg(long, value_parser = TimeoutExpr::parse)]
@@ -70,7 +71,8 @@ pub struct Args {
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
-    /// Also write summary.json, timeline.jsonl and one .hgrm per latency metric here.
+    /// Also write summary.json, timeline.jsonl, one .hgrm per latency metric and, for elections,
+    /// leader.csv (the leader service as an event trace for `analyze`) here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar.
@@ -128,6 +130,9 @@ fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
             write_hgrm(histogram, w)
         })?;
     }
+    if let Some(csv) = &run.leader_csv {
+        write_atomically(&dir.join("leader.csv"), |w| w.write_all(csv.as_bytes()))?;
+    }
     Ok(())
 }
 
@@ -163,7 +168,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 delay: delay.clone(),
                 processing: from_secs(args.processing),
                 loss: args.loss,
-                interval: from_secs(args.heartbeat),
+                heartbeat: args.heartbeat.map(from_secs),
                 timeout: args.timeout.clone(),
                 threshold: args.threshold,
                 duration: args.duration.map(from_secs),

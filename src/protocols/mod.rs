@@ -1,6 +1,8 @@
 //! Protocols that run on the simulator. Each file opens with an essay on its algorithm and the
 //! source it follows.
 //!
-//! - [`detector`]: failure detectors (heartbeat) and their quality-of-service analysis.
+//! - [`detector`]: failure detectors (heartbeat, probe, φ) and their quality of service;
+//! - [`election`]: ring, modified-ring and bully leader election.
 
 pub mod detector;
+pub mod election;

@@ -45,8 +45,8 @@ pub fn table(report: &ReplayReport) -> String {
             d(l.max_s)
         );
     }
-    match &report.outcome {
-        Outcome::Detector(o) => {
+    if let Outcome::Detector(o) = &report.outcome {
+        {
             let rule = match (&o.timeout_expr, o.timeout_s, o.threshold) {
                 (Some(expr), Some(secs), _) => format!("timeout {expr} = {}", HumanDuration(secs)),
                 (_, _, Some(threshold)) => format!("φ threshold {threshold}"),
@@ -72,6 +72,22 @@ pub fn table(report: &ReplayReport) -> String {
                 o.qos.missed_detections
             );
         }
+    }
+    if let Outcome::Election(o) = &report.outcome {
+        let _ = writeln!(
+            text,
+            "election: leader {}, {} elections, leader available {} (leaderless {}), eventual leader {}{}",
+            o.leader.as_deref().unwrap_or("none"),
+            o.elections,
+            HumanPercent(o.leader_availability),
+            HumanDuration(o.leaderless_s),
+            o.eventual_leader,
+            if o.failure_during_election {
+                " (a node failed during an election)"
+            } else {
+                ""
+            }
+        );
     }
     if report.invariants.checked.is_empty() {
         text.push_str("invariants: none for this protocol\n");

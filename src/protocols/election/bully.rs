@@ -1,0 +1,194 @@
+//! The bully algorithm (Garcia-Molina, "Elections in a Distributed Computing System", IEEE
+//! Transactions on Computers, 1982).
+//!
+//! A node starting an election sends `election` to every node with a higher id (crashed ones
+//! included: it cannot know). A live higher node answers `ok` and starts its own election
+//! unless it is already in one. A node that gets no `ok` within the timeout (`T = 2d+r` by
+//! default: the round trip) is the highest live node: it takes the lead and sends `coordinator`
+//! to every lower id. A node that got an `ok` but no `coordinator` within a second timeout (`3T`,
+//! time for the higher node's own round and announcement) starts again. A recovering node starts
+//! an election, so the highest node bullies its way back; so does a leader or a follower that
+//! hears from a node above its leader again (after a partition heals), which ends a split brain.
+//!
+//! With `nN` crashed and a constant delay: if `n(N−1)` starts, the election costs exactly
+//! `1 election + (N−2) coordinator = N − 1` messages; if `n1` starts, every live node starts
+//! once, so `N(N−1)/2` `election`, `(N−1)(N−2)/2` `ok` and `N − 2` `coordinator`: `N² − N − 1`.
+//!
+//! Under a partition a bully election is unsafe: each side elects its own highest node, so two
+//! live nodes consider themselves leader at once (the `single-leader` invariant reports it).
+
+use super::{ElectionConfig, Elector, Watch, set_leader};
+use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+
+/// Messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// Failure detection.
+    Heartbeat,
+    /// I am electing; are you alive and higher?
+    Election,
+    /// Yes: stand down, I take over the election.
+    Ok,
+    /// I am the leader.
+    Coordinator,
+}
+
+/// Timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// Send a heartbeat.
+    Beat,
+    /// A peer's heartbeat deadline may have passed.
+    Check(NodeIdx),
+    /// Round `n`'s wait for an `ok` is over.
+    OkWait(u64),
+    /// Round `n`'s wait for a `coordinator` is over.
+    CoordinatorWait(u64),
+}
+
+/// One node.
+#[derive(Debug, Clone)]
+pub struct Bully {
+    me: NodeIdx,
+    watch: Watch,
+    leader: Option<NodeIdx>,
+    electing: bool,
+    round: u64,
+    got_ok: bool,
+}
+
+impl Bully {
+    fn start(&mut self, ctx: &mut Ctx<'_, Self>) {
+        ctx.observe("election", None);
+        self.electing = true;
+        self.got_ok = false;
+        self.round += 1;
+        let higher: Vec<NodeIdx> = (self.me + 1..ctx.nodes()).collect();
+        if higher.is_empty() {
+            self.lead(ctx);
+            return;
+        }
+        for node in higher {
+            ctx.send(node, Msg::Election);
+        }
+        let wait = ctx.config().answer_wait();
+        ctx.set_timer(wait, Timer::OkWait(self.round));
+    }
+
+    fn lead(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.electing = false;
+        set_leader(ctx, &mut self.leader, Some(self.me));
+        for node in 0..self.me {
+            ctx.send(node, Msg::Coordinator);
+        }
+    }
+}
+
+impl Elector for Bully {
+    fn me(&self) -> NodeIdx {
+        self.me
+    }
+
+    fn leader(&self) -> Option<NodeIdx> {
+        self.leader
+    }
+}
+
+impl Protocol for Bully {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Stable = ();
+    type Config = ElectionConfig;
+    const NAME: &'static str = "bully";
+
+    fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+        let config = *ctx.config();
+        let watch = Watch::boot(ctx, &config, Timer::Beat, Timer::Check);
+        let mut node = Bully {
+            me: ctx.id(),
+            watch,
+            leader: None,
+            electing: false,
+            round: 0,
+            got_ok: false,
+        };
+        if ctx.recovered() {
+            node.start(ctx);
+        }
+        node
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
+        match msg {
+            Msg::Heartbeat => {
+                let back = self.watch.heartbeat(ctx, from, Timer::Check(from));
+                let above_leader = self.leader.is_some_and(|l| from > l);
+                if back && above_leader && !self.electing {
+                    self.start(ctx);
+                }
+            }
+            Msg::Election => {
+                ctx.send(from, Msg::Ok);
+                if !self.electing {
+                    self.start(ctx);
+                }
+            }
+            Msg::Ok => {
+                if self.electing && !self.got_ok {
+                    self.got_ok = true;
+                    let wait = 3 * ctx.config().answer_wait();
+                    ctx.set_timer(wait, Timer::CoordinatorWait(self.round));
+                }
+            }
+            Msg::Coordinator => {
+                if from < self.me {
+                    // A lower node claims the lead: bully it.
+                    if !self.electing {
+                        self.start(ctx);
+                    }
+                    return;
+                }
+                self.electing = false;
+                set_leader(ctx, &mut self.leader, Some(from));
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        match timer {
+            Timer::Beat => Watch::beat(ctx, Msg::Heartbeat, Timer::Beat),
+            Timer::Check(peer) => {
+                if self.watch.check(ctx, peer, Timer::Check(peer))
+                    && self.leader == Some(peer)
+                    && !self.electing
+                {
+                    set_leader(ctx, &mut self.leader, None);
+                    self.start(ctx);
+                }
+            }
+            Timer::OkWait(round) => {
+                if round == self.round && self.electing && !self.got_ok {
+                    self.lead(ctx);
+                }
+            }
+            Timer::CoordinatorWait(round) => {
+                if round == self.round && self.electing {
+                    self.start(ctx);
+                }
+            }
+        }
+    }
+
+    fn on_elect(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.start(ctx);
+    }
+
+    fn kind(msg: &Msg) -> &'static str {
+        match msg {
+            Msg::Heartbeat => "heartbeat",
+            Msg::Election => "election",
+            Msg::Ok => "ok",
+            Msg::Coordinator => "coordinator",
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Leader election: ring (Chang–Roberts), modified ring and bully, on the simulator.
+//!
+//! All three share what is here:
+//! - [`ElectionConfig`]: the timeout `T` (default `2d+r`), the processing time `r`, and an
+//!   optional heartbeat interval. With heartbeats, every node monitors every other ([`Watch`],
+//!   the deadlines of the heartbeat detector, suspicion after `h + T` of silence), and a node that
+//!   suspects its leader starts an election; without them, elections start only on the trace's
+//!   `elect` events and when a node recovers;
+//! - [`Elector`]: what the invariants and the outcome need to know of a node;
+//! - [`SingleLeader`], the safety invariant: at no time do two live nodes each consider
+//!   themselves the leader;
+//! - the observations every protocol records: `election` when a node starts one, `leader` (with
+//!   the leader as peer, or none) whenever a node's view of the leader changes. [`outcome`] turns
+//!   them into leader availability, election latency and the eventual-leader check.
+
+pub mod bully;
+pub mod modified_ring;
+pub mod outcome;
+pub mod ring;
+
+use crate::protocols::detector::deadline::{Check, Deadlines, Heard};
+use crate::protocols::detector::heartbeat::{on_check, on_heard, start_beating, watch_all};
+use crate::sim::engine::Invariant;
+use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+use crate::sim::time::Nanos;
+
+/// Settings shared by the elections.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ElectionConfig {
+    /// `T`: how long to wait for an answer that takes a round trip (`2d+r` by default).
+    pub timeout: Nanos,
+    /// `r`: an answer arriving within `T` is handled `r` later, so waits last `T + r`.
+    pub processing: Nanos,
+    /// `d + r`, one message's transit, for the ring's election timeout.
+    pub hop: Nanos,
+    /// Heartbeat interval, when failure detection is on.
+    pub heartbeat: Option<Nanos>,
+}
+
+impl ElectionConfig {
+    /// The wait for an answer to a message sent now: `T + r`, and one nanosecond more so that
+    /// an answer handled exactly at the deadline (scheduled after the timer) counts.
+    pub fn answer_wait(&self) -> Nanos {
+        self.timeout + self.processing + 1
+    }
+}
+
+/// What the invariants and the outcome need from a node of any election protocol.
+pub trait Elector: Protocol {
+    /// This node.
+    fn me(&self) -> NodeIdx;
+    /// Whom this node takes for the leader.
+    fn leader(&self) -> Option<NodeIdx>;
+}
+
+/// A node's failure detector inside an election: heartbeat deadlines, when enabled.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    deadlines: Option<Deadlines>,
+}
+
+impl Watch {
+    /// Starts heartbeats and deadlines when the configuration enables them.
+    pub fn boot<P: Protocol>(
+        ctx: &mut Ctx<'_, P>,
+        config: &ElectionConfig,
+        beat: P::Timer,
+        check: impl Fn(NodeIdx) -> P::Timer,
+    ) -> Self {
+        let deadlines = config.heartbeat.map(|interval| {
+            start_beating(ctx, interval, beat);
+            watch_all(ctx, interval, config.timeout, check)
+        });
+        Watch { deadlines }
+    }
+
+    /// A heartbeat from `peer` arrived; returns whether the peer was suspected until now.
+    pub fn heard<P: Protocol>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        peer: NodeIdx,
+        interval: Nanos,
+        timeout: Nanos,
+        check: P::Timer,
+    ) -> bool {
+        let Some(deadlines) = &mut self.deadlines else {
+            return false;
+        };
+        let heard: Heard = deadlines.heard(ctx.now(), peer, ctx.now() + interval + timeout);
+        on_heard(ctx, peer, heard, check);
+        heard.trusted
+    }
+
+    /// A check timer for `peer` fired; returns whether the peer is newly suspected.
+    pub fn check<P: Protocol>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        peer: NodeIdx,
+        again: P::Timer,
+    ) -> bool {
+        let Some(deadlines) = &mut self.deadlines else {
+            return false;
+        };
+        let check: Check = deadlines.check(ctx.now(), peer);
+        on_check(ctx, peer, check, again)
+    }
+
+    /// Sends this node's heartbeat and schedules the next.
+    pub fn beat<P: Protocol<Config = ElectionConfig>>(
+        ctx: &mut Ctx<'_, P>,
+        msg: P::Msg,
+        next: P::Timer,
+    ) {
+        ctx.broadcast(msg);
+        if let Some(interval) = ctx.config().heartbeat {
+            ctx.set_timer(interval, next);
+        }
+    }
+
+    /// A heartbeat from `from` under the election's configuration; returns whether `from` was
+    /// suspected until now.
+    pub fn heartbeat<P: Protocol<Config = ElectionConfig>>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        from: NodeIdx,
+        check: P::Timer,
+    ) -> bool {
+        let config = *ctx.config();
+        let interval = config.heartbeat.unwrap_or(0);
+        self.heard(ctx, from, interval, config.timeout, check)
+    }
+
+    /// Whether `peer` is suspected.
+    pub fn suspects(&self, peer: NodeIdx) -> bool {
+        self.deadlines.as_ref().is_some_and(|d| d.suspects(peer))
+    }
+
+    /// The first node after `me` in ring order that is not suspected (none if all are).
+    pub fn successor(&self, me: NodeIdx, nodes: u32) -> Option<NodeIdx> {
+        (1..nodes)
+            .map(|step| (me + step) % nodes)
+            .find(|&n| !self.suspects(n))
+    }
+}
+
+/// Records a change of a node's view of the leader (`leader` observation, peer = the leader).
+pub fn set_leader<P: Protocol>(
+    ctx: &mut Ctx<'_, P>,
+    view: &mut Option<NodeIdx>,
+    leader: Option<NodeIdx>,
+) {
+    if *view != leader {
+        *view = leader;
+        ctx.observe("leader", leader);
+    }
+}
+
+/// At no time do two live nodes each consider themselves the leader.
+#[derive(Debug, Default)]
+pub struct SingleLeader;
+
+impl<P: Elector> Invariant<P> for SingleLeader {
+    fn name(&self) -> &'static str {
+        "single-leader"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+        let leaders: Vec<String> = nodes
+            .iter()
+            .flatten()
+            .filter(|n| n.leader() == Some(n.me()))
+            .map(|n| format!("n{}", n.me() + 1))
+            .collect();
+        (leaders.len() > 1)
+            .then(|| format!("{} each consider themselves leader", leaders.join(" and ")))
+    }
+}
