@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the simulator: the raw engine (tokens passed around a ring, a
-//! trivial protocol, so the cost measured is the engine's: queue, network draw, counters) and
-//! each failure detector, over clusters of 3, 16 and 128 nodes.
+//! trivial protocol, so the cost measured is the engine's: queue, network draw, counters), each
+//! failure detector over clusters of 3, 16 and 128 nodes, and one election of each protocol over
+//! 8, 64 and 256 nodes.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faultline::replay::{ProtocolName, ReplaySettings, replay};
@@ -8,6 +9,7 @@ use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};
 use faultline::sim::network::Network;
 use faultline::sim::protocol::{Ctx, NodeIdx, Protocol};
+use faultline::sim::scenario::Fault;
 use faultline::sim::time::SECOND;
 
 /// Every node starts one token; a node forwards every token it gets to its successor.
@@ -91,5 +93,41 @@ fn bench_detectors(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine, bench_detectors);
+fn bench_elections(c: &mut Criterion) {
+    let mut group = c.benchmark_group("election_one_round");
+    group.sample_size(10);
+    for protocol in [
+        ProtocolName::Ring,
+        ProtocolName::ModifiedRing,
+        ProtocolName::Bully,
+    ] {
+        for nodes in [8u32, 64, 256] {
+            // One election started by n1 (for bully with the highest node down, its worst case).
+            let mut faults = vec![(SECOND, Fault::Elect(0))];
+            if protocol == ProtocolName::Bully {
+                faults.insert(0, (0, Fault::Crash(nodes - 1)));
+            }
+            let settings = ReplaySettings {
+                protocol,
+                nodes,
+                seed: 1,
+                delay: DelayModel::Const(SECOND / 1000),
+                processing: 0,
+                loss: 0.0,
+                heartbeat: None,
+                timeout: None,
+                threshold: 8.0,
+                duration: Some(10 * SECOND),
+                faults,
+            };
+            let id = BenchmarkId::new(protocol.to_string(), nodes);
+            group.bench_with_input(id, &settings, |b, s| {
+                b.iter(|| replay(s, &mut |_, _| {}).expect("valid settings"));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine, bench_detectors, bench_elections);
 criterion_main!(benches);

@@ -265,10 +265,7 @@ pub fn replay(
                     to_secs(timeout)
                 )));
             }
-            let config = HeartbeatConfig {
-                interval,
-                timeout,
-            };
+            let config = HeartbeatConfig { interval, timeout };
             let end = end_of(settings, interval, timeout);
             Ok(run_detector::<Heartbeat>(
                 settings, config, end, progress, outcome,

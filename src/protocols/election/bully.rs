@@ -7,8 +7,10 @@
 //! default: the round trip) is the highest live node: it takes the lead and sends `coordinator`
 //! to every lower id. A node that got an `ok` but no `coordinator` within a second timeout (`3T`,
 //! time for the higher node's own round and announcement) starts again. A recovering node starts
-//! an election, so the highest node bullies its way back; so does a leader or a follower that
-//! hears from a node above its leader again (after a partition heals), which ends a split brain.
+//! an election, so the highest node bullies its way back (for one message delay, until its
+//! `coordinator` arrives, the old leader still leads too: bully's takeover is not atomic, and
+//! `single-leader` says so); so does a node that hears from a node above its leader again (after
+//! a partition heals), which ends a split brain.
 //!
 //! With `nN` crashed and a constant delay: if `n(N−1)` starts, the election costs exactly
 //! `1 election + (N−2) coordinator = N − 1` messages; if `n1` starts, every live node starts
@@ -121,9 +123,11 @@ impl Protocol for Bully {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                let back = self.watch.heartbeat(ctx, from, Timer::Check(from));
-                let above_leader = self.leader.is_some_and(|l| from > l);
-                if back && above_leader && !self.electing {
+                let leader = self.leader;
+                let calls =
+                    self.watch
+                        .heartbeat_calls_election(ctx, from, leader, Timer::Check(from));
+                if calls && !self.electing {
                     self.start(ctx);
                 }
             }

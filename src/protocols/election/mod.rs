@@ -7,6 +7,8 @@
 //!   suspects its leader starts an election; without them, elections start only on the trace's
 //!   `elect` events and when a node recovers;
 //! - [`Elector`]: what the invariants and the outcome need to know of a node;
+//! - after a partition heals, a node that hears again from a node above its leader starts an
+//!   election, so a split brain does not outlive the partition;
 //! - [`SingleLeader`], the safety invariant: at no time do two live nodes each consider
 //!   themselves the leader;
 //! - the observations every protocol records: `election` when a node starts one, `leader` (with
@@ -128,6 +130,20 @@ impl Watch {
         let config = *ctx.config();
         let interval = config.heartbeat.unwrap_or(0);
         self.heard(ctx, from, interval, config.timeout, check)
+    }
+
+    /// A heartbeat from `from`; returns whether it should start an election: `from` was
+    /// suspected until now and ranks above this node's leader. That is how a split brain ends
+    /// once a partition heals: the side that elected a lower leader hears the higher nodes again.
+    pub fn heartbeat_calls_election<P: Protocol<Config = ElectionConfig>>(
+        &mut self,
+        ctx: &mut Ctx<'_, P>,
+        from: NodeIdx,
+        leader: Option<NodeIdx>,
+        check: P::Timer,
+    ) -> bool {
+        let back = self.heartbeat(ctx, from, check);
+        back && leader.is_some_and(|l| from > l)
     }
 
     /// Whether `peer` is suspected.

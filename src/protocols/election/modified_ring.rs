@@ -131,7 +131,14 @@ impl Protocol for ModifiedRing {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                self.watch.heartbeat(ctx, from, Timer::Check(from));
+                let leader = self.leader;
+                if self
+                    .watch
+                    .heartbeat_calls_election(ctx, from, leader, Timer::Check(from))
+                    && self.pending.is_none()
+                {
+                    self.start(ctx);
+                }
             }
             Msg::Election { initiator, ids } if initiator == self.me => {
                 self.pending = None;

@@ -98,7 +98,14 @@ impl Protocol for Ring {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                self.watch.heartbeat(ctx, from, Timer::Check(from));
+                let leader = self.leader;
+                if self
+                    .watch
+                    .heartbeat_calls_election(ctx, from, leader, Timer::Check(from))
+                    && !self.participant
+                {
+                    self.start(ctx);
+                }
             }
             Msg::Election(j) if j > self.me => {
                 self.participant = true;
