@@ -408,3 +408,32 @@ fn skip_bad_rows_counts_them() {
     assert!(warning.contains("skipped 2 bad row(s)"), "{warning}");
     assert!(warning.contains("line 3: column `start`"), "{warning}");
 }
+
+#[test]
+fn active_passive_fails_over_to_the_next_live_node() {
+    // fixtures/README.md: the service moves n1 -> n2 -> n3 -> n1, 5 s of failover each time.
+    let r = json(&[
+        "analyze",
+        &fixture("analyze/active-passive.csv"),
+        "--window",
+        "0,100",
+        "--system",
+        "active-passive:failover=5s",
+    ]);
+    let system = &r["system"];
+    assert_eq!(system["rule"], "active-passive:failover=5 s");
+    assert_eq!(system["downtime_s"], 15.0);
+    assert_eq!(system["failures"], 3);
+    assert_eq!(system["availability"], 0.85);
+    assert_eq!(system["mttr_s"], 5.0);
+    // Active-active is the `any` rule: someone is always up here.
+    let any = json(&[
+        "analyze",
+        &fixture("analyze/active-passive.csv"),
+        "--window",
+        "0,100",
+        "--system",
+        "active-active",
+    ]);
+    assert_eq!(any["system"]["availability"], 1.0);
+}

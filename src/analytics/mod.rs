@@ -11,6 +11,7 @@
 //! DESIGN.md; polars never leaves this module.
 
 pub mod breakdown;
+pub mod failover;
 pub mod frame;
 pub mod lifetimes;
 pub mod metrics;
@@ -181,7 +182,12 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             fleet_failures,
         ),
     };
-    let system_down = system_outages(&trace.outages, population, options.system);
+    let system_down = match options.system {
+        SystemRule::ActivePassive(failover) => {
+            failover::active_passive_outages(trace, window.start, window.end, failover)
+        }
+        rule => system_outages(&trace.outages, population, rule),
+    };
     let (down, failures) = clip_totals(system_down.iter().copied(), &window);
     let mut system = SystemRow {
         rule: options.system,

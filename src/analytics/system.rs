@@ -19,10 +19,11 @@ use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::trace::Outage;
+use crate::units::{HumanDuration, parse_duration};
 use crate::trace::builder::{from_ordered_bits, ordered_bits};
 
 /// A redundancy rule (`--system`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SystemRule {
     /// Series: every node must be up.
     All,
@@ -32,6 +33,9 @@ pub enum SystemRule {
     Quorum,
     /// At least this many nodes must be up.
     AtLeast(u64),
+    /// The service runs on one node and fails over to the next live one in this many seconds
+    /// (see [`super::failover`]).
+    ActivePassive(f64),
 }
 
 impl SystemRule {
@@ -42,6 +46,8 @@ impl SystemRule {
             SystemRule::Any => up >= 1,
             SystemRule::Quorum => 2 * up > population,
             SystemRule::AtLeast(k) => up >= k,
+            // Which node serves matters, not how many are up: see `failover`.
+            SystemRule::ActivePassive(_) => up >= 1,
         }
     }
 }
@@ -53,6 +59,9 @@ impl fmt::Display for SystemRule {
             SystemRule::Any => f.write_str("any"),
             SystemRule::Quorum => f.write_str("quorum"),
             SystemRule::AtLeast(k) => write!(f, "k:{k}"),
+            SystemRule::ActivePassive(failover) => {
+                write!(f, "active-passive:failover={}", HumanDuration(*failover))
+            }
         }
     }
 }
@@ -71,12 +80,23 @@ impl FromStr for SystemRule {
             "all" | "series" => Ok(SystemRule::All),
             "any" | "parallel" | "active-active" => Ok(SystemRule::Any),
             "quorum" | "majority" => Ok(SystemRule::Quorum),
-            _ => match s.strip_prefix("k:").map(str::parse::<u64>) {
-                Some(Ok(k)) if k >= 1 => Ok(SystemRule::AtLeast(k)),
-                _ => Err(format!(
-                    "unknown system rule `{s}`; use all, any, quorum or k:K (K at least 1)"
-                )),
-            },
+            _ => {
+                if let Some(spec) = s.strip_prefix("active-passive") {
+                    let failover = spec
+                        .strip_prefix(":failover=")
+                        .map(|d| parse_duration(d, 1.0))
+                        .unwrap_or(Ok(0.0))
+                        .map_err(|e| format!("active-passive failover: {e}"))?;
+                    return Ok(SystemRule::ActivePassive(failover));
+                }
+                match s.strip_prefix("k:").map(str::parse::<u64>) {
+                    Some(Ok(k)) if k >= 1 => Ok(SystemRule::AtLeast(k)),
+                    _ => Err(format!(
+                        "unknown system rule `{s}`; use all, any (active-active), quorum, k:K \
+                         (K at least 1) or active-passive:failover=DURATION"
+                    )),
+                }
+            }
         }
     }
 }
@@ -318,9 +338,14 @@ mod tests {
 
     #[test]
     fn rules_parse_and_print() {
-        for text in ["all", "any", "quorum", "k:2"] {
+        for text in ["all", "any", "quorum", "k:2", "active-passive:failover=30 s"] {
             assert_eq!(text.parse::<SystemRule>().unwrap().to_string(), text);
         }
+        assert_eq!(
+            "active-passive:failover=2m".parse::<SystemRule>(),
+            Ok(SystemRule::ActivePassive(120.0))
+        );
+        assert_eq!("active-active".parse::<SystemRule>(), Ok(SystemRule::Any));
         assert!("k:0".parse::<SystemRule>().is_err());
         assert!("most".parse::<SystemRule>().is_err());
     }
