@@ -7,6 +7,10 @@
 //! | [`trace`] | the trace model (nodes, merged outages, scenario events, lifetimes), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze), the synthetic generator (`synth`) and writers |
 //! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown |
+//! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
+//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections |
+//! | [`replay`] | `replay`: one protocol, one scenario, one report |
+//! | [`sweep`] | `sweep`: a detector over a list of timeouts, with a recommendation |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
 //! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |
@@ -27,5 +31,6 @@ pub mod protocols;
 pub mod replay;
 pub mod report;
 pub mod sim;
+pub mod sweep;
 pub mod trace;
 pub mod units;

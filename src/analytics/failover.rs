@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn failures_of_passive_nodes_cost_nothing() {
-        let t = trace(&[("n2", 10.0, 20.0), ("n3", 15.0, 25.0)], &["n1", "n2", "n3"]);
+        let t = trace(
+            &[("n2", 10.0, 20.0), ("n3", 15.0, 25.0)],
+            &["n1", "n2", "n3"],
+        );
         assert_eq!(active_passive_outages(&t, 0.0, 100.0, 5.0), vec![]);
     }
 
@@ -147,12 +150,18 @@ mod tests {
     fn with_everyone_down_the_service_waits_for_the_first_recovery() {
         // n1 fails at 10, n2 is down 8..30: at 15 nobody is up; n1 returns at 20.
         let t = trace(&[("n1", 10.0, 20.0), ("n2", 8.0, 30.0)], &["n1", "n2"]);
-        assert_eq!(active_passive_outages(&t, 0.0, 100.0, 5.0), vec![(10.0, 20.0)]);
+        assert_eq!(
+            active_passive_outages(&t, 0.0, 100.0, 5.0),
+            vec![(10.0, 20.0)]
+        );
     }
 
     #[test]
     fn a_zero_length_failure_of_the_active_node_still_fails_over() {
         let t = trace(&[("n1", 10.0, 10.0)], &["n1", "n2"]);
-        assert_eq!(active_passive_outages(&t, 0.0, 100.0, 2.0), vec![(10.0, 12.0)]);
+        assert_eq!(
+            active_passive_outages(&t, 0.0, 100.0, 2.0),
+            vec![(10.0, 12.0)]
+        );
     }
 }

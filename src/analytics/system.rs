@@ -19,8 +19,8 @@ use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::trace::Outage;
-use crate::units::{HumanDuration, parse_duration};
 use crate::trace::builder::{from_ordered_bits, ordered_bits};
+use crate::units::{HumanDuration, parse_duration};
 
 /// A redundancy rule (`--system`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -338,7 +338,13 @@ mod tests {
 
     #[test]
     fn rules_parse_and_print() {
-        for text in ["all", "any", "quorum", "k:2", "active-passive:failover=30 s"] {
+        for text in [
+            "all",
+            "any",
+            "quorum",
+            "k:2",
+            "active-passive:failover=30 s",
+        ] {
             assert_eq!(text.parse::<SystemRule>().unwrap().to_string(), text);
         }
         assert_eq!(

@@ -4,6 +4,7 @@
 mod analyze;
 mod gen_cmd;
 mod replay;
+mod sweep;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Gen(gen_cmd::Args),
     /// Replay a trace's faults through a protocol on a simulated cluster.
     Replay(replay::Args),
+    /// Compare failure-detector timeouts: detection time, mistakes, availability.
+    Sweep(sweep::Args),
 }
 
 /// How a command ended, beyond success.
@@ -50,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,250 @@
+//! `faultline sweep`: compare failure-detector timeouts on one scenario.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, anyhow};
+
+use super::{Failure, print};
+use faultline::output::write_atomically;
+use faultline::replay::ProtocolName;
+use faultline::sim::delay::DelayModel;
+use faultline::sim::scenario::from_trace;
+use faultline::sim::time::from_secs;
+use faultline::sweep::{Sweep, SweepSettings, parse_list, sweep};
+use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
+use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
+use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE, parse_duration};
+
+fn duration(text: &str) -> Result<f64, String> {
+    parse_duration(text, 1.0).map_err(|e| e.to_string())
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Candidates: timeout expressions or ranges, e.g. `2d+r,1.5*(2d+r),100ms..1s:50ms`; for
+    /// `--detector phi`, thresholds, e.g. `1..12:1`.
+    #[arg(long)]
+    timeouts: String,
+    /// The detector: heartbeat, probe or phi.
+    #[arg(long, default_value = "heartbeat", value_parser = str::parse::<ProtocolName>)]
+    detector: ProtocolName,
+    /// Network delay model (see `replay`).
+    #[arg(long, default_value = "exp:mean=5ms", value_parser = str::parse::<DelayModel>)]
+    delay: DelayModel,
+    /// Receiver processing time r.
+    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    processing: f64,
+    /// Message loss probability.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Heartbeat or probe interval h.
+    #[arg(long, default_value = "1s", value_parser = duration)]
+    heartbeat: f64,
+    /// Trace of crashes to replay (nodes n1..nN); default: a synthetic one (MTTF 10 min, MTTR
+    /// 1 min, transient faults).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Cluster size.
+    #[arg(long, default_value_t = 5)]
+    nodes: u32,
+    /// Simulated time per run (default: the trace's end, or 1 h).
+    #[arg(long, value_parser = duration)]
+    duration: Option<f64>,
+    /// Seeds per candidate (1..=K), run in parallel.
+    #[arg(long, default_value_t = 3)]
+    seeds: u64,
+    /// Time to switch the service after detection, for the active-passive availability.
+    #[arg(long = "switch", default_value = "0s", value_parser = duration)]
+    switch: f64,
+    /// Recommend the smallest candidate with at most this many false suspicions per node-hour
+    /// (default: one per node-day).
+    #[arg(long, default_value_t = 1.0 / 24.0)]
+    max_mistake_rate: f64,
+    /// Output format: table, json or csv.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+    format: String,
+    /// Also write sweep.json here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn synthetic(nodes: u32, duration: f64) -> anyhow::Result<Trace> {
+    let events = generate(&GenConfig {
+        nodes,
+        duration,
+        mttf: 10.0 * MINUTE,
+        mttr: MINUTE,
+        ttf: Shape::Exp,
+        ttr: Shape::Exp,
+        faults: FaultMix::default(),
+        partitions_per_day: 0.0,
+        replace_after: None,
+        seed: 1,
+    })?;
+    let mut builder = TraceBuilder::new();
+    let ids: Vec<u32> = (0..nodes)
+        .map(|n| builder.node(&format!("n{}", n + 1)))
+        .collect();
+    builder.observe(0.0);
+    builder.observe(duration);
+    for e in &events {
+        if let Some(node) = e.node {
+            let down = e.kind == GenEventKind::Down;
+            let fault = e.fault.unwrap_or(Fault::Unknown);
+            builder.transition(ids[node as usize], e.time, down, fault);
+        }
+    }
+    builder
+        .finish()
+        .ok_or_else(|| anyhow!("the synthetic trace is empty"))
+}
+
+fn table(result: &Sweep) -> String {
+    let mut text = format!(
+        "{} detector: d = {}, r = {}, h = {}\n\n",
+        result.detector,
+        HumanDuration(result.d_s),
+        HumanDuration(result.r_s),
+        HumanDuration(result.h_s)
+    );
+    let header = [
+        "timeout",
+        "value",
+        "T_D mean",
+        "(predicted)",
+        "T_D p99",
+        "λ_M /node-h",
+        "(predicted)",
+        "T_M",
+        "P_A",
+        "missed",
+        "availability",
+    ];
+    let secs = |v: Option<f64>| v.map_or("-".to_string(), |s| HumanDuration(s).to_string());
+    let rate = |v: Option<f64>| v.map_or("-".to_string(), |r| format!("{r:.4}"));
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for row in &result.rows {
+        let value = if result.detector == "phi" {
+            format!("{}", row.timeout_s)
+        } else {
+            HumanDuration(row.timeout_s).to_string()
+        };
+        let mark = match &result.recommended {
+            Some(r) if r.expr == row.expr => " *",
+            _ => "",
+        };
+        rows.push(vec![
+            format!("{}{mark}", row.expr),
+            value,
+            secs(row.detection_mean_s),
+            secs(row.predicted_detection_mean_s),
+            secs(row.detection_p99_s),
+            rate(Some(row.mistake_rate_per_node_hour)),
+            rate(row.predicted_mistake_rate_per_node_hour),
+            secs(row.mistake_duration_mean_s),
+            HumanPercent(row.query_accuracy).to_string(),
+            row.missed_detections.to_string(),
+            row.availability
+                .map_or("-".to_string(), |a| HumanPercent(a).to_string()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, &w))| {
+                if i == 0 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    if let Some(r) = &result.recommended {
+        text.push_str(&format!("\nrecommended (*): {} — {}\n", r.expr, r.why));
+    }
+    text
+}
+
+fn csv(result: &Sweep) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in &result.rows {
+        writer.serialize(row)?;
+    }
+    writer.into_inner().map_err(|e| anyhow!("{e}"))
+}
+
+/// Runs `sweep`.
+pub fn run(args: Args) -> Result<(), Failure> {
+    if !matches!(
+        args.detector,
+        ProtocolName::Heartbeat | ProtocolName::Probe | ProtocolName::Phi
+    ) {
+        return Err(anyhow!("--detector is one of heartbeat, probe, phi").into());
+    }
+    let candidates = parse_list(&args.timeouts, args.detector == ProtocolName::Phi)?;
+    let (trace, nodes) = match &args.trace {
+        Some(path) => {
+            let trace = read_traces(std::slice::from_ref(path), &ReadOptions::default())?;
+            (trace, args.nodes)
+        }
+        None => (
+            synthetic(args.nodes, args.duration.unwrap_or(HOUR))?,
+            args.nodes,
+        ),
+    };
+    let faults = from_trace(&trace, nodes).context("cannot replay this trace")?;
+    let duration = args.duration.unwrap_or(trace.span.1.max(HOUR));
+    let settings = SweepSettings {
+        detector: args.detector,
+        candidates,
+        nodes,
+        seeds: args.seeds.max(1),
+        delay: args.delay,
+        processing: from_secs(args.processing),
+        loss: args.loss,
+        heartbeat: from_secs(args.heartbeat),
+        duration: from_secs(duration),
+        trace,
+        faults,
+        switch_s: args.switch,
+        max_mistake_rate: args.max_mistake_rate,
+    };
+    let total = settings.candidates.len() as u64 * settings.seeds;
+    let bar = super::progress(args.quiet, "sweep");
+    bar.set_length(total);
+    let done = AtomicU64::new(0);
+    let result = sweep(&settings, &|| {
+        bar.set_position(done.fetch_add(1, Ordering::Relaxed) + 1);
+    })?;
+    bar.finish_and_clear();
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("sweep.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &result)?;
+            writeln!(w)
+        })?;
+    }
+    let out = match args.format.as_str() {
+        "json" => {
+            let mut out = serde_json::to_vec_pretty(&result)?;
+            out.push(b'\n');
+            out
+        }
+        "csv" => csv(&result)?,
+        _ => table(&result).into_bytes(),
+    };
+    print(&out)?;
+    Ok(())
+}

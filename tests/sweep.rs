@@ -1,0 +1,137 @@
+//! Tests of `faultline sweep`: the timeout axis, monotonic trade-offs, and the closed form for
+//! heartbeats with exponential delays.
+
+mod common;
+
+use common::{input_error, ok};
+use serde_json::Value;
+
+fn sweep(args: &[&str]) -> Value {
+    let mut all = vec!["sweep", "--format", "json", "-q"];
+    all.extend(args);
+    serde_json::from_str(&ok(&all)).expect("json")
+}
+
+fn column(result: &Value, key: &str) -> Vec<f64> {
+    result["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r[key].as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+#[test]
+fn two_d_plus_r_with_5ms_and_1ms_is_11ms() {
+    let r = sweep(&[
+        "--detector",
+        "probe",
+        "--timeouts",
+        "2d+r",
+        "--delay",
+        "const:5ms",
+        "--proc",
+        "1ms",
+        "--duration",
+        "10m",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(r["rows"][0]["expr"], "2d+r");
+    assert!((r["rows"][0]["timeout_s"].as_f64().unwrap_or(0.0) - 0.011).abs() < 1e-12);
+    assert_eq!(
+        (r["d_s"].as_f64(), r["r_s"].as_f64()),
+        (Some(0.005), Some(0.001))
+    );
+}
+
+#[test]
+fn detection_rises_and_mistakes_do_not_as_the_timeout_grows() {
+    let r = sweep(&[
+        "--timeouts",
+        "1.05s..2s:0.25s",
+        "--delay",
+        "exp:mean=100ms",
+        "--loss",
+        "0.01",
+        "--duration",
+        "30m",
+        "--seeds",
+        "2",
+    ]);
+    let timeouts = column(&r, "timeout_s");
+    assert_eq!(timeouts, vec![1.05, 1.3, 1.55, 1.8]);
+    let detection = column(&r, "detection_mean_s");
+    let mistakes = column(&r, "mistake_rate_per_node_hour");
+    assert!(detection.windows(2).all(|w| w[0] < w[1]), "{detection:?}");
+    assert!(mistakes.windows(2).all(|w| w[0] >= w[1]), "{mistakes:?}");
+    assert!(r["recommended"]["expr"].is_string());
+}
+
+#[test]
+fn closed_form_mistake_rate_matches_the_simulation_for_exponential_delays() {
+    let r = sweep(&[
+        "--timeouts",
+        "1.1s,1.3s",
+        "--delay",
+        "exp:mean=100ms",
+        "--loss",
+        "0.01",
+        "--duration",
+        "1h",
+        "--seeds",
+        "2",
+    ]);
+    for row in r["rows"].as_array().expect("rows") {
+        let simulated = row["mistake_rate_per_node_hour"].as_f64().unwrap_or(0.0);
+        let predicted = row["predicted_mistake_rate_per_node_hour"]
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!(simulated > 10.0, "enough mistakes to compare: {simulated}");
+        assert!(
+            (simulated / predicted - 1.0).abs() < 0.1,
+            "{simulated} vs {predicted}"
+        );
+    }
+}
+
+#[test]
+fn constant_delay_predictions_and_a_recommendation_within_the_budget() {
+    let r = sweep(&[
+        "--timeouts",
+        "1.05s,1.5s",
+        "--delay",
+        "const:10ms",
+        "--duration",
+        "1h",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(r["rows"][0]["predicted_detection_mean_s"], 0.56);
+    assert_eq!(r["rows"][0]["predicted_mistake_rate_per_node_hour"], 0.0);
+    assert_eq!(r["rows"][0]["mistake_rate_per_node_hour"], 0.0);
+    assert_eq!(r["recommended"]["expr"], "1.05s");
+    // Probes have no closed form here.
+    let p = sweep(&[
+        "--detector",
+        "probe",
+        "--timeouts",
+        "2d+r",
+        "--duration",
+        "10m",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(
+        p["rows"][0]["predicted_mistake_rate_per_node_hour"],
+        Value::Null
+    );
+}
+
+#[test]
+fn bad_lists_exit_2() {
+    let stderr = input_error(&["sweep", "--timeouts", "2s..1s:1s"]);
+    assert!(stderr.contains("FROM <= TO"), "{stderr}");
+    let stderr = input_error(&["sweep", "--timeouts", "0.5s", "--duration", "5m"]);
+    assert!(stderr.contains("must exceed the interval"), "{stderr}");
+}
