@@ -17,10 +17,15 @@ where
         _ => Path::new("."),
     };
     std::fs::create_dir_all(folder)?;
-    let temp = tempfile::Builder::new()
-        .prefix(".faultline-")
-        .suffix(".partial")
-        .tempfile_in(folder)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".faultline-").suffix(".partial");
+    // Results are for reading: the usual rw-r--r--, not the temporary file's private rw-------.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let temp = builder.tempfile_in(folder)?;
     let mut writer = BufWriter::new(temp);
     fill(&mut writer)?;
     let temp = writer.into_inner().map_err(|e| e.into_error())?;

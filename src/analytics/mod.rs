@@ -182,12 +182,7 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             fleet_failures,
         ),
     };
-    let system_down = match options.system {
-        SystemRule::ActivePassive(failover) => {
-            failover::active_passive_outages(trace, window.start, window.end, failover)
-        }
-        rule => system_outages(&trace.outages, population, rule),
-    };
+    let system_down = system_down_intervals(trace, options.system, &window);
     let (down, failures) = clip_totals(system_down.iter().copied(), &window);
     let mut system = SystemRow {
         rule: options.system,
@@ -236,6 +231,35 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         lifetimes,
         warnings,
     })
+}
+
+/// The system's down intervals under `rule` (unclipped; the window matters to active-passive,
+/// which starts on the first node up at the window's start).
+pub fn system_down_intervals(trace: &Trace, rule: SystemRule, window: &Window) -> Vec<(f64, f64)> {
+    match rule {
+        SystemRule::ActivePassive(failover) => {
+            failover::active_passive_outages(trace, window.start, window.end, failover)
+        }
+        rule => system_outages(&trace.outages, trace.population(), rule),
+    }
+}
+
+/// The window `analyze` uses: the one given (of the trace's kind of time), or the trace's span.
+pub fn window_of(trace: &Trace, options: &AnalyzeOptions) -> Result<Window, AnalyzeError> {
+    match options.window {
+        Some((window, kind)) => {
+            if kind != trace.time_kind {
+                return Err(AnalyzeError::WindowKind {
+                    trace: trace.time_kind,
+                    window: kind,
+                });
+            }
+            Ok(window)
+        }
+        None => {
+            Window::new(trace.span.0, trace.span.1).ok_or(AnalyzeError::EmptySpan(trace.span.0))
+        }
+    }
 }
 
 /// Rewrites repairable figures for a non-repairable unit: MTTF is the time to first failure,

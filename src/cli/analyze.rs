@@ -10,12 +10,12 @@ use faultline::analytics::system::SystemRule;
 use faultline::analytics::window::Window;
 use faultline::analytics::{AnalyzeOptions, analyze};
 use faultline::report::analysis::{Format, render};
-use faultline::trace::{InputFormat, Population, ReadOptions, read_traces};
+use faultline::trace::{InputFormat, Population, ReadOptions, Trace, read_traces};
 use faultline::units::TimeUnit;
 
-/// Arguments of `analyze`.
+/// The traces and analysis settings `analyze` and `report` share.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct Input {
     /// Trace files (interval CSV, event CSV, JSONL, LANL, FTA or Backblaze layouts).
     #[arg(required = true, value_name = "TRACE")]
     traces: Vec<PathBuf>,
@@ -23,12 +23,10 @@ pub struct Args {
     /// Default: the earliest to the latest time in the trace.
     #[arg(long, value_name = "START,END")]
     window: Option<String>,
-    /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K.
+    /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K,
+    /// active-passive:failover=DURATION.
     #[arg(long, default_value = "all", value_parser = str::parse::<SystemRule>)]
     system: SystemRule,
-    /// Break the fleet down by node, fault, group, cause or month.
-    #[arg(long, value_parser = str::parse::<Breakdown>)]
-    by: Option<Breakdown>,
     /// Nodes that never failed: a total count N, or a file of node names (one a line).
     #[arg(long, value_name = "N|FILE")]
     population: Option<String>,
@@ -39,18 +37,12 @@ pub struct Args {
     /// Unit of bare-number times: ms, s, m, h, d.
     #[arg(long, default_value = "s", value_parser = str::parse::<TimeUnit>)]
     time_unit: TimeUnit,
-    /// Output format: table, json, csv, md.
-    #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
-    format: Format,
     /// Units are not repaired: MTTF is the mean time to first failure (with Kaplan–Meier).
     #[arg(long)]
     non_repairable: bool,
     /// Count malformed rows instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
-    /// No progress display.
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 fn population(text: &str) -> anyhow::Result<Population> {
@@ -72,32 +64,60 @@ fn population(text: &str) -> anyhow::Result<Population> {
     Ok(Population::Names(names))
 }
 
+impl Input {
+    /// Reads the traces and turns the flags into analysis options (with no breakdown).
+    pub fn load(&self) -> Result<(Trace, AnalyzeOptions), Failure> {
+        let unit = self.time_unit.seconds();
+        let window = self
+            .window
+            .as_deref()
+            .map(|w| Window::parse(w, unit))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
+        let population = self.population.as_deref().map(population).transpose()?;
+        let read_options = ReadOptions {
+            time_unit_seconds: unit,
+            skip_bad_rows: self.skip_bad_rows,
+            format: self.input_format,
+        };
+        let mut trace = read_traces(&self.traces, &read_options)?;
+        if let Some(population) = &population {
+            trace.declare_population(population)?;
+        }
+        let options = AnalyzeOptions {
+            window,
+            system: self.system,
+            by: None,
+            non_repairable: self.non_repairable,
+        };
+        Ok((trace, options))
+    }
+}
+
+/// Arguments of `analyze`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: Input,
+    /// Break the fleet down by node, fault, group, cause or month.
+    #[arg(long, value_parser = str::parse::<Breakdown>)]
+    by: Option<Breakdown>,
+    /// Output format: table, json, csv, md.
+    #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
+    format: Format,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 /// Runs `analyze`.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let unit = args.time_unit.seconds();
-    let window = args
-        .window
-        .as_deref()
-        .map(|w| Window::parse(w, unit))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
-    let population = args.population.as_deref().map(population).transpose()?;
-    let read_options = ReadOptions {
-        time_unit_seconds: unit,
-        skip_bad_rows: args.skip_bad_rows,
-        format: args.input_format,
-    };
     let bar = spinner(args.quiet, "reading traces");
-    let mut trace = read_traces(&args.traces, &read_options)?;
-    if let Some(population) = &population {
-        trace.declare_population(population)?;
-    }
+    let (trace, options) = args.input.load()?;
     bar.set_message("analysing");
     let options = AnalyzeOptions {
-        window,
-        system: args.system,
         by: args.by,
-        non_repairable: args.non_repairable,
+        ..options
     };
     let analysis = analyze(&trace, &options)?;
     bar.finish_and_clear();

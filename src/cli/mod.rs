@@ -4,6 +4,7 @@
 mod analyze;
 mod gen_cmd;
 mod replay;
+mod report;
 mod sweep;
 
 use std::io::{self, Write};
@@ -29,6 +30,8 @@ enum Command {
     Replay(replay::Args),
     /// Compare failure-detector timeouts: detection time, mistakes, availability.
     Sweep(sweep::Args),
+    /// Write an availability report (HTML, Markdown, JSON and plots) for traces.
+    Report(report::Args),
 }
 
 /// How a command ended, beyond success.
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,15 @@
 //! Rendering results for people and programs.
+//!
+//! - [`analysis`]: `analyze` output as table, JSON, CSV or Markdown;
+//! - [`replay`]: replay summaries;
+//! - [`plot`]: plots as SVG and PNG (plotters, embedded font);
+//! - [`figures`]: which plots a report shows, from the data;
+//! - [`document`]: the HTML and Markdown report pages;
+//! - [`build`]: `faultline report`, everything written to one folder.
 
 pub mod analysis;
+pub mod build;
+pub mod document;
+pub mod figures;
+pub mod plot;
 pub mod replay;

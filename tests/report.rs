@@ -1,0 +1,108 @@
+//! Tests of `faultline report` and the plots: every file is written, each plot is a valid SVG
+//! and PNG of the expected size, and the SVGs carry their titles and axis labels.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fixture, ok};
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).expect("png");
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is a PNG",
+        path.display()
+    );
+    let word =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (word(16), word(20))
+}
+
+#[test]
+fn the_report_holds_every_file_and_plot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let said = ok(&[
+        "report",
+        &fixture("analyze/basic-datetime.csv"),
+        "--population",
+        "4",
+        "--window",
+        "2024-01-01 00:01:40,2024-01-01T00:18:20Z",
+        "--out",
+        &out,
+        "--quiet",
+    ]);
+    assert!(said.contains("index.html"), "{said}");
+    for file in ["index.html", "report.md", "metrics.json"] {
+        assert!(dir.path().join(file).exists(), "{file}");
+    }
+    let expected = [
+        (
+            "timeline",
+            "Availability timeline",
+            "time since window start (hours)",
+        ),
+        (
+            "downtime-per-month",
+            "Fleet downtime per month",
+            "downtime (node-hours)",
+        ),
+        (
+            "availability-per-month",
+            "Fleet availability per month",
+            "availability (nines",
+        ),
+        (
+            "time-to-repair-histogram",
+            "time to repair: histogram",
+            "density (per hour)",
+        ),
+        (
+            "time-to-repair-cdf",
+            "time to repair: empirical CDF",
+            "fraction at most x",
+        ),
+    ];
+    for (name, title, axis) in expected {
+        let svg = std::fs::read_to_string(dir.path().join(format!("plots/{name}.svg")))
+            .unwrap_or_else(|_| panic!("{name}.svg"));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+        assert!(svg.contains(title), "{name}: title");
+        assert!(svg.contains(axis), "{name}: axis label");
+        assert_eq!(
+            png_size(&dir.path().join(format!("plots/{name}.png"))),
+            (960, 540)
+        );
+    }
+    let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
+    assert!(html.contains("<meta name=\"viewport\""));
+    // No external requests: nothing is loaded by URL (the SVG namespace is a name, not a fetch).
+    for fetch in [
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+        "<link",
+        "<script",
+    ] {
+        assert!(!html.contains(fetch), "no external requests: found {fetch}");
+    }
+    assert!(html.contains("Availability timeline"));
+    // Headline numbers first: the fleet's availability appears before the node table.
+    let headline = html.find("93.50 %").expect("fleet availability");
+    assert!(headline < html.find("<h2>Nodes</h2>").expect("node table"));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
+    assert!(md.contains("![Availability timeline](plots/timeline.png)"));
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("metrics.json")).expect("json"),
+    )
+    .expect("valid json");
+    assert_eq!(metrics["fleet"]["nodes"], 4);
+}
