@@ -106,3 +106,53 @@ fn the_report_holds_every_file_and_plot() {
     .expect("valid json");
     assert_eq!(metrics["fleet"]["nodes"], 4);
 }
+
+#[test]
+fn replay_and_sweep_write_their_plots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let replay = dir.path().join("replay");
+    ok(&[
+        "replay",
+        "--protocol",
+        "heartbeat",
+        "--nodes",
+        "5",
+        "--trace",
+        &fixture("replay/faults.csv"),
+        "--out",
+        &replay.display().to_string(),
+        "--quiet",
+    ]);
+    for (name, title, axis) in [
+        (
+            "latency",
+            "heartbeat: latency by percentile",
+            "latency (ms)",
+        ),
+        ("messages", "Messages sent by type", "message type"),
+    ] {
+        let svg = std::fs::read_to_string(replay.join(format!("plots/{name}.svg"))).expect("svg");
+        assert!(svg.contains(title) && svg.contains(axis), "{name}");
+        assert_eq!(
+            png_size(&replay.join(format!("plots/{name}.png"))),
+            (960, 540)
+        );
+    }
+    let sweep = dir.path().join("sweep");
+    ok(&[
+        "sweep",
+        "--timeouts",
+        "1.1s,1.5s",
+        "--duration",
+        "10m",
+        "--seeds",
+        "1",
+        "--out",
+        &sweep.display().to_string(),
+        "-q",
+    ]);
+    let svg = std::fs::read_to_string(sweep.join("plots/sweep-tradeoff.svg")).expect("svg");
+    assert!(svg.contains("mean detection time T_D (s)") && svg.contains("1.1s"));
+    assert!(sweep.join("plots/sweep-availability.png").exists());
+    assert!(sweep.join("sweep.json").exists());
+}

@@ -7,6 +7,8 @@ use anyhow::{Context, anyhow};
 use super::{Failure, print};
 use faultline::output::write_atomically;
 use faultline::replay::{ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::report::build::render_plots;
+use faultline::report::figures;
 use faultline::report::replay::table;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::metrics::write_hgrm;
@@ -71,8 +73,9 @@ pub struct Args {
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
-    /// Also write summary.json, timeline.jsonl, one .hgrm per latency metric and, for elections,
-    /// leader.csv (the leader service as an event trace for `analyze`) here.
+    /// Also write summary.json, timeline.jsonl, one .hgrm per latency metric, plots/ (latency
+    /// percentiles, messages by type) and, for elections, leader.csv (the leader service as an
+    /// event trace for `analyze`) here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar.
@@ -191,6 +194,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 dir.join(format!("{}-seed{}", run.report.protocol, run.report.seed))
             };
             write_run(&sub, run)?;
+            let mut plots = vec![figures::messages(&[&run.report])];
+            plots.extend(figures::latency(&run.report, &run.histograms));
+            render_plots(&sub, &plots)?;
+        }
+        if runs.len() > 1 {
+            let reports: Vec<_> = runs.iter().map(|r| &r.report).collect();
+            render_plots(dir, &[figures::messages(&reports)])?;
         }
     }
     let mut out = Vec::new();

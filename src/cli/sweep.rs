@@ -8,6 +8,8 @@ use anyhow::{Context, anyhow};
 use super::{Failure, print};
 use faultline::output::write_atomically;
 use faultline::replay::ProtocolName;
+use faultline::report::build::render_plots;
+use faultline::report::figures;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::from_trace;
 use faultline::sim::time::from_secs;
@@ -65,7 +67,8 @@ pub struct Args {
     /// Output format: table, json or csv.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     format: String,
-    /// Also write sweep.json here.
+    /// Also write sweep.json and plots/ (detection time against mistakes, availability against
+    /// the timeout) here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar.
@@ -235,6 +238,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_writer_pretty(&mut *w, &result)?;
             writeln!(w)
         })?;
+        render_plots(dir, &figures::sweep(&result))?;
     }
     let out = match args.format.as_str() {
         "json" => {

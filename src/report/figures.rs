@@ -244,7 +244,7 @@ pub fn latency(
     Some(Plot {
         name: "latency".into(),
         title: format!("{}: latency by percentile", report.protocol),
-        x_label: "percentile, as 1/(1 − p): 10 = 90 %, 100 = 99 %, 1000 = 99.9 %".into(),
+        x_label: "percentile (log scale of 1/(1 − p))".into(),
         y_label: "latency (ms)".into(),
         chart: Chart::Lines {
             series,

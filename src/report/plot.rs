@@ -253,14 +253,25 @@ impl Plot {
                 let (x0, x1) = bounds(xs);
                 let (y0, y1) = bounds(ys);
                 if *log_x {
-                    let lo = x0.max(1e-9);
+                    // The percentile axis: x = 1/(1 - p) from 1 (0 %) upwards, labelled as p.
+                    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+                    let top = xs.fold(10.0f64, f64::max);
+                    let ymax = series
+                        .iter()
+                        .flat_map(|s| s.points.iter().map(|p| p.1))
+                        .fold(0.0f64, f64::max);
                     let mut chart = builder
-                        .build_cartesian_2d((lo..x1.max(lo * 10.0)).log_scale(), y0..y1)
+                        .build_cartesian_2d((1.0..top).log_scale(), 0.0..(ymax * 1.1).max(1e-9))
                         .map_err(&e)?;
                     chart
                         .configure_mesh()
                         .x_desc(&self.x_label)
                         .y_desc(&self.y_label)
+                        .x_label_formatter(&|x| {
+                            let p = (1.0 - 1.0 / x) * 100.0;
+                            let text = format!("{p:.3}");
+                            format!("{} %", text.trim_end_matches('0').trim_end_matches('.'))
+                        })
                         .label_style((FAMILY, 12))
                         .draw()
                         .map_err(&e)?;
