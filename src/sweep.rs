@@ -19,6 +19,10 @@
 //!   over `x ~ Exp(μ)`. Mean detection: `T + r + μ − h/2 − h·p/(1−p)` (the last heartbeat to
 //!   arrive before a crash is, on average, `p/(1−p)` intervals older when some are lost).
 //!
+//! With `--protocol ring|modified-ring|bully` the candidates are run through that election
+//! instead (its nodes monitor each other with heartbeats and suspect after `h + T`), and each row
+//! also reports the elections started and the leader's availability.
+//!
 //! The recommendation is the smallest timeout whose mistake rate is below the allowed rate (one
 //! per node-day by default); failing that, the knee of the detection-time / mistake-rate curve.
 
@@ -30,6 +34,8 @@ use thiserror::Error;
 
 use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
+use crate::protocols::detector::qos::{self, Qos};
+use crate::protocols::election::outcome::ElectionOutcome;
 use crate::replay::{Outcome, ProtocolName, ReplayError, ReplaySettings, replay};
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::Fault;
@@ -126,6 +132,9 @@ pub fn parse_list(text: &str, thresholds: bool) -> Result<Vec<Candidate>, SweepE
 pub struct SweepSettings {
     /// heartbeat, probe or phi.
     pub detector: ProtocolName,
+    /// An election to run instead of the bare detector (its nodes monitor each other with
+    /// heartbeats, suspecting after `h` plus the timeout); rows then also report elections.
+    pub election: Option<ProtocolName>,
     /// The candidates.
     pub candidates: Vec<Candidate>,
     /// Cluster size.
@@ -177,6 +186,12 @@ pub struct Row {
     pub predicted_detection_mean_s: Option<f64>,
     /// Closed-form mistake rate, where one exists.
     pub predicted_mistake_rate_per_node_hour: Option<f64>,
+    /// With an election: elections started per run (mean over seeds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elections: Option<f64>,
+    /// With an election: fraction of the run with an agreed live leader (mean over seeds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_availability: Option<f64>,
 }
 
 /// The recommended candidate.
@@ -217,7 +232,14 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
     let jobs: Vec<(usize, u64)> = (0..settings.candidates.len())
         .flat_map(|c| (1..=settings.seeds).map(move |s| (c, s)))
         .collect();
-    let runs: Vec<(usize, crate::replay::ReplayRun)> = jobs
+    let protocol = settings.election.unwrap_or(settings.detector);
+    let mut faults = settings.faults.clone();
+    if settings.election.is_some() {
+        // Start with a leader: n1 calls an election just after the start.
+        faults.insert(0, (1_000_000, Fault::Elect(0)));
+    }
+    type Measured = (usize, Qos, Option<ElectionOutcome>);
+    let runs: Vec<Measured> = jobs
         .par_iter()
         .map(|&(c, seed)| {
             let (timeout, threshold) = match &settings.candidates[c] {
@@ -226,7 +248,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             };
             let run = replay(
                 &ReplaySettings {
-                    protocol: settings.detector,
+                    protocol,
                     nodes: settings.nodes,
                     seed,
                     delay: settings.delay.clone(),
@@ -236,12 +258,18 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     timeout,
                     threshold,
                     duration: Some(settings.duration),
-                    faults: settings.faults.clone(),
+                    faults: faults.clone(),
                 },
                 &mut |_, _| {},
             )?;
             progress();
-            Ok((c, run))
+            Ok(match run.report.outcome {
+                Outcome::Detector(d) => (c, d.qos, None),
+                Outcome::Election(e) => {
+                    let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
+                    (c, qos, Some(e))
+                }
+            })
         })
         .collect::<Result<_, SweepError>>()?;
     let mut rows = Vec::new();
@@ -250,13 +278,15 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             Candidate::Timeout(expr) => expr.seconds(&names)?,
             Candidate::Threshold(t) => *t,
         };
-        let outcomes: Vec<&crate::protocols::detector::qos::Qos> = runs
+        let outcomes: Vec<&Qos> = runs
             .iter()
-            .filter(|(i, _)| *i == c)
-            .filter_map(|(_, run)| match &run.report.outcome {
-                Outcome::Detector(d) => Some(&d.qos),
-                Outcome::Election(_) => None,
-            })
+            .filter(|(i, _, _)| *i == c)
+            .map(|(_, qos, _)| qos)
+            .collect();
+        let elections: Vec<&ElectionOutcome> = runs
+            .iter()
+            .filter(|(i, _, _)| *i == c)
+            .filter_map(|(_, _, e)| e.as_ref())
             .collect();
         let mut detections: Vec<Nanos> = outcomes
             .iter()
@@ -294,6 +324,18 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             availability: availability(settings, failover),
             predicted_detection_mean_s: predicted_detection(settings, value),
             predicted_mistake_rate_per_node_hour: predicted_mistakes(settings, value),
+            elections: mean(
+                &elections
+                    .iter()
+                    .map(|e| e.elections as f64)
+                    .collect::<Vec<_>>(),
+            ),
+            leader_availability: mean(
+                &elections
+                    .iter()
+                    .map(|e| e.leader_availability)
+                    .collect::<Vec<_>>(),
+            ),
         });
     }
     let recommended = recommend(&rows, settings.max_mistake_rate);
@@ -318,7 +360,7 @@ fn availability(settings: &SweepSettings, failover: f64) -> Option<f64> {
 
 /// Closed-form mean detection time of the heartbeat detector (const or exp delay).
 fn predicted_detection(settings: &SweepSettings, timeout: f64) -> Option<f64> {
-    if settings.detector != ProtocolName::Heartbeat {
+    if settings.detector != ProtocolName::Heartbeat || settings.election.is_some() {
         return None;
     }
     let (h, r, p) = (
@@ -337,7 +379,7 @@ fn predicted_detection(settings: &SweepSettings, timeout: f64) -> Option<f64> {
 
 /// Closed-form mistake rate of the heartbeat detector, per pair-hour (const or exp delay).
 fn predicted_mistakes(settings: &SweepSettings, timeout: f64) -> Option<f64> {
-    if settings.detector != ProtocolName::Heartbeat {
+    if settings.detector != ProtocolName::Heartbeat || settings.election.is_some() {
         return None;
     }
     let (h, p) = (to_secs(settings.heartbeat), settings.loss);

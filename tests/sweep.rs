@@ -135,3 +135,33 @@ fn bad_lists_exit_2() {
     let stderr = input_error(&["sweep", "--timeouts", "0.5s", "--duration", "5m"]);
     assert!(stderr.contains("must exceed the interval"), "{stderr}");
 }
+
+#[test]
+fn election_sweeps_report_elections_and_leader_availability() {
+    let r = sweep(&[
+        "--protocol",
+        "bully",
+        "--timeouts",
+        "20ms,1s",
+        "--delay",
+        "exp:mean=10ms",
+        "--loss",
+        "0.01",
+        "--duration",
+        "20m",
+        "--seeds",
+        "1",
+    ]);
+    let elections = column(&r, "elections");
+    let availability = column(&r, "leader_availability");
+    assert!(elections.iter().all(|e| *e >= 1.0), "{elections:?}");
+    assert!(
+        availability.iter().all(|a| *a > 0.0 && *a <= 1.0),
+        "{availability:?}"
+    );
+    // A hair-trigger timeout suspects the leader far more often, so it elects far more often.
+    assert!(elections[0] > 2.0 * elections[1], "{elections:?}");
+    // Plain detector sweeps keep the DESIGN keys only.
+    let plain = sweep(&["--timeouts", "1.5s", "--duration", "5m", "--seeds", "1"]);
+    assert!(plain["rows"][0].get("elections").is_none());
+}

@@ -32,6 +32,10 @@ pub struct Args {
     /// The detector: heartbeat, probe or phi.
     #[arg(long, default_value = "heartbeat", value_parser = str::parse::<ProtocolName>)]
     detector: ProtocolName,
+    /// Run the candidates through an election (ring, modified-ring, bully) instead of the bare
+    /// detector, and report elections started and leader availability too.
+    #[arg(long, value_parser = str::parse::<ProtocolName>)]
+    protocol: Option<ProtocolName>,
     /// Network delay model (see `replay`).
     #[arg(long, default_value = "exp:mean=5ms", value_parser = str::parse::<DelayModel>)]
     delay: DelayModel,
@@ -115,7 +119,8 @@ fn table(result: &Sweep) -> String {
         HumanDuration(result.r_s),
         HumanDuration(result.h_s)
     );
-    let header = [
+    let elections = result.rows.iter().any(|r| r.elections.is_some());
+    let mut header = vec![
         "timeout",
         "value",
         "T_D mean",
@@ -128,6 +133,9 @@ fn table(result: &Sweep) -> String {
         "missed",
         "availability",
     ];
+    if elections {
+        header.extend(["elections", "leader avail."]);
+    }
     let secs = |v: Option<f64>| v.map_or("-".to_string(), |s| HumanDuration(s).to_string());
     let rate = |v: Option<f64>| v.map_or("-".to_string(), |r| format!("{r:.4}"));
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
@@ -155,6 +163,13 @@ fn table(result: &Sweep) -> String {
             row.availability
                 .map_or("-".to_string(), |a| HumanPercent(a).to_string()),
         ]);
+        if elections && let Some(cells) = rows.last_mut() {
+            cells.push(row.elections.map_or("-".to_string(), |e| format!("{e:.1}")));
+            cells.push(
+                row.leader_availability
+                    .map_or("-".to_string(), |a| HumanPercent(a).to_string()),
+            );
+        }
     }
     let widths: Vec<usize> = (0..header.len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
@@ -197,6 +212,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
     ) {
         return Err(anyhow!("--detector is one of heartbeat, probe, phi").into());
     }
+    if let Some(election) = args.protocol {
+        if !matches!(
+            election,
+            ProtocolName::Ring | ProtocolName::ModifiedRing | ProtocolName::Bully
+        ) {
+            return Err(anyhow!("--protocol is one of ring, modified-ring, bully").into());
+        }
+        if args.detector != ProtocolName::Heartbeat {
+            return Err(
+                anyhow!("the elections detect failures with heartbeats: drop --detector").into(),
+            );
+        }
+    }
     let candidates = parse_list(&args.timeouts, args.detector == ProtocolName::Phi)?;
     let (trace, nodes) = match &args.trace {
         Some(path) => {
@@ -212,6 +240,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let duration = args.duration.unwrap_or(trace.span.1.max(HOUR));
     let settings = SweepSettings {
         detector: args.detector,
+        election: args.protocol,
         candidates,
         nodes,
         seeds: args.seeds.max(1),
