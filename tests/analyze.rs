@@ -426,6 +426,20 @@ fn active_passive_fails_over_to_the_next_live_node() {
     assert_eq!(system["failures"], 3);
     assert_eq!(system["availability"], 0.85);
     assert_eq!(system["mttr_s"], 5.0);
+    // The failover may be an expression over d and r: 2 * 200 ms + 100 ms + 4 s = 4.5 s each.
+    let expr = json(&[
+        "analyze",
+        &fixture("analyze/active-passive.csv"),
+        "--window",
+        "0,100",
+        "--system",
+        "active-passive:failover=2d+r+4s",
+        "--delay",
+        "const:200ms",
+        "--proc",
+        "100ms",
+    ]);
+    assert_eq!(expr["system"]["downtime_s"], 13.5);
     // Active-active is the `any` rule: someone is always up here.
     let any = json(&[
         "analyze",

@@ -10,6 +10,9 @@ use faultline::analytics::system::SystemRule;
 use faultline::analytics::window::Window;
 use faultline::analytics::{AnalyzeOptions, analyze};
 use faultline::report::analysis::{Format, render};
+use faultline::sim::delay::DelayModel;
+use faultline::sim::time::to_secs;
+use faultline::sim::timeout::{Names, TimeoutExpr};
 use faultline::trace::{InputFormat, Population, ReadOptions, Trace, read_traces};
 use faultline::units::TimeUnit;
 
@@ -24,9 +27,16 @@ pub struct Input {
     #[arg(long, value_name = "START,END")]
     window: Option<String>,
     /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K,
-    /// active-passive:failover=DURATION.
-    #[arg(long, default_value = "all", value_parser = str::parse::<SystemRule>)]
-    system: SystemRule,
+    /// active-passive:failover=EXPR (a duration, or an expression over d and r such as
+    /// `2d+r+5s`, with d and r from --delay and --proc).
+    #[arg(long, default_value = "all")]
+    system: String,
+    /// The delay model whose bound is `d` in a failover expression.
+    #[arg(long, default_value = "const:0s", value_parser = str::parse::<DelayModel>)]
+    delay: DelayModel,
+    /// The processing time `r` in a failover expression.
+    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    processing: f64,
     /// Nodes that never failed: a total count N, or a file of node names (one a line).
     #[arg(long, value_name = "N|FILE")]
     population: Option<String>,
@@ -43,6 +53,27 @@ pub struct Input {
     /// Count malformed rows instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
+}
+
+fn duration(text: &str) -> Result<f64, String> {
+    faultline::units::parse_duration(text, 1.0).map_err(|e| e.to_string())
+}
+
+/// Parses `--system`; an active-passive failover may be an expression over `d` and `r`.
+fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Result<SystemRule> {
+    if let Some(expr) = text.strip_prefix("active-passive:failover=") {
+        let names = Names {
+            d: to_secs(delay.bound()),
+            r: processing,
+            h: 0.0,
+        };
+        let seconds = TimeoutExpr::parse(expr)
+            .and_then(|e| e.seconds(&names))
+            .map_err(|e| anyhow::anyhow!("--system: {e}"))?;
+        return Ok(SystemRule::ActivePassive(seconds));
+    }
+    text.parse()
+        .map_err(|e: String| anyhow::anyhow!("--system: {e}"))
 }
 
 fn population(text: &str) -> anyhow::Result<Population> {
@@ -86,7 +117,7 @@ impl Input {
         }
         let options = AnalyzeOptions {
             window,
-            system: self.system,
+            system: system_rule(&self.system, &self.delay, self.processing)?,
             by: None,
             non_repairable: self.non_repairable,
         };
