@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use thiserror::Error;
@@ -136,6 +137,70 @@ fn err<E: std::fmt::Display>(name: &str) -> impl Fn(E) -> PlotError + '_ {
     }
 }
 
+/// Draws each series as a line in the palette's colours (from `first_colour` on) with its legend
+/// entry, and marks its points where there are few enough to tell apart.
+fn lines<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    series: &[Series],
+    first_colour: usize,
+    name: &str,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let e = err(name);
+    for (i, s) in series.iter().enumerate() {
+        let color = PALETTE[(i + first_colour) % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(s.points.clone(), color.stroke_width(2)))
+            .map_err(&e)?
+            .label(&s.label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        let few = if s.points.len() <= 40 {
+            s.points.len()
+        } else {
+            0
+        };
+        chart
+            .draw_series(
+                s.points[..few]
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, color.filled())),
+            )
+            .map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// Draws the legend box when there is more than one series to tell apart.
+fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    needed: bool,
+    name: &str,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    if !needed {
+        return Ok(());
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .label_font((FAMILY, 14))
+        .draw()
+        .map_err(err(name))
+}
+
 impl Plot {
     /// Draws the plot on any backend.
     pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>
@@ -254,8 +319,10 @@ impl Plot {
                 let (y0, y1) = bounds(ys);
                 if *log_x {
                     // The percentile axis: x = 1/(1 - p) from 1 (0 %) upwards, labelled as p.
-                    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-                    let top = xs.fold(10.0f64, f64::max);
+                    let top = series
+                        .iter()
+                        .flat_map(|s| s.points.iter().map(|p| p.0))
+                        .fold(10.0f64, f64::max);
                     let ymax = series
                         .iter()
                         .flat_map(|s| s.points.iter().map(|p| p.1))
@@ -275,25 +342,8 @@ impl Plot {
                         .label_style((FAMILY, 12))
                         .draw()
                         .map_err(&e)?;
-                    for (i, s) in series.iter().enumerate() {
-                        let color = PALETTE[i % PALETTE.len()];
-                        chart
-                            .draw_series(LineSeries::new(s.points.clone(), color.stroke_width(2)))
-                            .map_err(&e)?
-                            .label(&s.label)
-                            .legend(move |(x, y)| {
-                                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                            });
-                    }
-                    if series.len() > 1 {
-                        chart
-                            .configure_series_labels()
-                            .border_style(BLACK)
-                            .background_style(WHITE.mix(0.9))
-                            .label_font((FAMILY, 14))
-                            .draw()
-                            .map_err(&e)?;
-                    }
+                    lines(&mut chart, series, 0, &self.name)?;
+                    legend(&mut chart, series.len() > 1, &self.name)?;
                 } else {
                     let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(&e)?;
                     chart
@@ -303,35 +353,13 @@ impl Plot {
                         .label_style((FAMILY, 12))
                         .draw()
                         .map_err(&e)?;
-                    for (i, s) in series.iter().enumerate() {
-                        let color = PALETTE[i % PALETTE.len()];
-                        chart
-                            .draw_series(LineSeries::new(s.points.clone(), color.stroke_width(2)))
-                            .map_err(&e)?
-                            .label(&s.label)
-                            .legend(move |(x, y)| {
-                                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                            });
-                        chart
-                            .draw_series(
-                                s.points.iter().map(|&p| Circle::new(p, 3, color.filled())),
-                            )
-                            .map_err(&e)?;
-                    }
+                    lines(&mut chart, series, 0, &self.name)?;
                     chart
                         .draw_series(marks.iter().map(|(x, y, text)| {
                             Text::new(text.clone(), (*x, *y), (FAMILY, 13).into_font())
                         }))
                         .map_err(&e)?;
-                    if series.len() > 1 {
-                        chart
-                            .configure_series_labels()
-                            .border_style(BLACK)
-                            .background_style(WHITE.mix(0.9))
-                            .label_font((FAMILY, 14))
-                            .draw()
-                            .map_err(&e)?;
-                    }
+                    legend(&mut chart, series.len() > 1, &self.name)?;
                 }
             }
             Chart::Histogram { bins, curves } => {
@@ -358,23 +386,8 @@ impl Plot {
                     .legend(|(x, y)| {
                         Rectangle::new([(x, y - 5), (x + 20, y + 5)], PALETTE[0].mix(0.5).filled())
                     });
-                for (i, c) in curves.iter().enumerate() {
-                    let color = PALETTE[(i + 1) % PALETTE.len()];
-                    chart
-                        .draw_series(LineSeries::new(c.points.clone(), color.stroke_width(2)))
-                        .map_err(&e)?
-                        .label(&c.label)
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .border_style(BLACK)
-                    .background_style(WHITE.mix(0.9))
-                    .label_font((FAMILY, 14))
-                    .draw()
-                    .map_err(&e)?;
+                lines(&mut chart, curves, 1, &self.name)?;
+                legend(&mut chart, true, &self.name)?;
             }
         }
         root.present().map_err(&e)?;
