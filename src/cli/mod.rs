@@ -6,6 +6,7 @@ mod gen_cmd;
 mod replay;
 mod report;
 mod sweep;
+mod zk;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     Sweep(sweep::Args),
     /// Write an availability report (HTML, Markdown, JSON and plots) for traces.
     Report(report::Args),
+    /// The ZooKeeper-style store.
+    #[command(subcommand)]
+    Zk(zk::Command),
 }
 
 /// How a command ended, beyond success.
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
+        Command::Zk(command) => zk::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

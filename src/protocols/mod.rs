@@ -6,3 +6,4 @@
 
 pub mod detector;
 pub mod election;
+pub mod zk;
