@@ -25,7 +25,7 @@ pub enum Write {
         data: Vec<u8>,
         /// Owned by the session and deleted when it ends.
         ephemeral: bool,
-        /// Suffixed with the parent's cversion.
+        /// Suffixed with the number of children the parent ever had created.
         sequential: bool,
         /// Its ACL.
         acl: Vec<Acl>,
@@ -73,8 +73,8 @@ pub enum Txn {
         path: String,
         /// Data, ACL and owner.
         node: NewNode,
-        /// The parent's new children version.
-        parent_cversion: i32,
+        /// The parent's new count of children created.
+        parent_creates: i32,
     },
     /// Delete `path`.
     Delete {
@@ -142,9 +142,9 @@ pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError
             let (parent_path, _) = path::split(path);
             let parent = node(tree, parent_path)?;
             permitted(&parent.acl, perms::CREATE)?;
-            let cversion = parent.stat.cversion;
+            let creates = parent.creates;
             let path = if *sequential {
-                format!("{path}{cversion:010}")
+                format!("{path}{creates:010}")
             } else {
                 path.clone()
             };
@@ -162,7 +162,7 @@ pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError
                     acl: entries.clone(),
                     owner: ephemeral.then(|| session.to_string()),
                 },
-                parent_cversion: cversion + 1,
+                parent_creates: creates + 1,
             })
         }
         Write::Delete { path, version } => {
@@ -170,9 +170,10 @@ pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError
             if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
                 return Err(ZkError::BadArguments);
             }
+            // ZooKeeper 3.8 checks the parent's DELETE permission before the node's existence.
             let parent = node(tree, path::split(path).0)?;
-            let target = node(tree, path)?;
             permitted(&parent.acl, perms::DELETE)?;
+            let target = node(tree, path)?;
             next_version(target.stat.version, *version)?;
             if target.stat.num_children > 0 {
                 return Err(ZkError::NotEmpty);
@@ -229,8 +230,8 @@ pub fn apply(tree: &mut Tree, txn: &Txn, zxid: u64, time: u64) {
         Txn::Create {
             path,
             node,
-            parent_cversion,
-        } => tree.create(path, node.clone(), *parent_cversion, zxid, time),
+            parent_creates,
+        } => tree.create(path, node.clone(), *parent_creates, zxid, time),
         Txn::Delete { path } => tree.delete(path, zxid),
         Txn::SetData {
             path,
@@ -258,15 +259,26 @@ mod tests {
     }
 
     #[test]
-    fn sequential_names_use_the_parents_cversion() {
+    fn sequential_names_count_the_children_ever_created() {
         let mut tree = Tree::default();
         let txn = prepare(&tree, "s", &create("/a", false)).unwrap();
         apply(&mut tree, &txn, 1, 1);
         let txn = prepare(&tree, "s", &create("/a/job-", true)).unwrap();
         assert!(matches!(&txn, Txn::Create { path, .. } if path == "/a/job-0000000000"));
         apply(&mut tree, &txn, 2, 2);
+        apply(
+            &mut tree,
+            &Txn::Delete {
+                path: "/a/job-0000000000".into(),
+            },
+            3,
+            3,
+        );
+        // A delete does not move the numbering: one child was created, so the next is 1.
         let txn = prepare(&tree, "s", &create("/a/", true)).unwrap();
         assert!(matches!(&txn, Txn::Create { path, .. } if path == "/a/0000000001"));
+        // But it shows in the reported cversion: creates plus deletes.
+        assert_eq!(tree.get("/a").map(|n| n.stat.cversion), Some(2));
     }
 
     #[test]

@@ -142,7 +142,9 @@ enum Op {
         path: String,
         #[serde(default = "any_version")]
         version: i32,
-        session: Option<String>,
+        /// Accepted for symmetry; a check belongs to its multi's session.
+        #[serde(rename = "session")]
+        _session: Option<String>,
     },
 }
 
@@ -233,20 +235,17 @@ fn parse(line: &str) -> Result<(String, Request), String> {
                 .collect::<Result<Vec<_>, String>>()?;
             (session(&s), Request::Multi(writes))
         }
-        op @ (Op::Create { .. } | Op::Delete { .. } | Op::Set { .. } | Op::Check { .. }) => {
+        Op::Check { .. } => {
+            return Err("`check` is an op of a multi only".to_string());
+        }
+        op @ (Op::Create { .. } | Op::Delete { .. } | Op::Set { .. }) => {
             let s = match &op {
                 Op::Create { session, .. }
                 | Op::Delete { session, .. }
-                | Op::Set { session, .. }
-                | Op::Check { session, .. } => session.clone(),
+                | Op::Set { session, .. } => session.clone(),
                 _ => None,
             };
-            let write = write_of(op)?;
-            let request = match write {
-                Write::Check { .. } => Request::Multi(vec![write]),
-                write => Request::Write(write),
-            };
-            (session(&s), request)
+            (session(&s), Request::Write(write_of(op)?))
         }
     })
 }
@@ -304,20 +303,6 @@ pub fn run(script: &str) -> Result<Vec<String>, ScriptError> {
     let mut out = Vec::new();
     for (session, request) in &requests {
         let (reply, events) = store.execute(session, request);
-        // A lone `check` runs as a one-op multi; it answers like the other writes.
-        let reply = match (request, reply) {
-            (Request::Multi(ops), Ok(Reply::MultiFailed { error, .. }))
-                if ops.len() == 1 && matches!(ops[0], Write::Check { .. }) =>
-            {
-                Err(error)
-            }
-            (Request::Multi(ops), Ok(Reply::Multi(_)))
-                if ops.len() == 1 && matches!(ops[0], Write::Check { .. }) =>
-            {
-                Ok(Reply::Done)
-            }
-            (_, reply) => reply,
-        };
         out.push(reply_json(&reply).to_string());
         out.extend(events.iter().map(|e| event_json(e).to_string()));
     }

@@ -2,14 +2,14 @@
 //!
 //! Which write bumps which field (ZooKeeper's `DataTree`):
 //! - create: the node gets `czxid = mzxid = pzxid = zxid`, `ctime = mtime = time`, versions 0;
-//!   its parent gets `cversion + 1`, `pzxid = zxid`, one more child (its `mzxid`, `mtime` and
-//!   `version` do not change);
-//! - delete: the parent gets `cversion + 1`, `pzxid = zxid`, one child fewer;
+//!   its parent counts one more child created, gets `pzxid = zxid` and one more child (its
+//!   `mzxid`, `mtime` and `version` do not change);
+//! - delete: the parent gets `pzxid = zxid` and one child fewer;
 //! - set data: `version + 1`, `mzxid = zxid`, `mtime = time`;
 //! - set ACL: `aversion + 1` only.
 //!
 //! The tree starts as ZooKeeper's does: `/`, `/zookeeper`, `/zookeeper/config` and
-//! `/zookeeper/quota`, all with zero stats.
+//! `/zookeeper/quota`, with zero zxids and times and ZooKeeper's odd initial versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,6 +49,8 @@ pub struct Stat {
 /// One znode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Znode {
+    /// Children ever created (ZooKeeper's stored cversion), which numbers sequential children.
+    pub creates: i32,
     /// Its data.
     pub data: Vec<u8>,
     /// Who may do what.
@@ -57,6 +59,14 @@ pub struct Znode {
     pub stat: Stat,
     /// Its children's names.
     pub children: BTreeSet<String>,
+}
+
+impl Znode {
+    /// Updates the child count and the reported cversion after a child change.
+    fn recount(&mut self) {
+        self.stat.num_children = self.children.len() as u32;
+        self.stat.cversion = 2 * self.creates - self.children.len() as i32;
+    }
 }
 
 /// What a create brings: data, ACL, and the owning session of an ephemeral node.
@@ -78,23 +88,27 @@ pub struct Tree {
 
 impl Default for Tree {
     fn default() -> Self {
-        let node = |children: &[&str], acl: Vec<Acl>| Znode {
+        let node = |children: &[&str], acl: Vec<Acl>, aversion: i32| Znode {
+            creates: 0,
             data: Vec::new(),
             acl,
             stat: Stat {
                 num_children: children.len() as u32,
+                cversion: -(children.len() as i32),
+                aversion,
                 ..Stat::default()
             },
             children: children.iter().map(|c| c.to_string()).collect(),
         };
+        // `/zookeeper/config`'s aversion of -1 is ZooKeeper's, read off a real server.
         let mut nodes = BTreeMap::new();
-        nodes.insert("/".to_string(), node(&["zookeeper"], everyone()));
+        nodes.insert("/".to_string(), node(&["zookeeper"], everyone(), 0));
         nodes.insert(
             "/zookeeper".to_string(),
-            node(&["config", "quota"], everyone()),
+            node(&["config", "quota"], everyone(), 0),
         );
-        nodes.insert("/zookeeper/config".to_string(), node(&[], read_only()));
-        nodes.insert("/zookeeper/quota".to_string(), node(&[], everyone()));
+        nodes.insert("/zookeeper/config".to_string(), node(&[], read_only(), -1));
+        nodes.insert("/zookeeper/quota".to_string(), node(&[], everyone(), 0));
         Tree { nodes }
     }
 }
@@ -114,22 +128,15 @@ impl Tree {
             .collect()
     }
 
-    /// Creates a node (the caller checked everything); `parent_cversion` is the parent's new
-    /// children version.
-    pub fn create(
-        &mut self,
-        path: &str,
-        node: NewNode,
-        parent_cversion: i32,
-        zxid: u64,
-        time: u64,
-    ) {
+    /// Creates a node (the caller checked everything); `parent_creates` is the parent's new
+    /// count of children created.
+    pub fn create(&mut self, path: &str, node: NewNode, parent_creates: i32, zxid: u64, time: u64) {
         let NewNode { data, acl, owner } = node;
         let (parent, name) = path::split(path);
         if let Some(p) = self.nodes.get_mut(parent) {
             p.children.insert(name.to_string());
-            p.stat.num_children = p.children.len() as u32;
-            p.stat.cversion = parent_cversion;
+            p.creates = parent_creates;
+            p.recount();
             p.stat.pzxid = zxid;
         }
         let stat = Stat {
@@ -148,6 +155,7 @@ impl Tree {
         self.nodes.insert(
             path.to_string(),
             Znode {
+                creates: 0,
                 data,
                 acl,
                 stat,
@@ -162,8 +170,7 @@ impl Tree {
         let (parent, name) = path::split(path);
         if let Some(p) = self.nodes.get_mut(parent) {
             p.children.remove(name);
-            p.stat.num_children = p.children.len() as u32;
-            p.stat.cversion += 1;
+            p.recount();
             p.stat.pzxid = zxid;
         }
     }
@@ -200,6 +207,8 @@ mod tests {
             acl: everyone(),
             owner: None,
         };
+        // The root starts with 0 creates and one child (cversion -1); the create makes it
+        // 1 create and 2 children: cversion 0.
         t.create("/a", node, 1, 5, 100);
         let a = t.get("/a").unwrap();
         assert_eq!((a.stat.czxid, a.stat.mzxid, a.stat.pzxid), (5, 5, 5));
@@ -207,7 +216,7 @@ mod tests {
         let root = t.get("/").unwrap();
         assert_eq!(
             (root.stat.cversion, root.stat.pzxid, root.stat.num_children),
-            (1, 5, 2)
+            (0, 5, 2)
         );
         assert_eq!((root.stat.mzxid, root.stat.version), (0, 0));
         t.set_data("/a", b"yy".to_vec(), 1, 6, 101);
@@ -226,7 +235,7 @@ mod tests {
         let root = t.get("/").unwrap();
         assert_eq!(
             (root.stat.cversion, root.stat.pzxid, root.stat.num_children),
-            (2, 7, 1)
+            (1, 7, 1)
         );
     }
 }
