@@ -1,5 +1,6 @@
 """Runs a `faultline zk exec` script against a real ZooKeeper through kazoo and prints the same
-JSON lines (results, then each session's watch events at the end, one line each, in order).
+JSON lines: each op's result, then the watch events it fired (gathered by syncing every open
+session after the op, which ZooKeeper guarantees delivers them first).
 
 usage: python kazoo_exec.py HOST:PORT SCRIPT.jsonl
 """
@@ -162,10 +163,11 @@ for line in open(script):
     for other in list(clients.values()):
         other.sync("/")
     time.sleep(0.01)
-with lock:
-    for name in sorted(events):
-        for e in events[name]:
-            print(json.dumps(e))
+    with lock:
+        for name in sorted(events):
+            for e in events[name]:
+                print(json.dumps(e))
+            events[name].clear()
 for c in clients.values():
     c.stop()
     c.close()

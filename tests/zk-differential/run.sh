@@ -7,13 +7,13 @@
 # and through kazoo (kazoo_exec.py), stops the server, and compares every result and each
 # session's watch events (compare.py), ignoring only absolute zxids and times.
 #
-#   bash tests/zk-differential/run.sh             # seeds 1..5, 400 ops each
+#   bash tests/zk-differential/run.sh             # seeds 1..6, 500 ops each (CI)
 #   SEEDS="7 8" OPS=1000 bash tests/zk-differential/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tests/zk-differential
-SEEDS=${SEEDS:-"1 2 3 4 5"}
-OPS=${OPS:-400}
+SEEDS=${SEEDS:-"1 2 3 4 5 6"}
+OPS=${OPS:-500}
 
 if [ ! -f /usr/share/java/zookeeper.jar ]; then
   [ "$(id -u)" -eq 0 ] || { echo "zk differential: needs Debian's zookeeper package" >&2; exit 1; }
