@@ -54,8 +54,10 @@ impl ProtocolName {
     pub fn default_timeout(self) -> &'static str {
         match self {
             ProtocolName::Heartbeat | ProtocolName::Phi => "h+2d+r",
-            ProtocolName::Probe | ProtocolName::Ring | ProtocolName::ModifiedRing => "2d+r",
-            ProtocolName::Bully => "2d+r",
+            ProtocolName::Probe
+            | ProtocolName::Ring
+            | ProtocolName::ModifiedRing
+            | ProtocolName::Bully => "2d+r",
         }
     }
 }

@@ -72,11 +72,6 @@ pub fn nines(availability: f64) -> Option<f64> {
     (availability < 1.0).then(|| -(1.0 - availability).log10())
 }
 
-/// The downtime a year that availability `a` allows: `(1 - a) * 365 days`.
-pub fn annual_downtime(availability: f64) -> f64 {
-    (1.0 - availability) * YEAR
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,7 +80,6 @@ mod tests {
     #[test]
     fn the_seed_budget_example_holds() {
         // 99 % availability allows 3.65 days a year.
-        assert!((annual_downtime(0.99) - 3.65 * DAY).abs() < 1e-6);
         assert_eq!(
             Metrics::from_totals(100.0, 1.0, 1).annual_downtime_s,
             3.65 * DAY

@@ -8,7 +8,6 @@
 //! Each drawing function is generic over the plotters backend and is rendered twice by
 //! [`Plot::render`].
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Once;
 
@@ -421,15 +420,6 @@ impl Plot {
         std::fs::rename(&partial, dir.join(format!("{}.png", self.name))).map_err(&e)?;
         Ok(svg)
     }
-}
-
-/// A short description of the plots written, for the command's output.
-pub fn listing(plots: &[Plot]) -> String {
-    let mut text = String::new();
-    for p in plots {
-        let _ = writeln!(text, "{}.svg/.png: {}", p.name, p.title);
-    }
-    text
 }
 
 /// Fits an exponential (its mean) and a Weibull (shape `k` and scale by maximum likelihood) to

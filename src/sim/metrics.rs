@@ -124,14 +124,6 @@ impl Metrics {
     pub fn histograms(&self) -> &BTreeMap<&'static str, Histogram<u64>> {
         &self.latency
     }
-
-    /// Summaries of every latency histogram.
-    pub fn latency_summaries(&self) -> BTreeMap<&'static str, LatencySummary> {
-        self.latency
-            .iter()
-            .map(|(name, h)| (*name, summarize(h)))
-            .collect()
-    }
 }
 
 /// A histogram's summary in seconds.
@@ -212,7 +204,7 @@ mod tests {
         for ms in 1..=100 {
             m.record("detection", ms * 1_000_000);
         }
-        let s = &m.latency_summaries()["detection"];
+        let s = &summarize(&m.histograms()["detection"]);
         assert_eq!(s.count, 100);
         // 3 significant figures: values come back at their bucket's resolution.
         assert!((s.min_s - 0.001).abs() < 1e-6, "{}", s.min_s);

@@ -104,11 +104,6 @@ impl TraceBuilder {
         id
     }
 
-    /// Whether a node of this name exists.
-    pub fn has_node(&self, name: &str) -> bool {
-        self.index.contains_key(name)
-    }
-
     /// Number of nodes so far.
     pub fn node_count(&self) -> usize {
         self.nodes.len()
