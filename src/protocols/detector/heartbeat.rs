@@ -78,6 +78,26 @@ pub fn watch_all<P: Protocol>(
     Deadlines::new(ctx.nodes(), me, ctx.now() + interval + timeout)
 }
 
+/// The timers of every heartbeat-sending detector: send the next heartbeat every `interval`,
+/// or check a peer's deadline.
+pub fn on_timer<P: Protocol<Msg = Beat, Timer = Timer>>(
+    ctx: &mut Ctx<'_, P>,
+    deadlines: &mut Deadlines,
+    timer: Timer,
+    interval: Nanos,
+) {
+    match timer {
+        Timer::Send => {
+            ctx.broadcast(Beat);
+            ctx.set_timer(interval, Timer::Send);
+        }
+        Timer::Check(peer) => {
+            let check = deadlines.check(ctx.now(), peer);
+            on_check(ctx, peer, check, Timer::Check(peer));
+        }
+    }
+}
+
 /// Applies a heard peer's deadline answer: observe `trust`, arm the check timer.
 pub fn on_heard<P: Protocol>(ctx: &mut Ctx<'_, P>, peer: NodeIdx, heard: Heard, check: P::Timer) {
     if heard.trusted {
@@ -131,16 +151,8 @@ impl Protocol for Heartbeat {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
-        match timer {
-            Timer::Send => {
-                ctx.broadcast(Beat);
-                ctx.set_timer(ctx.config().interval, Timer::Send);
-            }
-            Timer::Check(peer) => {
-                let check = self.deadlines.check(ctx.now(), peer);
-                on_check(ctx, peer, check, Timer::Check(peer));
-            }
-        }
+        let interval = ctx.config().interval;
+        on_timer(ctx, &mut self.deadlines, timer, interval);
     }
 
     fn kind(_msg: &Beat) -> &'static str {

@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 
 use super::deadline::Deadlines;
-use super::heartbeat::{on_check, on_heard, start_beating};
+use super::heartbeat::{Beat, Timer, on_heard, on_timer, start_beating};
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::{Nanos, from_secs, to_secs};
 
@@ -119,19 +119,6 @@ impl History {
     }
 }
 
-/// Timers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timer {
-    /// Time to send the next heartbeat.
-    Send,
-    /// A peer's φ may have crossed the threshold.
-    Check(NodeIdx),
-}
-
-/// The one message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Beat;
-
 /// One node's monitor state.
 #[derive(Debug, Clone)]
 pub struct Phi {
@@ -185,16 +172,8 @@ impl Protocol for Phi {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
-        match timer {
-            Timer::Send => {
-                ctx.broadcast(Beat);
-                ctx.set_timer(ctx.config().interval, Timer::Send);
-            }
-            Timer::Check(peer) => {
-                let check = self.deadlines.check(ctx.now(), peer);
-                on_check(ctx, peer, check, Timer::Check(peer));
-            }
-        }
+        let interval = ctx.config().interval;
+        on_timer(ctx, &mut self.deadlines, timer, interval);
     }
 
     fn kind(_msg: &Beat) -> &'static str {
