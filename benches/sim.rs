@@ -81,6 +81,8 @@ fn bench_detectors(c: &mut Criterion) {
                 heartbeat: Some(SECOND),
                 timeout: None,
                 threshold: 8.0,
+                proposers: Vec::new(),
+                broken_acceptor: false,
                 duration: Some(60 * SECOND),
                 faults: Vec::new(),
             };
@@ -117,6 +119,8 @@ fn bench_elections(c: &mut Criterion) {
                 heartbeat: None,
                 timeout: None,
                 threshold: 8.0,
+                proposers: Vec::new(),
+                broken_acceptor: false,
                 duration: Some(10 * SECOND),
                 faults,
             };

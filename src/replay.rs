@@ -20,6 +20,7 @@ use crate::protocols::election::{
     self, ElectionConfig, Elector, SingleLeader, bully::Bully, modified_ring::ModifiedRing,
     outcome::ElectionOutcome, ring::Ring,
 };
+use crate::protocols::paxos::{Agreement, Paxos, PaxosConfig, Validity};
 use crate::sim::delay::DelayModel;
 use crate::sim::engine::{Config, Simulation, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, summarize};
@@ -44,11 +45,13 @@ pub enum ProtocolName {
     ModifiedRing,
     /// Garcia-Molina's bully election.
     Bully,
+    /// Single-decree Paxos.
+    Paxos,
 }
 
 impl ProtocolName {
     /// Every protocol, as `--protocol` names them.
-    pub const NAMES: &'static str = "heartbeat, probe, phi, ring, modified-ring, bully";
+    pub const NAMES: &'static str = "heartbeat, probe, phi, ring, modified-ring, bully, paxos";
 
     /// The default timeout expression (φ has a threshold instead and ignores it).
     pub fn default_timeout(self) -> &'static str {
@@ -57,7 +60,8 @@ impl ProtocolName {
             ProtocolName::Probe
             | ProtocolName::Ring
             | ProtocolName::ModifiedRing
-            | ProtocolName::Bully => "2d+r",
+            | ProtocolName::Bully
+            | ProtocolName::Paxos => "2d+r",
         }
     }
 }
@@ -71,6 +75,7 @@ impl fmt::Display for ProtocolName {
             ProtocolName::Ring => "ring",
             ProtocolName::ModifiedRing => "modified-ring",
             ProtocolName::Bully => "bully",
+            ProtocolName::Paxos => "paxos",
         })
     }
 }
@@ -86,6 +91,7 @@ impl FromStr for ProtocolName {
             "ring" => Ok(ProtocolName::Ring),
             "modified-ring" => Ok(ProtocolName::ModifiedRing),
             "bully" => Ok(ProtocolName::Bully),
+            "paxos" => Ok(ProtocolName::Paxos),
             other => Err(format!(
                 "unknown or not yet built protocol `{other}`; available: {}",
                 Self::NAMES
@@ -116,6 +122,10 @@ pub struct ReplaySettings {
     pub timeout: Option<TimeoutExpr>,
     /// φ's suspicion threshold.
     pub threshold: f64,
+    /// Paxos: the proposing nodes (default n1).
+    pub proposers: Vec<u32>,
+    /// Paxos: acceptors that forget promises on a crash (to show the checker failing).
+    pub broken_acceptor: bool,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -183,6 +193,19 @@ pub enum Outcome {
     Detector(DetectorOutcome),
     /// An election's leader, availability and liveness.
     Election(ElectionOutcome),
+    /// What Paxos decided.
+    Paxos(PaxosOutcome),
+}
+
+/// The outcome of a Paxos run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PaxosOutcome {
+    /// The value decided (a proposer's number), null when nothing was decided.
+    pub decided: Option<u64>,
+    /// Ballots tried, by all proposers.
+    pub ballots: u64,
+    /// Nodes that learned the decision (live at the end).
+    pub learned: u64,
 }
 
 /// One replay's report (DESIGN.md keys).
@@ -341,6 +364,54 @@ pub fn replay(
                 }
                 _ => run_election::<Bully>(settings, config, end, progress),
             })
+        }
+        ProtocolName::Paxos => {
+            let proposers = if settings.proposers.is_empty() {
+                vec![0]
+            } else {
+                settings.proposers.clone()
+            };
+            // Two round trips (prepare, accept), each `T` plus the answer's processing, twice
+            // over before a proposer tries a higher round.
+            let retry = 4 * (timeout + settings.processing) + 1;
+            let config = PaxosConfig {
+                proposers: proposers.clone(),
+                retry,
+                broken_acceptor: settings.broken_acceptor,
+            };
+            let end = end_of(settings, retry, retry);
+            let mut sim: Simulation<Paxos> = Simulation::new(Config {
+                nodes: settings.nodes,
+                seed: settings.seed,
+                network: network(settings),
+                protocol: config,
+            });
+            sim.check(Box::new(Agreement));
+            sim.check(Box::new(Validity {
+                proposed: proposers.iter().map(|p| u64::from(*p) + 1).collect(),
+            }));
+            sim.schedule(settings.faults.iter().cloned());
+            sim.run_until(end, &mut |now| progress(now, end));
+            let live: Vec<&Paxos> = (0..settings.nodes).filter_map(|n| sim.process(n)).collect();
+            let decided = live.iter().find_map(|n| n.decided());
+            let outcome = PaxosOutcome {
+                decided,
+                ballots: sim
+                    .metrics()
+                    .timeline
+                    .iter()
+                    .filter(|o| o.kind == "ballot")
+                    .count() as u64,
+                learned: live.iter().filter(|n| n.decided().is_some()).count() as u64,
+            };
+            let metrics = sim.metrics().clone();
+            Ok(finish(
+                settings,
+                &sim,
+                metrics,
+                end,
+                Outcome::Paxos(outcome),
+            ))
         }
     }
 }

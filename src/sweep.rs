@@ -257,6 +257,8 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     heartbeat: Some(settings.heartbeat),
                     timeout,
                     threshold,
+                    proposers: Vec::new(),
+                    broken_acceptor: false,
                     duration: Some(settings.duration),
                     faults: faults.clone(),
                 },
@@ -268,6 +270,9 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                 Outcome::Election(e) => {
                     let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
                     (c, qos, Some(e))
+                }
+                Outcome::Paxos(_) => {
+                    return Err(SweepError::List("Paxos has no timeout to sweep".into()));
                 }
             })
         })

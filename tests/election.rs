@@ -24,6 +24,8 @@ fn run(protocol: ProtocolName, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayR
         heartbeat: None,
         timeout: None,
         threshold: 8.0,
+        proposers: Vec::new(),
+        broken_acceptor: false,
         duration: Some(60 * SECOND),
         faults,
     };
@@ -37,7 +39,7 @@ fn count(run: &ReplayRun, kind: &str) -> u64 {
 fn leader(run: &ReplayRun) -> Option<String> {
     match &run.report.outcome {
         Outcome::Election(e) => e.leader.clone(),
-        Outcome::Detector(_) => panic!("not an election"),
+        Outcome::Detector(_) | Outcome::Paxos(_) => panic!("not an election"),
     }
 }
 

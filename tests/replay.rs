@@ -24,6 +24,8 @@ fn settings(nodes: u32) -> ReplaySettings {
         heartbeat: Some(SECOND),
         timeout: None,
         threshold: 8.0,
+        proposers: Vec::new(),
+        broken_acceptor: false,
         duration: Some(60 * SECOND),
         faults: Vec::new(),
     }
@@ -36,7 +38,7 @@ fn run(settings: &ReplaySettings) -> ReplayRun {
 fn detector(run: &ReplayRun) -> &faultline::replay::DetectorOutcome {
     match &run.report.outcome {
         Outcome::Detector(d) => d,
-        Outcome::Election(_) => panic!("not a detector run"),
+        Outcome::Election(_) | Outcome::Paxos(_) => panic!("not a detector run"),
     }
 }
 
@@ -350,6 +352,8 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
     let eager = run(&ReplaySettings {
         protocol: ProtocolName::Phi,
         threshold: 1.0,
+        proposers: Vec::new(),
+        broken_acceptor: false,
         faults: vec![(30 * SECOND + 400 * MS, Fault::Crash(1))],
         ..settings(4)
     });

@@ -12,7 +12,7 @@ use faultline::report::figures;
 use faultline::report::replay::table;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::metrics::write_hgrm;
-use faultline::sim::scenario::from_trace;
+use faultline::sim::scenario::{from_trace, node_index};
 use faultline::sim::time::from_secs;
 use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::{ReadOptions, read_traces};
@@ -25,7 +25,8 @@ fn duration(text: &str) -> Result<f64, String> {
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Protocols to run, comma-separated: heartbeat, probe, phi, ring, modified-ring, bully.
+    /// Protocols to run, comma-separated: heartbeat, probe, phi, ring, modified-ring, bully,
+    /// paxos.
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
     protocol: Vec<ProtocolName>,
     /// Cluster size; nodes are n1..nN.
@@ -58,6 +59,13 @@ pub struct Args {
     /// for probes).
     #[arg(long, value_parser = TimeoutExpr::parse)]
     timeout: Option<TimeoutExpr>,
+    /// Paxos: the proposing nodes, e.g. `n1,n2` (default n1).
+    #[arg(long, value_delimiter = ',')]
+    proposers: Vec<String>,
+    /// Paxos: acceptors keep promises in memory only and forget them on a crash (a deliberately
+    /// broken Paxos, to see the safety checker fail).
+    #[arg(long)]
+    broken_acceptor: bool,
     /// φ accrual suspicion threshold.
     #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD)]
     threshold: f64,
@@ -161,6 +169,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => Vec::new(),
     };
     let seeds = seeds(&args)?;
+    let proposers = args
+        .proposers
+        .iter()
+        .map(|name| node_index(name, args.nodes))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--proposers")?;
     let mut runs = Vec::new();
     for &protocol in &args.protocol {
         for &seed in &seeds {
@@ -174,6 +188,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 heartbeat: args.heartbeat.map(from_secs),
                 timeout: args.timeout.clone(),
                 threshold: args.threshold,
+                proposers: proposers.clone(),
+                broken_acceptor: args.broken_acceptor,
                 duration: args.duration.map(from_secs),
                 faults: faults.clone(),
             };

@@ -2,8 +2,11 @@
 //! source it follows.
 //!
 //! - [`detector`]: failure detectors (heartbeat, probe, φ) and their quality of service;
-//! - [`election`]: ring, modified-ring and bully leader election.
+//! - [`election`]: ring, modified-ring and bully leader election;
+//! - [`paxos`]: single-decree Paxos and its safety checker;
+//! - [`zk`]: the ZooKeeper-style store.
 
 pub mod detector;
 pub mod election;
+pub mod paxos;
 pub mod zk;

@@ -89,6 +89,16 @@ pub fn table(report: &ReplayReport) -> String {
             }
         );
     }
+    if let Outcome::Paxos(o) = &report.outcome {
+        let _ = writeln!(
+            text,
+            "paxos: decided {}, {} ballots tried, {} live nodes learned it",
+            o.decided
+                .map_or("nothing".to_string(), |v| format!("n{v}'s value ({v})")),
+            o.ballots,
+            o.learned
+        );
+    }
     if report.invariants.checked.is_empty() {
         text.push_str("invariants: none for this protocol\n");
     } else if report.invariants.violations.is_empty() {

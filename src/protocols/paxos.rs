@@ -1,0 +1,328 @@
+//! Single-decree Paxos (Lamport, "Paxos Made Simple", 2001), every node a proposer (when listed
+//! in `--proposers`), an acceptor and a learner.
+//!
+//! A proposer picks a ballot `(round, own id)` — unique and totally ordered — and sends
+//! `prepare` to every node. An acceptor promises (in stable storage, *before* answering) never to
+//! accept a lower ballot, and answers `promise` with the highest proposal it has accepted; it
+//! answers `nack` to a ballot below its promise. With a majority of promises the proposer sends
+//! `accept` with the value of the highest accepted proposal among them, or its own value if there
+//! is none (section 2.2, P2c). An acceptor accepts unless it promised a higher ballot, records the
+//! acceptance in stable storage, and answers `accepted`. The proposer that hears a majority
+//! accepted has its value chosen and sends `decide` to everyone. A proposer that is nacked, or hears
+//! nothing for a while, tries again with a higher round.
+//!
+//! Failure-free with one proposer: exactly `5(N−1)` messages (N−1 each of `prepare`, `promise`,
+//! `accept`, `accepted`, `decide`; a node's messages to itself are local calls).
+//!
+//! Safety (checked by [`Agreement`] and [`Validity`] after every step): no two nodes decide
+//! different values, and only a proposed value is decided. `broken_acceptor` makes acceptors keep
+//! promises and acceptances in volatile memory only, so a recovered acceptor forgets them — the
+//! classic way to lose agreement, for showing that the checker can fail.
+
+use std::collections::BTreeSet;
+
+use crate::sim::engine::Invariant;
+use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+use crate::sim::time::Nanos;
+
+/// A ballot: round, then proposer id, compared in that order.
+pub type Ballot = (u64, NodeIdx);
+
+/// Settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaxosConfig {
+    /// The nodes that propose (each its own value: its number, `n2` proposes 2).
+    pub proposers: Vec<NodeIdx>,
+    /// How long a proposer waits for progress before trying a higher round.
+    pub retry: Nanos,
+    /// Acceptors that do not write promises and acceptances to stable storage.
+    pub broken_acceptor: bool,
+}
+
+/// Messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// Phase 1a.
+    Prepare(Ballot),
+    /// Phase 1b: the promise, with the highest accepted proposal.
+    Promise(Ballot, Option<(Ballot, u64)>),
+    /// The ballot is below a promise.
+    Nack(Ballot, Ballot),
+    /// Phase 2a.
+    Accept(Ballot, u64),
+    /// Phase 2b.
+    Accepted(Ballot),
+    /// The chosen value.
+    Decide(u64),
+}
+
+/// Timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// No progress with this ballot: try a higher one.
+    Retry(Ballot),
+}
+
+/// What survives a crash.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stable {
+    /// Highest ballot promised.
+    pub promised: Option<Ballot>,
+    /// Highest proposal accepted.
+    pub accepted: Option<(Ballot, u64)>,
+    /// The decided value, once learned.
+    pub decided: Option<u64>,
+    /// The highest round this node has used or seen, so its next ballot is new.
+    pub round: u64,
+}
+
+/// A proposer's progress with its current ballot.
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Idle,
+    Preparing {
+        ballot: Ballot,
+        promised: BTreeSet<NodeIdx>,
+        highest: Option<(Ballot, u64)>,
+    },
+    Accepting {
+        ballot: Ballot,
+        value: u64,
+        accepted: BTreeSet<NodeIdx>,
+    },
+}
+
+/// One node.
+#[derive(Debug, Clone)]
+pub struct Paxos {
+    me: NodeIdx,
+    stable: Stable,
+    phase: Phase,
+    started: Option<Nanos>,
+}
+
+impl Paxos {
+    /// The value this node has decided, if any.
+    pub fn decided(&self) -> Option<u64> {
+        self.stable.decided
+    }
+
+    fn majority(ctx: &Ctx<'_, Self>) -> usize {
+        ctx.nodes() as usize / 2 + 1
+    }
+
+    /// Writes what must survive a crash (unless the acceptor is the broken kind, which keeps
+    /// promises and acceptances in memory only).
+    fn persist(&self, ctx: &mut Ctx<'_, Self>) {
+        let mut stable = self.stable.clone();
+        if ctx.config().broken_acceptor {
+            stable.promised = None;
+            stable.accepted = None;
+        }
+        ctx.persist(stable);
+    }
+
+    fn propose(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if self.stable.decided.is_some() {
+            return;
+        }
+        self.stable.round += 1;
+        self.persist(ctx);
+        let ballot = (self.stable.round, self.me);
+        self.started.get_or_insert(ctx.now());
+        self.phase = Phase::Preparing {
+            ballot,
+            promised: BTreeSet::new(),
+            highest: None,
+        };
+        ctx.observe("ballot", None);
+        for node in 0..ctx.nodes() {
+            ctx.send(node, Msg::Prepare(ballot));
+        }
+        let retry = ctx.config().retry;
+        ctx.set_timer(retry, Timer::Retry(ballot));
+    }
+
+    fn decide(&mut self, ctx: &mut Ctx<'_, Self>, value: u64) {
+        if self.stable.decided.is_none() {
+            self.stable.decided = Some(value);
+            self.persist(ctx);
+            ctx.observe("decide", None);
+        }
+    }
+}
+
+impl Protocol for Paxos {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Stable = Stable;
+    type Config = PaxosConfig;
+    const NAME: &'static str = "paxos";
+
+    fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
+        let mut node = Paxos {
+            me: ctx.id(),
+            stable: stable.clone(),
+            phase: Phase::Idle,
+            started: None,
+        };
+        if ctx.config().proposers.contains(&ctx.id()) {
+            node.propose(ctx);
+        }
+        node
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
+        match msg {
+            Msg::Prepare(ballot) => match self.stable.promised {
+                Some(promised) if promised > ballot => ctx.send(from, Msg::Nack(ballot, promised)),
+                _ => {
+                    self.stable.promised = Some(ballot);
+                    self.persist(ctx);
+                    ctx.send(from, Msg::Promise(ballot, self.stable.accepted));
+                }
+            },
+            Msg::Accept(ballot, value) => match self.stable.promised {
+                Some(promised) if promised > ballot => ctx.send(from, Msg::Nack(ballot, promised)),
+                _ => {
+                    self.stable.promised = Some(ballot);
+                    self.stable.accepted = Some((ballot, value));
+                    self.persist(ctx);
+                    ctx.send(from, Msg::Accepted(ballot));
+                }
+            },
+            Msg::Promise(ballot, accepted) => {
+                let majority = Self::majority(ctx);
+                let Phase::Preparing {
+                    ballot: current,
+                    promised,
+                    highest,
+                } = &mut self.phase
+                else {
+                    return;
+                };
+                if ballot != *current {
+                    return;
+                }
+                promised.insert(from);
+                if accepted.is_some_and(|a| highest.is_none_or(|h| a.0 > h.0)) {
+                    *highest = accepted;
+                }
+                if promised.len() >= majority {
+                    // P2c: the highest accepted value among the promises, or our own.
+                    let value = highest.map_or(u64::from(self.me) + 1, |(_, v)| v);
+                    let ballot = *current;
+                    self.phase = Phase::Accepting {
+                        ballot,
+                        value,
+                        accepted: BTreeSet::new(),
+                    };
+                    for node in 0..ctx.nodes() {
+                        ctx.send(node, Msg::Accept(ballot, value));
+                    }
+                }
+            }
+            Msg::Accepted(ballot) => {
+                let majority = Self::majority(ctx);
+                let Phase::Accepting {
+                    ballot: current,
+                    value,
+                    accepted,
+                } = &mut self.phase
+                else {
+                    return;
+                };
+                if ballot != *current {
+                    return;
+                }
+                accepted.insert(from);
+                if accepted.len() >= majority {
+                    let value = *value;
+                    self.phase = Phase::Idle;
+                    if let Some(started) = self.started {
+                        ctx.latency("decision", ctx.now() - started);
+                    }
+                    self.decide(ctx, value);
+                    let me = self.me;
+                    for node in (0..ctx.nodes()).filter(|&n| n != me) {
+                        ctx.send(node, Msg::Decide(value));
+                    }
+                }
+            }
+            Msg::Nack(ballot, promised) => {
+                let current = match &self.phase {
+                    Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => *ballot,
+                    Phase::Idle => return,
+                };
+                if ballot == current {
+                    self.stable.round = self.stable.round.max(promised.0);
+                    self.propose(ctx);
+                }
+            }
+            Msg::Decide(value) => self.decide(ctx, value),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        let Timer::Retry(ballot) = timer;
+        let current = match &self.phase {
+            Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => *ballot,
+            Phase::Idle => return,
+        };
+        if ballot == current && self.stable.decided.is_none() {
+            self.propose(ctx);
+        }
+    }
+
+    fn on_elect(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.propose(ctx);
+    }
+
+    fn kind(msg: &Msg) -> &'static str {
+        match msg {
+            Msg::Prepare(_) => "prepare",
+            Msg::Promise(..) => "promise",
+            Msg::Nack(..) => "nack",
+            Msg::Accept(..) => "accept",
+            Msg::Accepted(_) => "accepted",
+            Msg::Decide(_) => "decide",
+        }
+    }
+}
+
+/// No two live nodes have decided different values.
+#[derive(Debug, Default)]
+pub struct Agreement;
+
+impl Invariant<Paxos> for Agreement {
+    fn name(&self) -> &'static str {
+        "agreement"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
+        let decided: BTreeSet<u64> = nodes.iter().flatten().filter_map(|n| n.decided()).collect();
+        (decided.len() > 1).then(|| format!("nodes decided different values: {decided:?}"))
+    }
+}
+
+/// Only a value some proposer proposed is decided.
+#[derive(Debug)]
+pub struct Validity {
+    /// The values proposed: each proposer's number.
+    pub proposed: BTreeSet<u64>,
+}
+
+impl Invariant<Paxos> for Validity {
+    fn name(&self) -> &'static str {
+        "validity"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
+        nodes
+            .iter()
+            .flatten()
+            .filter_map(|n| n.decided())
+            .find(|v| !self.proposed.contains(v))
+            .map(|v| format!("decided {v}, which nobody proposed"))
+    }
+}

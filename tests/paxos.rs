@@ -1,0 +1,102 @@
+//! Single-decree Paxos on the simulator. Reference: Lamport, "Paxos Made Simple" (2001),
+//! section 2.2 (P2c: a proposer with a majority of promises proposes the highest accepted value).
+
+mod common;
+
+use common::{faultline, fixture, ok};
+use serde_json::Value;
+
+fn paxos(extra: &[&str]) -> (Option<i32>, Value) {
+    let mut args = vec![
+        "replay",
+        "--protocol",
+        "paxos",
+        "--delay",
+        "const:5ms",
+        "--format",
+        "json",
+        "-q",
+    ];
+    args.extend(extra);
+    let out = faultline(&args);
+    let report = serde_json::from_slice(&out.stdout).expect("json");
+    (out.status.code(), report)
+}
+
+#[test]
+fn one_proposer_costs_five_times_n_minus_1() {
+    for n in [3u64, 5, 7] {
+        let (code, r) = paxos(&["--nodes", &n.to_string()]);
+        assert_eq!(code, Some(0));
+        for kind in ["prepare", "promise", "accept", "accepted", "decide"] {
+            assert_eq!(r["messages"]["by_type"][kind], n - 1, "N = {n}, {kind}");
+        }
+        assert_eq!(r["messages"]["total"], 5 * (n - 1));
+        assert_eq!(r["outcome"]["decided"], 1);
+        assert_eq!(r["outcome"]["learned"], n);
+        assert_eq!(r["outcome"]["ballots"], 1);
+    }
+}
+
+#[test]
+fn a_recovered_acceptor_keeps_its_promise() {
+    // n1 gets value 1 chosen by n1 and n2 while n3 is cut off; n2 crashes and recovers; then
+    // n3, cut off from n1, proposes through n2. n2's promise reports the accepted (ballot, 1),
+    // so n3 must propose 1 too (P2c): one value decided.
+    let trace = fixture("replay/paxos-amnesia.csv");
+    let (code, r) = paxos(&["--nodes", "3", "--trace", &trace, "--duration", "10s"]);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["outcome"]["decided"], 1);
+    assert_eq!(r["outcome"]["learned"], 3);
+    assert_eq!(
+        r["invariants"]["violations"].as_array().map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn the_checker_catches_an_acceptor_that_forgets() {
+    // The same scenario with acceptors that keep promises in memory only: n2 forgets that it
+    // accepted 1, n3 proposes its own value 3, and two values are decided.
+    let trace = fixture("replay/paxos-amnesia.csv");
+    let (code, r) = paxos(&[
+        "--nodes",
+        "3",
+        "--trace",
+        &trace,
+        "--duration",
+        "10s",
+        "--broken-acceptor",
+    ]);
+    assert_eq!(code, Some(1), "a violation exits 1");
+    let v = &r["invariants"]["violations"][0];
+    assert_eq!(v["name"], "agreement");
+    assert!(v["time_s"].as_f64().unwrap_or(0.0) > 4.0, "{v}");
+    assert!(v["detail"].as_str().unwrap_or("").contains("{1, 3}"), "{v}");
+}
+
+#[test]
+fn deterministic() {
+    let args = [
+        "replay",
+        "--protocol",
+        "paxos",
+        "--nodes",
+        "5",
+        "--proposers",
+        "n1,n5",
+        "--delay",
+        "uniform:1ms,9ms",
+        "--format",
+        "json",
+        "--seed",
+        "4",
+    ];
+    let a = ok(&args);
+    assert_eq!(a, ok(&args));
+    let r: Value = serde_json::from_str(&a).expect("json");
+    assert!(
+        r["outcome"]["decided"].is_u64(),
+        "two proposers still decide: {r}"
+    );
+}
