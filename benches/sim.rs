@@ -83,6 +83,8 @@ fn bench_detectors(c: &mut Criterion) {
                 threshold: 8.0,
                 proposers: Vec::new(),
                 broken_acceptor: false,
+                backoff: false,
+                distinguished: false,
                 duration: Some(60 * SECOND),
                 faults: Vec::new(),
             };
@@ -121,6 +123,8 @@ fn bench_elections(c: &mut Criterion) {
                 threshold: 8.0,
                 proposers: Vec::new(),
                 broken_acceptor: false,
+                backoff: false,
+                distinguished: false,
                 duration: Some(10 * SECOND),
                 faults,
             };

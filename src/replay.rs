@@ -126,6 +126,10 @@ pub struct ReplaySettings {
     pub proposers: Vec<u32>,
     /// Paxos: acceptors that forget promises on a crash (to show the checker failing).
     pub broken_acceptor: bool,
+    /// Paxos: nacked proposers back off for a random, exponentially growing time.
+    pub backoff: bool,
+    /// Paxos: only the highest-numbered proposer proposes.
+    pub distinguished: bool,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -378,6 +382,8 @@ pub fn replay(
                 proposers: proposers.clone(),
                 retry,
                 broken_acceptor: settings.broken_acceptor,
+                backoff: settings.backoff,
+                distinguished: settings.distinguished,
             };
             let end = end_of(settings, retry, retry);
             let mut sim: Simulation<Paxos> = Simulation::new(Config {

@@ -259,6 +259,8 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     threshold,
                     proposers: Vec::new(),
                     broken_acceptor: false,
+                    backoff: false,
+                    distinguished: false,
                     duration: Some(settings.duration),
                     faults: faults.clone(),
                 },

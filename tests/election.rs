@@ -26,6 +26,8 @@ fn run(protocol: ProtocolName, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayR
         threshold: 8.0,
         proposers: Vec::new(),
         broken_acceptor: false,
+        backoff: false,
+        distinguished: false,
         duration: Some(60 * SECOND),
         faults,
     };

@@ -100,3 +100,30 @@ fn deterministic() {
         "two proposers still decide: {r}"
     );
 }
+
+#[test]
+fn dueling_proposers_livelock_and_both_cures_end_it() {
+    // n1 and n2 of three nodes, constant delay, immediate retry on nack: they pre-empt each
+    // other for ever (a ballot every 10 ms, nothing decided).
+    let base = ["--nodes", "3", "--proposers", "n1,n2", "--duration", "5s"];
+    let (_, duel) = paxos(&base);
+    assert_eq!(duel["outcome"]["decided"], Value::Null);
+    assert!(
+        duel["outcome"]["ballots"].as_u64().unwrap_or(0) > 400,
+        "{}",
+        duel["outcome"]
+    );
+    // Randomised exponential backoff: one of them yields.
+    let (_, backoff) = paxos(&[&base[..], &["--backoff"]].concat());
+    assert!(
+        backoff["outcome"]["decided"].is_u64(),
+        "{}",
+        backoff["outcome"]
+    );
+    assert!(backoff["outcome"]["ballots"].as_u64().unwrap_or(99) < 10);
+    // A distinguished proposer: only n2 proposes, once, and its own value wins.
+    let (_, leader) = paxos(&[&base[..], &["--distinguished"]].concat());
+    assert_eq!(leader["outcome"]["decided"], 2);
+    assert_eq!(leader["outcome"]["ballots"], 1);
+    assert_eq!(leader["messages"]["total"], 10);
+}

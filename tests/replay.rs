@@ -26,6 +26,8 @@ fn settings(nodes: u32) -> ReplaySettings {
         threshold: 8.0,
         proposers: Vec::new(),
         broken_acceptor: false,
+        backoff: false,
+        distinguished: false,
         duration: Some(60 * SECOND),
         faults: Vec::new(),
     }
@@ -354,6 +356,8 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
         threshold: 1.0,
         proposers: Vec::new(),
         broken_acceptor: false,
+        backoff: false,
+        distinguished: false,
         faults: vec![(30 * SECOND + 400 * MS, Fault::Crash(1))],
         ..settings(4)
     });

@@ -66,6 +66,14 @@ pub struct Args {
     /// broken Paxos, to see the safety checker fail).
     #[arg(long)]
     broken_acceptor: bool,
+    /// Paxos: a nacked proposer backs off for a random, exponentially growing time (a cure for
+    /// dueling proposers).
+    #[arg(long)]
+    backoff: bool,
+    /// Paxos: only the highest-numbered proposer proposes, as an elected leader would (the other
+    /// cure).
+    #[arg(long)]
+    distinguished: bool,
     /// φ accrual suspicion threshold.
     #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD)]
     threshold: f64,
@@ -190,6 +198,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 threshold: args.threshold,
                 proposers: proposers.clone(),
                 broken_acceptor: args.broken_acceptor,
+                backoff: args.backoff,
+                distinguished: args.distinguished,
                 duration: args.duration.map(from_secs),
                 faults: faults.clone(),
             };

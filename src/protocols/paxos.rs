@@ -14,6 +14,12 @@
 //! Failure-free with one proposer: exactly `5(N−1)` messages (N−1 each of `prepare`, `promise`,
 //! `accept`, `accepted`, `decide`; a node's messages to itself are local calls).
 //!
+//! Dueling proposers: two proposers that retry at once when nacked can pre-empt each other for
+//! ever (with a constant delay, `n1` and `n2` of three nodes never decide). Two cures: randomised
+//! exponential backoff (`backoff`: a nacked proposer waits a random time below `retry × 2^k / 4`
+//! after its k-th nack), and a distinguished proposer (`distinguished`: only the highest-numbered
+//! proposer proposes, as an elected leader would; section 2.4 of the paper).
+//!
 //! Safety (checked by [`Agreement`] and [`Validity`] after every step): no two nodes decide
 //! different values, and only a proposed value is decided. `broken_acceptor` makes acceptors keep
 //! promises and acceptances in volatile memory only, so a recovered acceptor forgets them — the
@@ -37,6 +43,10 @@ pub struct PaxosConfig {
     pub retry: Nanos,
     /// Acceptors that do not write promises and acceptances to stable storage.
     pub broken_acceptor: bool,
+    /// A nacked proposer backs off for a random, exponentially growing time.
+    pub backoff: bool,
+    /// Only the highest-numbered proposer proposes.
+    pub distinguished: bool,
 }
 
 /// Messages.
@@ -61,6 +71,8 @@ pub enum Msg {
 pub enum Timer {
     /// No progress with this ballot: try a higher one.
     Retry(Ballot),
+    /// A nacked proposer's backoff is over.
+    Backoff(Ballot),
 }
 
 /// What survives a crash.
@@ -99,6 +111,7 @@ pub struct Paxos {
     stable: Stable,
     phase: Phase,
     started: Option<Nanos>,
+    nacks: u32,
 }
 
 impl Paxos {
@@ -165,8 +178,15 @@ impl Protocol for Paxos {
             stable: stable.clone(),
             phase: Phase::Idle,
             started: None,
+            nacks: 0,
         };
-        if ctx.config().proposers.contains(&ctx.id()) {
+        let config = ctx.config();
+        let proposes = if config.distinguished {
+            config.proposers.iter().max() == Some(&ctx.id())
+        } else {
+            config.proposers.contains(&ctx.id())
+        };
+        if proposes {
             node.propose(ctx);
         }
         node
@@ -256,7 +276,15 @@ impl Protocol for Paxos {
                 };
                 if ballot == current {
                     self.stable.round = self.stable.round.max(promised.0);
-                    self.propose(ctx);
+                    if ctx.config().backoff {
+                        self.nacks += 1;
+                        let window = (ctx.config().retry / 4) << self.nacks.min(16);
+                        let wait = rand::RngExt::random_range(ctx.rng(), 0..window.max(1));
+                        self.phase = Phase::Idle;
+                        ctx.set_timer(wait, Timer::Backoff(current));
+                    } else {
+                        self.propose(ctx);
+                    }
                 }
             }
             Msg::Decide(value) => self.decide(ctx, value),
@@ -264,7 +292,13 @@ impl Protocol for Paxos {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
-        let Timer::Retry(ballot) = timer;
+        let ballot = match timer {
+            Timer::Backoff(_) => {
+                self.propose(ctx);
+                return;
+            }
+            Timer::Retry(ballot) => ballot,
+        };
         let current = match &self.phase {
             Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => *ballot,
             Phase::Idle => return,
