@@ -4,7 +4,7 @@
 //! 8, 64 and 256 nodes.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use faultline::replay::{ProtocolName, ReplaySettings, replay};
+use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings, replay};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};
 use faultline::sim::network::Network;
@@ -81,10 +81,7 @@ fn bench_detectors(c: &mut Criterion) {
                 heartbeat: Some(SECOND),
                 timeout: None,
                 threshold: 8.0,
-                proposers: Vec::new(),
-                broken_acceptor: false,
-                backoff: false,
-                distinguished: false,
+                paxos: PaxosSettings::default(),
                 duration: Some(60 * SECOND),
                 faults: Vec::new(),
             };
@@ -121,10 +118,7 @@ fn bench_elections(c: &mut Criterion) {
                 heartbeat: None,
                 timeout: None,
                 threshold: 8.0,
-                proposers: Vec::new(),
-                broken_acceptor: false,
-                backoff: false,
-                distinguished: false,
+                paxos: PaxosSettings::default(),
                 duration: Some(10 * SECOND),
                 faults,
             };

@@ -20,7 +20,9 @@ use crate::protocols::election::{
     self, ElectionConfig, Elector, SingleLeader, bully::Bully, modified_ring::ModifiedRing,
     outcome::ElectionOutcome, ring::Ring,
 };
-use crate::protocols::paxos::{Agreement, Paxos, PaxosConfig, Validity};
+use crate::protocols::paxos::multi::{MultiConfig, MultiPaxos};
+use crate::protocols::paxos::safety;
+use crate::protocols::paxos::single::{Agreement, Paxos, PaxosConfig, Validity};
 use crate::sim::delay::DelayModel;
 use crate::sim::engine::{Config, Simulation, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, summarize};
@@ -47,11 +49,14 @@ pub enum ProtocolName {
     Bully,
     /// Single-decree Paxos.
     Paxos,
+    /// Multi-Paxos: a replicated log of client commands.
+    MultiPaxos,
 }
 
 impl ProtocolName {
     /// Every protocol, as `--protocol` names them.
-    pub const NAMES: &'static str = "heartbeat, probe, phi, ring, modified-ring, bully, paxos";
+    pub const NAMES: &'static str =
+        "heartbeat, probe, phi, ring, modified-ring, bully, paxos, multi-paxos";
 
     /// The default timeout expression (φ has a threshold instead and ignores it).
     pub fn default_timeout(self) -> &'static str {
@@ -61,7 +66,8 @@ impl ProtocolName {
             | ProtocolName::Ring
             | ProtocolName::ModifiedRing
             | ProtocolName::Bully
-            | ProtocolName::Paxos => "2d+r",
+            | ProtocolName::Paxos
+            | ProtocolName::MultiPaxos => "2d+r",
         }
     }
 }
@@ -76,6 +82,7 @@ impl fmt::Display for ProtocolName {
             ProtocolName::ModifiedRing => "modified-ring",
             ProtocolName::Bully => "bully",
             ProtocolName::Paxos => "paxos",
+            ProtocolName::MultiPaxos => "multi-paxos",
         })
     }
 }
@@ -92,6 +99,7 @@ impl FromStr for ProtocolName {
             "modified-ring" => Ok(ProtocolName::ModifiedRing),
             "bully" => Ok(ProtocolName::Bully),
             "paxos" => Ok(ProtocolName::Paxos),
+            "multi-paxos" => Ok(ProtocolName::MultiPaxos),
             other => Err(format!(
                 "unknown or not yet built protocol `{other}`; available: {}",
                 Self::NAMES
@@ -122,18 +130,42 @@ pub struct ReplaySettings {
     pub timeout: Option<TimeoutExpr>,
     /// φ's suspicion threshold.
     pub threshold: f64,
-    /// Paxos: the proposing nodes (default n1).
-    pub proposers: Vec<u32>,
-    /// Paxos: acceptors that forget promises on a crash (to show the checker failing).
-    pub broken_acceptor: bool,
-    /// Paxos: nacked proposers back off for a random, exponentially growing time.
-    pub backoff: bool,
-    /// Paxos: only the highest-numbered proposer proposes.
-    pub distinguished: bool,
+    /// Paxos and Multi-Paxos settings.
+    pub paxos: PaxosSettings,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
     pub faults: Vec<(Nanos, Fault)>,
+}
+
+/// The settings of the Paxos protocols.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaxosSettings {
+    /// Single-decree: the proposing nodes (default n1).
+    pub proposers: Vec<u32>,
+    /// Acceptors that forget promises and acceptances on a crash (to show the checker failing).
+    pub broken_acceptor: bool,
+    /// Single-decree: nacked proposers back off for a random, exponentially growing time.
+    pub backoff: bool,
+    /// Single-decree: only the highest-numbered proposer proposes.
+    pub distinguished: bool,
+    /// Multi-Paxos: commands per second from each client.
+    pub rate: f64,
+    /// Multi-Paxos: how many clients send commands.
+    pub clients: u32,
+}
+
+impl Default for PaxosSettings {
+    fn default() -> Self {
+        Self {
+            proposers: Vec::new(),
+            broken_acceptor: false,
+            backoff: false,
+            distinguished: false,
+            rate: 10.0,
+            clients: 1,
+        }
+    }
 }
 
 /// Settings that cannot work.
@@ -199,6 +231,8 @@ pub enum Outcome {
     Election(ElectionOutcome),
     /// What Paxos decided.
     Paxos(PaxosOutcome),
+    /// What Multi-Paxos committed.
+    MultiPaxos(MultiPaxosOutcome),
 }
 
 /// The outcome of a Paxos run.
@@ -210,6 +244,28 @@ pub struct PaxosOutcome {
     pub ballots: u64,
     /// Nodes that learned the decision (live at the end).
     pub learned: u64,
+}
+
+/// The outcome of a Multi-Paxos run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiPaxosOutcome {
+    /// The live node leading at the end (null when none does).
+    pub leader: Option<String>,
+    /// Phase 1 attempts, by all candidates.
+    pub ballots: u64,
+    /// Times a node completed phase 1 and took the lead.
+    pub leader_changes: u64,
+    /// Commands the clients sent.
+    pub commands: u64,
+    /// Commands whose reply reached their client.
+    pub committed: u64,
+    /// Committed commands per second while the clients were sending.
+    pub throughput_per_s: f64,
+    /// The longest decided-and-applied log among live nodes, in slots (no-ops and repeats
+    /// included).
+    pub log_slots: u64,
+    /// Commands applied by the node with the longest log.
+    pub applied: u64,
 }
 
 /// One replay's report (DESIGN.md keys).
@@ -370,10 +426,10 @@ pub fn replay(
             })
         }
         ProtocolName::Paxos => {
-            let proposers = if settings.proposers.is_empty() {
+            let proposers = if settings.paxos.proposers.is_empty() {
                 vec![0]
             } else {
-                settings.proposers.clone()
+                settings.paxos.proposers.clone()
             };
             // Two round trips (prepare, accept), each `T` plus the answer's processing, twice
             // over before a proposer tries a higher round.
@@ -381,13 +437,14 @@ pub fn replay(
             let config = PaxosConfig {
                 proposers: proposers.clone(),
                 retry,
-                broken_acceptor: settings.broken_acceptor,
-                backoff: settings.backoff,
-                distinguished: settings.distinguished,
+                broken_acceptor: settings.paxos.broken_acceptor,
+                backoff: settings.paxos.backoff,
+                distinguished: settings.paxos.distinguished,
             };
             let end = end_of(settings, retry, retry);
             let mut sim: Simulation<Paxos> = Simulation::new(Config {
                 nodes: settings.nodes,
+                clients: 0,
                 seed: settings.seed,
                 network: network(settings),
                 protocol: config,
@@ -419,7 +476,90 @@ pub fn replay(
                 Outcome::Paxos(outcome),
             ))
         }
+        ProtocolName::MultiPaxos => run_multi_paxos(settings, timeout, progress),
     }
+}
+
+/// Runs Multi-Paxos with its clients and the replicated-log invariants.
+fn run_multi_paxos(
+    settings: &ReplaySettings,
+    timeout: Nanos,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> Result<ReplayRun, ReplayError> {
+    let paxos = &settings.paxos;
+    if settings.nodes > 64 {
+        return Err(ReplayError::Settings(
+            "multi-paxos runs on at most 64 nodes".into(),
+        ));
+    }
+    if !(paxos.rate.is_finite() && paxos.rate > 0.0) {
+        return Err(ReplayError::Settings(
+            "--rate must be a positive number of commands per second".into(),
+        ));
+    }
+    if paxos.clients == 0 {
+        return Err(ReplayError::Settings("--clients must be at least 1".into()));
+    }
+    let heartbeat = settings.heartbeat.unwrap_or(SECOND);
+    // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over.
+    let retry = 4 * (timeout + settings.processing) + 1;
+    let end = end_of(settings, heartbeat, heartbeat + timeout);
+    // Clients stop a second before the end (a tenth of the run, when shorter than 10 s).
+    let clients_stop = end - (end / 10).min(SECOND);
+    let config = MultiConfig {
+        heartbeat,
+        timeout,
+        retry,
+        broken_acceptor: paxos.broken_acceptor,
+        command_interval: from_secs(1.0 / paxos.rate).max(1),
+        clients_stop,
+        client_retry: 4 * retry,
+    };
+    let mut sim: Simulation<MultiPaxos> = Simulation::new(Config {
+        nodes: settings.nodes,
+        clients: paxos.clients,
+        seed: settings.seed,
+        network: network(settings),
+        protocol: config,
+    });
+    sim.check(Box::<safety::Agreement>::default());
+    sim.check(Box::<safety::Validity>::default());
+    sim.check(Box::<safety::Integrity>::default());
+    sim.check(Box::<safety::LogPrefix>::default());
+    sim.schedule(settings.faults.iter().cloned());
+    sim.run_until(end, &mut |now| progress(now, end));
+    let endpoints = settings.nodes + paxos.clients;
+    let processes: Vec<&MultiPaxos> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
+    let replicas: Vec<_> = processes.iter().filter_map(|p| p.replica()).collect();
+    let clients: Vec<_> = processes.iter().filter_map(|p| p.client()).collect();
+    let longest = replicas.iter().max_by_key(|r| r.log_length());
+    let committed: u64 = clients.iter().map(|c| c.committed()).sum();
+    let timeline = &sim.metrics().timeline;
+    let outcome = MultiPaxosOutcome {
+        leader: replicas
+            .iter()
+            .filter(|r| r.leads())
+            .map(|r| format!("n{}", r.me() + 1))
+            .next_back(),
+        ballots: timeline.iter().filter(|o| o.kind == "ballot").count() as u64,
+        leader_changes: timeline
+            .iter()
+            .filter(|o| o.kind == "leader" && o.peer.is_some())
+            .count() as u64,
+        commands: clients.iter().map(|c| c.issued()).sum(),
+        committed,
+        throughput_per_s: committed as f64 / to_secs(clients_stop),
+        log_slots: longest.map_or(0, |r| r.log_length()),
+        applied: longest.map_or(0, |r| r.applied().len() as u64),
+    };
+    let metrics = sim.metrics().clone();
+    Ok(finish(
+        settings,
+        &sim,
+        metrics,
+        end,
+        Outcome::MultiPaxos(outcome),
+    ))
 }
 
 /// Runs an election protocol and reads its outcome; `single-leader` is checked as the run
@@ -433,6 +573,7 @@ fn run_election<P: Elector + Protocol<Config = ElectionConfig>>(
 ) -> ReplayRun {
     let mut sim: Simulation<P> = Simulation::new(Config {
         nodes: settings.nodes,
+        clients: 0,
         seed: settings.seed,
         network: network(settings),
         protocol: config,
@@ -481,6 +622,7 @@ fn run_detector<P: Protocol>(
 ) -> ReplayRun {
     let mut sim: Simulation<P> = Simulation::new(Config {
         nodes: settings.nodes,
+        clients: 0,
         seed: settings.seed,
         network: network(settings),
         protocol: config,
@@ -528,7 +670,7 @@ fn finish<P: Protocol>(
             total: metrics.total,
             dropped: metrics.dropped,
             by_type: metrics.by_type(),
-            by_node: metrics.sent_by_node.clone(),
+            by_node: metrics.sent_by_node[..settings.nodes as usize].to_vec(),
         },
         latency: histograms.iter().map(|(k, h)| (*k, summarize(h))).collect(),
         invariants: Invariants {

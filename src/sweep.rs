@@ -36,7 +36,7 @@ use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
 use crate::protocols::detector::qos::{self, Qos};
 use crate::protocols::election::outcome::ElectionOutcome;
-use crate::replay::{Outcome, ProtocolName, ReplayError, ReplaySettings, replay};
+use crate::replay::{Outcome, PaxosSettings, ProtocolName, ReplayError, ReplaySettings, replay};
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::Fault;
 use crate::sim::time::{Nanos, to_secs};
@@ -257,10 +257,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     heartbeat: Some(settings.heartbeat),
                     timeout,
                     threshold,
-                    proposers: Vec::new(),
-                    broken_acceptor: false,
-                    backoff: false,
-                    distinguished: false,
+                    paxos: PaxosSettings::default(),
                     duration: Some(settings.duration),
                     faults: faults.clone(),
                 },
@@ -273,7 +270,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
                     (c, qos, Some(e))
                 }
-                Outcome::Paxos(_) => {
+                Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
                     return Err(SweepError::List("Paxos has no timeout to sweep".into()));
                 }
             })

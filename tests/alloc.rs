@@ -70,6 +70,7 @@ impl Protocol for Ring {
 fn delivering_messages_allocates_nothing() {
     let mut sim: Simulation<Ring> = Simulation::new(Config {
         nodes: 16,
+        clients: 0,
         seed: 1,
         network: Network::new(16, DelayModel::Const(SECOND / 1000), 0, 0.0),
         protocol: (),

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{faultline, fixture, ok};
-use faultline::replay::{Outcome, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::SECOND;
@@ -24,10 +24,7 @@ fn run(protocol: ProtocolName, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayR
         heartbeat: None,
         timeout: None,
         threshold: 8.0,
-        proposers: Vec::new(),
-        broken_acceptor: false,
-        backoff: false,
-        distinguished: false,
+        paxos: PaxosSettings::default(),
         duration: Some(60 * SECOND),
         faults,
     };
@@ -41,7 +38,9 @@ fn count(run: &ReplayRun, kind: &str) -> u64 {
 fn leader(run: &ReplayRun) -> Option<String> {
     match &run.report.outcome {
         Outcome::Election(e) => e.leader.clone(),
-        Outcome::Detector(_) | Outcome::Paxos(_) => panic!("not an election"),
+        Outcome::Detector(_) | Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
+            panic!("not an election")
+        }
     }
 }
 

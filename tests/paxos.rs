@@ -170,7 +170,7 @@ fn random_faults(seed: u64) -> Vec<(u64, faultline::sim::scenario::Fault)> {
 
 /// The seeds among `seeds` whose run broke an invariant.
 fn violating_seeds(seeds: std::ops::RangeInclusive<u64>, broken_acceptor: bool) -> Vec<u64> {
-    use faultline::replay::{ProtocolName, ReplaySettings, replay};
+    use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings, replay};
     let mut failed = Vec::new();
     for seed in seeds {
         let settings = ReplaySettings {
@@ -183,10 +183,13 @@ fn violating_seeds(seeds: std::ops::RangeInclusive<u64>, broken_acceptor: bool) 
             heartbeat: None,
             timeout: None,
             threshold: 8.0,
-            proposers: vec![0, 2, 4],
-            broken_acceptor,
-            backoff: true,
-            distinguished: false,
+            paxos: PaxosSettings {
+                proposers: vec![0, 2, 4],
+                broken_acceptor,
+                backoff: true,
+                distinguished: false,
+                ..PaxosSettings::default()
+            },
             duration: Some(30_000_000_000),
             faults: random_faults(seed),
         };

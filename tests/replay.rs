@@ -5,7 +5,7 @@
 mod common;
 
 use common::{faultline, fixture, ok};
-use faultline::replay::{Outcome, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::{Nanos, SECOND};
@@ -24,10 +24,7 @@ fn settings(nodes: u32) -> ReplaySettings {
         heartbeat: Some(SECOND),
         timeout: None,
         threshold: 8.0,
-        proposers: Vec::new(),
-        broken_acceptor: false,
-        backoff: false,
-        distinguished: false,
+        paxos: PaxosSettings::default(),
         duration: Some(60 * SECOND),
         faults: Vec::new(),
     }
@@ -40,7 +37,9 @@ fn run(settings: &ReplaySettings) -> ReplayRun {
 fn detector(run: &ReplayRun) -> &faultline::replay::DetectorOutcome {
     match &run.report.outcome {
         Outcome::Detector(d) => d,
-        Outcome::Election(_) | Outcome::Paxos(_) => panic!("not a detector run"),
+        Outcome::Election(_) | Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
+            panic!("not a detector run")
+        }
     }
 }
 
@@ -354,10 +353,7 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
     let eager = run(&ReplaySettings {
         protocol: ProtocolName::Phi,
         threshold: 1.0,
-        proposers: Vec::new(),
-        broken_acceptor: false,
-        backoff: false,
-        distinguished: false,
+        paxos: PaxosSettings::default(),
         faults: vec![(30 * SECOND + 400 * MS, Fault::Crash(1))],
         ..settings(4)
     });

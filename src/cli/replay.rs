@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::output::write_atomically;
-use faultline::replay::{ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::replay::table;
@@ -26,7 +26,7 @@ fn duration(text: &str) -> Result<f64, String> {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Protocols to run, comma-separated: heartbeat, probe, phi, ring, modified-ring, bully,
-    /// paxos.
+    /// paxos, multi-paxos.
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
     protocol: Vec<ProtocolName>,
     /// Cluster size; nodes are n1..nN.
@@ -62,8 +62,8 @@ pub struct Args {
     /// Paxos: the proposing nodes, e.g. `n1,n2` (default n1).
     #[arg(long, value_delimiter = ',')]
     proposers: Vec<String>,
-    /// Paxos: acceptors keep promises in memory only and forget them on a crash (a deliberately
-    /// broken Paxos, to see the safety checker fail).
+    /// Paxos and Multi-Paxos: acceptors keep promises and acceptances in memory only and forget
+    /// them on a crash (a deliberately broken Paxos, to see the safety checker fail).
     #[arg(long)]
     broken_acceptor: bool,
     /// Paxos: a nacked proposer backs off for a random, exponentially growing time (a cure for
@@ -74,6 +74,12 @@ pub struct Args {
     /// cure).
     #[arg(long)]
     distinguished: bool,
+    /// Multi-Paxos: commands per second from each client.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Multi-Paxos: how many clients send commands.
+    #[arg(long, default_value_t = 1)]
+    clients: u32,
     /// φ accrual suspicion threshold.
     #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD)]
     threshold: f64,
@@ -196,10 +202,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 heartbeat: args.heartbeat.map(from_secs),
                 timeout: args.timeout.clone(),
                 threshold: args.threshold,
-                proposers: proposers.clone(),
-                broken_acceptor: args.broken_acceptor,
-                backoff: args.backoff,
-                distinguished: args.distinguished,
+                paxos: PaxosSettings {
+                    proposers: proposers.clone(),
+                    broken_acceptor: args.broken_acceptor,
+                    backoff: args.backoff,
+                    distinguished: args.distinguished,
+                    rate: args.rate,
+                    clients: args.clients,
+                },
                 duration: args.duration.map(from_secs),
                 faults: faults.clone(),
             };

@@ -3,7 +3,7 @@
 //!
 //! - [`detector`]: failure detectors (heartbeat, probe, φ) and their quality of service;
 //! - [`election`]: ring, modified-ring and bully leader election;
-//! - [`paxos`]: single-decree Paxos and its safety checker;
+//! - [`paxos`]: single-decree Paxos, Multi-Paxos and their safety checkers;
 //! - [`zk`]: the ZooKeeper-style store.
 
 pub mod detector;

@@ -99,6 +99,21 @@ pub fn table(report: &ReplayReport) -> String {
             o.learned
         );
     }
+    if let Outcome::MultiPaxos(o) = &report.outcome {
+        let _ = writeln!(
+            text,
+            "multi-paxos: leader {}, {} ballots, {} leader changes; {} of {} commands committed \
+             ({:.1}/s), log of {} slots ({} commands applied)",
+            o.leader.as_deref().unwrap_or("none"),
+            o.ballots,
+            o.leader_changes,
+            o.committed,
+            o.commands,
+            o.throughput_per_s,
+            o.log_slots,
+            o.applied
+        );
+    }
     if report.invariants.checked.is_empty() {
         text.push_str("invariants: none for this protocol\n");
     } else if report.invariants.violations.is_empty() {

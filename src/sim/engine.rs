@@ -107,8 +107,10 @@ struct Slot<P: Protocol> {
 /// Settings of a run.
 #[derive(Debug, Clone)]
 pub struct Config<P: Protocol> {
-    /// Number of nodes, `n1..nN`.
+    /// Number of server nodes, `n1..nN`.
     pub nodes: u32,
+    /// Number of client endpoints (ids `N..N+C`), never crashed and never partitioned away.
+    pub clients: u32,
     /// The seed every random stream derives from.
     pub seed: u64,
     /// The network at the start.
@@ -120,6 +122,7 @@ pub struct Config<P: Protocol> {
 /// A simulation of one protocol on one cluster.
 pub struct Simulation<P: Protocol> {
     config: P::Config,
+    nodes: u32,
     now: Nanos,
     seq: u64,
     events: u64,
@@ -144,9 +147,10 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 }
 
 impl<P: Protocol> Simulation<P> {
-    /// A cluster whose nodes all boot at time 0.
+    /// A cluster whose nodes (and clients) all boot at time 0.
     pub fn new(config: Config<P>) -> Self {
-        let slots = (0..config.nodes)
+        let endpoints = config.nodes + config.clients;
+        let slots = (0..endpoints)
             .map(|i| Slot {
                 process: None,
                 stable: P::Stable::default(),
@@ -157,6 +161,7 @@ impl<P: Protocol> Simulation<P> {
             .collect();
         let mut sim = Self {
             config: config.protocol,
+            nodes: config.nodes,
             now: 0,
             seq: 0,
             events: 0,
@@ -167,12 +172,12 @@ impl<P: Protocol> Simulation<P> {
             cancelled: FxHashSet::default(),
             next_timer: 0,
             commands: Vec::new(),
-            metrics: Metrics::new(config.nodes),
+            metrics: Metrics::new(endpoints),
             invariants: Vec::new(),
             broken: Vec::new(),
             violations: Vec::new(),
         };
-        for node in 0..config.nodes {
+        for node in 0..endpoints {
             sim.boot(node, false);
         }
         sim
@@ -217,7 +222,7 @@ impl<P: Protocol> Simulation<P> {
         self.invariants.iter().map(|i| i.name()).collect()
     }
 
-    /// Node `i`'s live process, if it is up.
+    /// Node (or client) `i`'s live process, if it is up.
     pub fn process(&self, node: NodeIdx) -> Option<&P> {
         self.slots[node as usize].process.as_ref()
     }
@@ -367,20 +372,24 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn boot(&mut self, node: NodeIdx, recovered: bool) {
-        let nodes = self.slots.len() as u32;
+        let clients = self.slots.len() as u32 - self.nodes;
         let mut commands = std::mem::take(&mut self.commands);
         let slot = &mut self.slots[node as usize];
+        let stable = slot.stable.clone();
         let mut ctx = Ctx {
             now: self.now,
             config: &self.config,
             id: node,
-            nodes,
+            nodes: self.nodes,
+            clients,
             recovered,
+            incarnation: slot.incarnation,
+            stable: &mut slot.stable,
             rng: &mut slot.rng,
             commands: &mut commands,
             next_timer: &mut self.next_timer,
         };
-        let process = P::boot(&mut ctx, &slot.stable);
+        let process = P::boot(&mut ctx, &stable);
         slot.process = Some(process);
         self.commands = commands;
         self.apply_commands(node);
@@ -389,7 +398,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// Runs one handler of a live node, then applies its commands and checks invariants.
     fn handle(&mut self, node: NodeIdx, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
-        let nodes = self.slots.len() as u32;
+        let clients = self.slots.len() as u32 - self.nodes;
         let mut commands = std::mem::take(&mut self.commands);
         let slot = &mut self.slots[node as usize];
         let Some(process) = slot.process.as_mut() else {
@@ -400,8 +409,11 @@ impl<P: Protocol> Simulation<P> {
             now: self.now,
             config: &self.config,
             id: node,
-            nodes,
+            nodes: self.nodes,
+            clients,
             recovered: false,
+            incarnation: slot.incarnation,
+            stable: &mut slot.stable,
             rng: &mut slot.rng,
             commands: &mut commands,
             next_timer: &mut self.next_timer,
@@ -432,7 +444,6 @@ impl<P: Protocol> Simulation<P> {
                 Command::CancelTimer(id) => {
                     self.cancelled.insert(id);
                 }
-                Command::Persist(stable) => self.slots[node as usize].stable = stable,
                 Command::Observe { kind, peer } => self.observe(Some(node), kind, peer),
                 Command::Latency { metric, nanos } => self.metrics.record(metric, nanos),
             }
@@ -538,6 +549,7 @@ mod tests {
     fn sim(nodes: u32) -> Simulation<Pinger> {
         Simulation::new(Config {
             nodes,
+            clients: 0,
             seed: 1,
             network: Network::new(nodes, DelayModel::Const(SECOND / 100), 0, 0.0),
             protocol: (),

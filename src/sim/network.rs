@@ -22,7 +22,7 @@ pub struct Network {
     pub processing: Nanos,
     /// Probability that a message is lost.
     pub loss: f64,
-    /// Partition group of each node; all equal when the network is whole.
+    /// Partition group of each server node; all equal when the network is whole.
     group: Vec<u32>,
     /// One-way cuts `(from, to)`.
     blocked: FxHashSet<(NodeIdx, NodeIdx)>,
@@ -40,9 +40,14 @@ impl Network {
         }
     }
 
-    /// Whether the link `from -> to` is cut.
+    /// Whether the link `from -> to` is cut. Ids past the server nodes are clients, whose links
+    /// no partition cuts.
     pub fn cut(&self, from: NodeIdx, to: NodeIdx) -> bool {
-        self.group[from as usize] != self.group[to as usize] || self.blocked.contains(&(from, to))
+        let group = |n: NodeIdx| self.group.get(n as usize);
+        match (group(from), group(to)) {
+            (Some(a), Some(b)) => a != b || self.blocked.contains(&(from, to)),
+            _ => false,
+        }
     }
 
     /// Splits the network into `groups`; nodes in no group form one more group together.

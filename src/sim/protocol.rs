@@ -8,7 +8,14 @@
 //! inputs, and a run is a pure function of the seed and the scenario.
 //!
 //! Crash-recovery model: a crash drops the node's process (all volatile state and its timers);
-//! recovery boots a new process from the node's stable storage (what it last persisted).
+//! recovery boots a new process from the node's stable storage (what it last persisted). Stable
+//! storage is written in place ([`Ctx::persist`], [`Ctx::stable`]): a crash never interrupts a
+//! handler, so a write made before a send is durable before the message leaves.
+//!
+//! Clients: a cluster may have client endpoints besides its `N` server nodes. They are processes
+//! of the same protocol with ids `N..N+C` ([`Ctx::is_client`]); [`Ctx::nodes`] and
+//! [`Ctx::broadcast`] cover the servers only, trace faults name servers only, and partitions never
+//! cut a client off (a client stands for the outside world, which reaches every side).
 
 use std::fmt::Debug;
 
@@ -75,8 +82,6 @@ pub enum Command<P: Protocol> {
     },
     /// Cancel a pending timer.
     CancelTimer(TimerId),
-    /// Replace the node's stable storage.
-    Persist(P::Stable),
     /// Record an observation in the timeline (e.g. `suspect` of a peer).
     Observe {
         /// What was observed.
@@ -99,7 +104,10 @@ pub struct Ctx<'a, P: Protocol> {
     pub(super) config: &'a P::Config,
     pub(super) id: NodeIdx,
     pub(super) nodes: u32,
+    pub(super) clients: u32,
     pub(super) recovered: bool,
+    pub(super) incarnation: u32,
+    pub(super) stable: &'a mut P::Stable,
     pub(super) rng: &'a mut ChaCha8Rng,
     pub(super) commands: &'a mut Vec<Command<P>>,
     pub(super) next_timer: &'a mut u64,
@@ -121,9 +129,24 @@ impl<P: Protocol> Ctx<'_, P> {
         self.id
     }
 
-    /// The number of nodes in the cluster.
+    /// The number of server nodes in the cluster (clients not included).
     pub fn nodes(&self) -> u32 {
         self.nodes
+    }
+
+    /// The number of client endpoints; their ids follow the servers'.
+    pub fn clients(&self) -> u32 {
+        self.clients
+    }
+
+    /// Whether this process is a client endpoint rather than a server node.
+    pub fn is_client(&self) -> bool {
+        self.id >= self.nodes
+    }
+
+    /// How many times this node has crashed before this process booted.
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
     }
 
     /// Whether this process booted after a crash (only meaningful in [`Protocol::boot`]).
@@ -141,7 +164,7 @@ impl<P: Protocol> Ctx<'_, P> {
         self.commands.push(Command::Send { to, msg });
     }
 
-    /// Sends `msg` to every other node.
+    /// Sends `msg` to every other server node.
     pub fn broadcast(&mut self, msg: P::Msg) {
         for to in (0..self.nodes).filter(|&n| n != self.id) {
             self.commands.push(Command::Send {
@@ -164,9 +187,15 @@ impl<P: Protocol> Ctx<'_, P> {
         self.commands.push(Command::CancelTimer(id));
     }
 
-    /// Replaces what survives a crash.
+    /// Replaces what survives a crash, durably at once.
     pub fn persist(&mut self, stable: P::Stable) {
-        self.commands.push(Command::Persist(stable));
+        *self.stable = stable;
+    }
+
+    /// What survives a crash, to update in place (durably at once): for storage too large to
+    /// rewrite whole on every change, such as a replicated log.
+    pub fn stable(&mut self) -> &mut P::Stable {
+        self.stable
     }
 
     /// Records an observation in the timeline.

@@ -31,8 +31,7 @@ use crate::sim::engine::Invariant;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
-/// A ballot: round, then proposer id, compared in that order.
-pub type Ballot = (u64, NodeIdx);
+use super::Ballot;
 
 /// Settings.
 #[derive(Debug, Clone, PartialEq)]

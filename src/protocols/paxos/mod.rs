@@ -1,0 +1,19 @@
+//! Paxos on the simulator.
+//!
+//! - [`single`]: single-decree Paxos (one value chosen), dueling proposers and their cures;
+//! - [`multi`]: Multi-Paxos, a replicated log of client commands behind a distinguished proposer;
+//! - [`client`]: the client endpoints that send Multi-Paxos its commands;
+//! - [`safety`]: the invariants of a replicated log (agreement, validity, integrity, log-prefix).
+//!
+//! Both protocols share the ballot: `(round, proposer id)`, unique because each proposer numbers
+//! its own rounds and totally ordered by comparing round first.
+
+pub mod client;
+pub mod multi;
+pub mod safety;
+pub mod single;
+
+use crate::sim::protocol::NodeIdx;
+
+/// A ballot: round, then proposer id, compared in that order.
+pub type Ballot = (u64, NodeIdx);

@@ -1,0 +1,859 @@
+//! Multi-Paxos: a replicated log of client commands (Lamport, "Paxos Made Simple", section 3).
+//!
+//! Every server node is an acceptor and a learner of every log slot; one of them at a time, the
+//! distinguished proposer, is the leader. Leadership is won by ballot: a node runs phase 1 with a
+//! ballot `(round, id)` above every round it has seen, and leads once a majority has promised.
+//! Who runs is decided by an Ω failure detector: every node sends heartbeats to every other (and
+//! any message counts as one), and a node runs for leader when it suspects every node above it
+//! (so the highest live node leads, as after a bully election). Detectors that disagree can make two nodes run at once; ballots
+//! keep that safe and randomised exponential backoff after a `nack` makes it end.
+//!
+//! - **Phase 1, once per leadership, for every open slot**: `prepare(ballot, from)` where `from`
+//!   is the leader's first undecided slot. An acceptor promises (in stable storage, before it
+//!   answers) and sends back every `(slot, ballot, value)` it has accepted from `from` on. With a
+//!   majority of promises the new leader re-proposes, for every slot from `from` up to the highest
+//!   it heard of, the value accepted with the highest ballot (P2c), or a no-op where nobody
+//!   accepted anything; so no chosen command is lost or moved to another slot. New commands take
+//!   the slots after that.
+//! - **Phase 2, per command**: `accept(ballot, slot, value)` to every node; `accepted` back; with
+//!   a majority the leader decides and sends `decide(slot, value)` to the others. With a stable
+//!   leader that is exactly `3(N−1)` messages per command, plus the client's `request` and
+//!   `reply`. Accepts that get no majority within the retry period are sent again.
+//! - **Learning and applying**: a node applies decided slots in slot order to its state machine
+//!   (the applied log of commands), skipping no-ops and commands already applied: a client that
+//!   retries can get its command decided in two slots, but it is applied once. Heartbeats carry
+//!   the sender's first undecided slot; a node that sees it is behind asks with `catchup` and gets
+//!   the missing decisions in one `log` message.
+//! - **Clients** ([`super::client`]) send `request` to the node they believe leads; the leader
+//!   replies once the command is applied, another node answers `redirect` with its guess of the
+//!   leader. A candidate still in phase 1 holds requests in a bounded queue.
+//!
+//! Stable storage holds the acceptor state (highest promise, accepted proposals), the decided log
+//! and the highest round used. `broken_acceptor` keeps the acceptor state in memory only, so an
+//! acceptor that crashes forgets what it promised and accepted, which lets two values be chosen for
+//! a slot: the safety checker ([`super::safety`]) must then report it.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+use rustc_hash::FxHashSet;
+
+use super::Ballot;
+use super::client::{Client, CommandId};
+use crate::protocols::detector::deadline::Deadlines;
+use crate::protocols::detector::heartbeat::{on_check, on_heard, start_beating, watch_all};
+use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+use crate::sim::time::Nanos;
+
+/// A log position.
+pub type Slot = u64;
+
+/// The most requests a candidate holds while it runs phase 1; later ones are redirected.
+pub const REQUEST_QUEUE: usize = 1024;
+
+/// The most decisions one `log` message carries.
+const CATCHUP_BATCH: usize = 4096;
+
+/// What a slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// Fills a slot nobody accepted anything for when a new leader takes over.
+    Noop,
+    /// A client's command.
+    Command(CommandId),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Noop => f.write_str("no-op"),
+            Value::Command(id) => write!(f, "{id}"),
+        }
+    }
+}
+
+/// Settings shared by servers and clients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiConfig {
+    /// Heartbeat interval `h` of the leader detector.
+    pub heartbeat: Nanos,
+    /// A node is suspected after `h + timeout` of silence.
+    pub timeout: Nanos,
+    /// A leader re-sends unanswered accepts, and a candidate without a majority of promises
+    /// tries a higher ballot, after this long.
+    pub retry: Nanos,
+    /// Acceptors keep promises and acceptances in memory only.
+    pub broken_acceptor: bool,
+    /// Time between two commands of one client (`1 / --rate`).
+    pub command_interval: Nanos,
+    /// Clients send no new command from this time on, so the last ones can commit.
+    pub clients_stop: Nanos,
+    /// A client re-sends a command that has had no reply for this long, to the next node.
+    pub client_retry: Nanos,
+}
+
+/// Messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// Failure detection; carries the sender's first undecided slot.
+    Heartbeat(Slot),
+    /// Phase 1a for every slot from `from` on.
+    Prepare {
+        /// The candidate's ballot.
+        ballot: Ballot,
+        /// Its first undecided slot.
+        from: Slot,
+    },
+    /// Phase 1b: the promise, with every proposal accepted from `from` on.
+    Promise {
+        /// The ballot promised.
+        ballot: Ballot,
+        /// `(slot, ballot, value)` accepted.
+        accepted: Vec<(Slot, Ballot, Value)>,
+    },
+    /// The ballot is below a promise.
+    Nack {
+        /// The ballot refused.
+        ballot: Ballot,
+        /// The promise that refused it.
+        promised: Ballot,
+    },
+    /// Phase 2a.
+    Accept {
+        /// The leader's ballot.
+        ballot: Ballot,
+        /// The slot.
+        slot: Slot,
+        /// The value proposed.
+        value: Value,
+    },
+    /// Phase 2b.
+    Accepted {
+        /// The ballot accepted.
+        ballot: Ballot,
+        /// The slot.
+        slot: Slot,
+    },
+    /// A slot's value is chosen.
+    Decide {
+        /// The slot.
+        slot: Slot,
+        /// Its value.
+        value: Value,
+    },
+    /// Send me the decisions from this slot on.
+    Catchup(Slot),
+    /// Decisions of consecutive slots starting at `from`.
+    Log {
+        /// The first slot.
+        from: Slot,
+        /// Their values.
+        values: Vec<Value>,
+    },
+    /// A client's command.
+    Request(CommandId),
+    /// The command is applied.
+    Reply(CommandId),
+    /// Not the leader: try the node named (or the next one, when none is known).
+    Redirect {
+        /// The command to take there.
+        command: CommandId,
+        /// The sender's guess of the leader.
+        leader: Option<NodeIdx>,
+    },
+}
+
+/// Timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// Send a heartbeat.
+    Beat,
+    /// A peer's heartbeat deadline may have passed.
+    Check(NodeIdx),
+    /// Periodic: re-send stale accepts, retry phase 1, run for leader.
+    Retry,
+    /// A nacked candidate's backoff is over.
+    Backoff,
+    /// A client's next command is due.
+    Issue,
+    /// A client re-sends commands that got no reply.
+    Resend,
+}
+
+/// What survives a crash.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stable {
+    /// The highest round this node has used or seen.
+    pub round: u64,
+    /// Acceptor: highest ballot promised.
+    pub promised: Option<Ballot>,
+    /// Acceptor: proposals accepted, by slot.
+    pub accepted: BTreeMap<Slot, (Ballot, Value)>,
+    /// Learner: decided values by slot.
+    pub decided: Vec<Option<Value>>,
+}
+
+/// A proposal of the leader waiting for a majority of `accepted`.
+#[derive(Debug, Clone)]
+struct Proposal {
+    value: Value,
+    /// Bit `i` set: node `i` accepted.
+    accepted: u64,
+    sent: Nanos,
+}
+
+/// A node's part in leadership.
+#[derive(Debug, Clone)]
+enum Role {
+    /// Not running for leader.
+    Follower,
+    /// Nacked: waiting out a random backoff before running again.
+    BackingOff,
+    /// Phase 1 under way.
+    Preparing {
+        ballot: Ballot,
+        from: Slot,
+        /// Bit `i` set: node `i` promised.
+        promised: u64,
+        /// The highest-ballot proposal heard of, per slot.
+        highest: BTreeMap<Slot, (Ballot, Value)>,
+        started: Nanos,
+    },
+    /// Phase 1 done: proposing.
+    Leading {
+        ballot: Ballot,
+        next: Slot,
+        proposals: BTreeMap<Slot, Proposal>,
+    },
+}
+
+/// One server node: acceptor, learner and, when it leads, proposer.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    me: NodeIdx,
+    incarnation: u32,
+    /// Acceptor state and decided log; written through to stable storage.
+    state: Stable,
+    /// Slots below this are decided and applied.
+    first_undecided: Slot,
+    /// The state machine: commands in the order applied.
+    applied: Vec<CommandId>,
+    applied_set: FxHashSet<CommandId>,
+    /// Decisions learned by this process, in the order learned (for the safety checker).
+    decisions: Vec<(Slot, Value)>,
+    deadlines: Deadlines,
+    role: Role,
+    nacks: u32,
+    /// The first undecided slot when a heartbeat last showed a node ahead: asking for a catch-up
+    /// waits until a second heartbeat finds this node still stuck there, so that a `decide`
+    /// overtaken by a heartbeat does not cause one.
+    stuck_at: Option<Slot>,
+    /// Requests held while running for leader.
+    waiting: Vec<(CommandId, NodeIdx)>,
+    /// Who to reply to once a command is applied.
+    reply_to: BTreeMap<CommandId, NodeIdx>,
+}
+
+/// A Multi-Paxos endpoint: a server node or a client.
+#[derive(Debug, Clone)]
+pub enum MultiPaxos {
+    /// A server node.
+    Replica(Box<Replica>),
+    /// A client.
+    Client(Client),
+}
+
+impl MultiPaxos {
+    /// The server node, if this is one.
+    pub fn replica(&self) -> Option<&Replica> {
+        match self {
+            MultiPaxos::Replica(r) => Some(r),
+            MultiPaxos::Client(_) => None,
+        }
+    }
+
+    /// The client, if this is one.
+    pub fn client(&self) -> Option<&Client> {
+        match self {
+            MultiPaxos::Client(c) => Some(c),
+            MultiPaxos::Replica(_) => None,
+        }
+    }
+}
+
+fn majority(nodes: u32) -> u32 {
+    nodes / 2 + 1
+}
+
+fn bit(node: NodeIdx) -> u64 {
+    1 << node
+}
+
+impl Replica {
+    /// This node.
+    pub fn me(&self) -> NodeIdx {
+        self.me
+    }
+
+    /// How many crashes this node had before this process booted.
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
+
+    /// Decisions learned by this process, in the order learned (a recovered process starts with
+    /// those of its stable log, in slot order).
+    pub fn decisions(&self) -> &[(Slot, Value)] {
+        &self.decisions
+    }
+
+    /// The commands applied, in order.
+    pub fn applied(&self) -> &[CommandId] {
+        &self.applied
+    }
+
+    /// Whether this node leads (phase 1 done).
+    pub fn leads(&self) -> bool {
+        matches!(self.role, Role::Leading { .. })
+    }
+
+    /// The number of slots decided and applied.
+    pub fn log_length(&self) -> Slot {
+        self.first_undecided
+    }
+
+    fn boot(ctx: &mut Ctx<'_, MultiPaxos>, stable: &Stable) -> Self {
+        let config = ctx.config().clone();
+        start_beating(ctx, config.heartbeat, Timer::Beat);
+        let deadlines = watch_all(ctx, config.heartbeat, config.timeout, Timer::Check);
+        ctx.set_timer(config.retry, Timer::Retry);
+        let mut node = Replica {
+            me: ctx.id(),
+            incarnation: ctx.incarnation(),
+            state: stable.clone(),
+            first_undecided: 0,
+            applied: Vec::new(),
+            applied_set: FxHashSet::default(),
+            decisions: Vec::new(),
+            deadlines,
+            role: Role::Follower,
+            nacks: 0,
+            stuck_at: None,
+            waiting: Vec::new(),
+            reply_to: BTreeMap::new(),
+        };
+        node.decisions = (0..)
+            .zip(&node.state.decided)
+            .filter_map(|(slot, v)| v.map(|v| (slot, v)))
+            .collect();
+        node.apply(ctx);
+        if node.omega(ctx) == node.me {
+            node.run_for_leader(ctx);
+        }
+        node
+    }
+
+    /// Ω: the highest node this one does not suspect (itself at worst).
+    fn omega(&self, ctx: &Ctx<'_, MultiPaxos>) -> NodeIdx {
+        (self.me + 1..ctx.nodes())
+            .rev()
+            .find(|&n| !self.deadlines.suspects(n))
+            .unwrap_or(self.me)
+    }
+
+    /// Writes the acceptor state through to stable storage (the broken acceptor does not).
+    fn persist_acceptor(&self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Option<Slot>) {
+        if ctx.config().broken_acceptor {
+            return;
+        }
+        let stable = ctx.stable();
+        stable.promised = self.state.promised;
+        if let Some(slot) = slot {
+            match self.state.accepted.get(&slot) {
+                Some(&entry) => stable.accepted.insert(slot, entry),
+                None => stable.accepted.remove(&slot),
+            };
+        }
+    }
+
+    fn run_for_leader(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
+        self.state.round += 1;
+        ctx.stable().round = self.state.round;
+        let ballot = (self.state.round, self.me);
+        let from = self.first_undecided;
+        self.role = Role::Preparing {
+            ballot,
+            from,
+            promised: 0,
+            highest: BTreeMap::new(),
+            started: ctx.now(),
+        };
+        ctx.observe("ballot", None);
+        for node in 0..ctx.nodes() {
+            ctx.send(node, Msg::Prepare { ballot, from });
+        }
+    }
+
+    fn step_down(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
+        if matches!(self.role, Role::Leading { .. }) {
+            ctx.observe("leader", None);
+        }
+        self.role = Role::Follower;
+        let hint = self.leader_hint(ctx);
+        for (command, client) in std::mem::take(&mut self.waiting) {
+            ctx.send(
+                client,
+                Msg::Redirect {
+                    command,
+                    leader: hint,
+                },
+            );
+        }
+    }
+
+    /// Whom to send clients to: Ω, unless that is this node.
+    fn leader_hint(&self, ctx: &Ctx<'_, MultiPaxos>) -> Option<NodeIdx> {
+        Some(self.omega(ctx)).filter(|&n| n != self.me)
+    }
+
+    fn current_ballot(&self) -> Option<Ballot> {
+        match &self.role {
+            Role::Preparing { ballot, .. } | Role::Leading { ballot, .. } => Some(*ballot),
+            Role::Follower | Role::BackingOff => None,
+        }
+    }
+
+    /// A higher ballot is about: stop proposing under ours.
+    fn saw_ballot(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, ballot: Ballot) {
+        if self.state.round < ballot.0 {
+            self.state.round = ballot.0;
+            ctx.stable().round = ballot.0;
+        }
+        if self.current_ballot().is_some_and(|mine| mine < ballot) {
+            self.step_down(ctx);
+        }
+    }
+
+    fn propose(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot, value: Value) {
+        let Role::Leading {
+            ballot, proposals, ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        let ballot = *ballot;
+        proposals.insert(
+            slot,
+            Proposal {
+                value,
+                accepted: 0,
+                sent: ctx.now(),
+            },
+        );
+        for node in 0..ctx.nodes() {
+            ctx.send(
+                node,
+                Msg::Accept {
+                    ballot,
+                    slot,
+                    value,
+                },
+            );
+        }
+    }
+
+    /// Takes a client's command: proposes it, or just notes whom to reply to if it is already
+    /// proposed or decided.
+    fn take_request(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, command: CommandId, client: NodeIdx) {
+        if self.applied_set.contains(&command) {
+            ctx.send(client, Msg::Reply(command));
+            return;
+        }
+        self.reply_to.insert(command, client);
+        let Role::Leading {
+            next, proposals, ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        let value = Value::Command(command);
+        let decided_unapplied = self
+            .state
+            .decided
+            .get(self.first_undecided as usize..)
+            .is_some_and(|rest| rest.contains(&Some(value)));
+        if decided_unapplied || proposals.values().any(|p| p.value == value) {
+            return;
+        }
+        let slot = *next;
+        *next += 1;
+        self.propose(ctx, slot, value);
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, from: NodeIdx, command: CommandId) {
+        match self.role {
+            Role::Leading { .. } => self.take_request(ctx, command, from),
+            Role::Preparing { .. } | Role::BackingOff
+                if self.waiting.len() < REQUEST_QUEUE && !self.applied_set.contains(&command) =>
+            {
+                self.waiting.push((command, from));
+            }
+            _ if self.applied_set.contains(&command) => ctx.send(from, Msg::Reply(command)),
+            _ => {
+                let leader = self.leader_hint(ctx);
+                ctx.send(from, Msg::Redirect { command, leader });
+            }
+        }
+    }
+
+    fn on_promise(
+        &mut self,
+        ctx: &mut Ctx<'_, MultiPaxos>,
+        from: NodeIdx,
+        ballot: Ballot,
+        accepted: Vec<(Slot, Ballot, Value)>,
+    ) {
+        let Role::Preparing {
+            ballot: mine,
+            from: first,
+            promised,
+            highest,
+            ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        if ballot != *mine {
+            return;
+        }
+        *promised |= bit(from);
+        for (slot, b, v) in accepted {
+            if highest.get(&slot).is_none_or(|(hb, _)| b > *hb) {
+                highest.insert(slot, (b, v));
+            }
+        }
+        if promised.count_ones() < majority(ctx.nodes()) {
+            return;
+        }
+        let (ballot, first, highest) = (*mine, *first, std::mem::take(highest));
+        let last_known = highest
+            .keys()
+            .next_back()
+            .copied()
+            .into_iter()
+            .chain((self.state.decided.len() as Slot).checked_sub(1))
+            .max();
+        let next = last_known.map_or(first, |s| s + 1).max(first);
+        self.role = Role::Leading {
+            ballot,
+            next,
+            proposals: BTreeMap::new(),
+        };
+        self.nacks = 0;
+        ctx.observe("leader", Some(self.me));
+        // P2c for every open slot: the highest accepted value, or a no-op.
+        for slot in first..next {
+            if self.decided(slot).is_none() {
+                let value = highest.get(&slot).map_or(Value::Noop, |&(_, v)| v);
+                self.propose(ctx, slot, value);
+            }
+        }
+        for (command, client) in std::mem::take(&mut self.waiting) {
+            self.take_request(ctx, command, client);
+        }
+    }
+
+    fn on_accepted(
+        &mut self,
+        ctx: &mut Ctx<'_, MultiPaxos>,
+        from: NodeIdx,
+        ballot: Ballot,
+        slot: Slot,
+    ) {
+        let Role::Leading {
+            ballot: mine,
+            proposals,
+            ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        if ballot != *mine {
+            return;
+        }
+        let Some(proposal) = proposals.get_mut(&slot) else {
+            return;
+        };
+        proposal.accepted |= bit(from);
+        if proposal.accepted.count_ones() < majority(ctx.nodes()) {
+            return;
+        }
+        let value = proposal.value;
+        proposals.remove(&slot);
+        let me = self.me;
+        for node in (0..ctx.nodes()).filter(|&n| n != me) {
+            ctx.send(node, Msg::Decide { slot, value });
+        }
+        self.decide(ctx, slot, value);
+    }
+
+    fn on_nack(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, ballot: Ballot, promised: Ballot) {
+        if self.current_ballot() != Some(ballot) {
+            return;
+        }
+        self.saw_ballot(ctx, promised);
+        self.back_off(ctx);
+    }
+
+    /// Phase 1 failed (nacked, or no majority in time): wait a random, exponentially growing
+    /// time (up to 16 retry periods) before running again, if still Ω.
+    fn back_off(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
+        self.role = Role::BackingOff;
+        self.nacks += 1;
+        let window = (ctx.config().retry / 4) << self.nacks.min(6);
+        let wait = ctx.rng().random_range(0..window.max(1));
+        ctx.set_timer(wait, Timer::Backoff);
+    }
+
+    fn decided(&self, slot: Slot) -> Option<Value> {
+        self.state.decided.get(slot as usize).copied().flatten()
+    }
+
+    /// Learns that `slot` holds `value` (the first time only), then applies what it can.
+    fn decide(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot, value: Value) {
+        if self.decided(slot).is_some() {
+            return;
+        }
+        let index = slot as usize;
+        if self.state.decided.len() <= index {
+            self.state.decided.resize(index + 1, None);
+        }
+        self.state.decided[index] = Some(value);
+        let stable = &mut ctx.stable().decided;
+        if stable.len() <= index {
+            stable.resize(index + 1, None);
+        }
+        stable[index] = Some(value);
+        self.decisions.push((slot, value));
+        if let Role::Leading { proposals, .. } = &mut self.role {
+            proposals.remove(&slot);
+        }
+        self.apply(ctx);
+    }
+
+    /// Applies decided slots in order, each command once, replying to waiting clients.
+    fn apply(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
+        while let Some(value) = self.decided(self.first_undecided) {
+            self.first_undecided += 1;
+            let Value::Command(command) = value else {
+                continue;
+            };
+            if self.applied_set.insert(command) {
+                self.applied.push(command);
+            }
+            if let Some(client) = self.reply_to.remove(&command) {
+                ctx.send(client, Msg::Reply(command));
+            }
+        }
+    }
+
+    fn on_retry(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
+        let retry = ctx.config().retry;
+        let now = ctx.now();
+        let candidate = self.omega(ctx) == self.me;
+        ctx.set_timer(retry, Timer::Retry);
+        match &mut self.role {
+            Role::Preparing { started, .. } if *started + retry <= now => self.back_off(ctx),
+            Role::Leading {
+                ballot, proposals, ..
+            } => {
+                let ballot = *ballot;
+                for (&slot, proposal) in proposals.iter_mut() {
+                    if proposal.sent + retry > now {
+                        continue;
+                    }
+                    proposal.sent = now;
+                    for node in (0..ctx.nodes()).filter(|&n| proposal.accepted & bit(n) == 0) {
+                        let value = proposal.value;
+                        ctx.send(
+                            node,
+                            Msg::Accept {
+                                ballot,
+                                slot,
+                                value,
+                            },
+                        );
+                    }
+                }
+            }
+            Role::Follower if candidate => self.run_for_leader(ctx),
+            _ => {}
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, from: NodeIdx, msg: Msg) {
+        if from < ctx.nodes() && from != self.me {
+            // Any message is a sign of life: a candidate pre-empted by a node it suspected
+            // trusts it again at once instead of pre-empting it back.
+            let (interval, timeout) = (ctx.config().heartbeat, ctx.config().timeout);
+            let heard = self
+                .deadlines
+                .heard(ctx.now(), from, ctx.now() + interval + timeout);
+            on_heard(ctx, from, heard, Timer::Check(from));
+        }
+        match msg {
+            Msg::Heartbeat(first_undecided) => {
+                if first_undecided > self.first_undecided {
+                    if self.stuck_at == Some(self.first_undecided) {
+                        ctx.send(from, Msg::Catchup(self.first_undecided));
+                    }
+                    self.stuck_at = Some(self.first_undecided);
+                }
+            }
+            Msg::Prepare {
+                ballot,
+                from: first,
+            } => match self.state.promised {
+                Some(promised) if promised > ballot => {
+                    ctx.send(from, Msg::Nack { ballot, promised });
+                }
+                _ => {
+                    self.saw_ballot(ctx, ballot);
+                    self.state.promised = Some(ballot);
+                    self.persist_acceptor(ctx, None);
+                    let accepted = self
+                        .state
+                        .accepted
+                        .range(first..)
+                        .map(|(&slot, &(b, v))| (slot, b, v))
+                        .collect();
+                    ctx.send(from, Msg::Promise { ballot, accepted });
+                }
+            },
+            Msg::Promise { ballot, accepted } => self.on_promise(ctx, from, ballot, accepted),
+            Msg::Nack { ballot, promised } => self.on_nack(ctx, ballot, promised),
+            Msg::Accept {
+                ballot,
+                slot,
+                value,
+            } => match self.state.promised {
+                Some(promised) if promised > ballot => {
+                    ctx.send(from, Msg::Nack { ballot, promised });
+                }
+                _ => {
+                    self.saw_ballot(ctx, ballot);
+                    self.state.promised = Some(ballot);
+                    self.state.accepted.insert(slot, (ballot, value));
+                    self.persist_acceptor(ctx, Some(slot));
+                    ctx.send(from, Msg::Accepted { ballot, slot });
+                }
+            },
+            Msg::Accepted { ballot, slot } => self.on_accepted(ctx, from, ballot, slot),
+            Msg::Decide { slot, value } => self.decide(ctx, slot, value),
+            Msg::Catchup(first) => {
+                let end = (self.first_undecided as usize).min(first as usize + CATCHUP_BATCH);
+                if let Some(known) = self.state.decided.get(first as usize..end) {
+                    let values = known.iter().flatten().copied().collect();
+                    ctx.send(
+                        from,
+                        Msg::Log {
+                            from: first,
+                            values,
+                        },
+                    );
+                }
+            }
+            Msg::Log {
+                from: first,
+                values,
+            } => {
+                for (slot, value) in (first..).zip(values) {
+                    self.decide(ctx, slot, value);
+                }
+            }
+            Msg::Request(command) => self.on_request(ctx, from, command),
+            Msg::Reply(_) | Msg::Redirect { .. } => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, timer: Timer) {
+        match timer {
+            Timer::Beat => {
+                ctx.broadcast(Msg::Heartbeat(self.first_undecided));
+                ctx.set_timer(ctx.config().heartbeat, Timer::Beat);
+            }
+            Timer::Check(peer) => {
+                let check = self.deadlines.check(ctx.now(), peer);
+                let suspected = on_check(ctx, peer, check, Timer::Check(peer));
+                if suspected && matches!(self.role, Role::Follower) && self.omega(ctx) == self.me {
+                    self.run_for_leader(ctx);
+                }
+            }
+            Timer::Retry => self.on_retry(ctx),
+            Timer::Backoff => {
+                if matches!(self.role, Role::BackingOff) {
+                    if self.omega(ctx) == self.me {
+                        self.run_for_leader(ctx);
+                    } else {
+                        self.step_down(ctx);
+                    }
+                }
+            }
+            Timer::Issue | Timer::Resend => {}
+        }
+    }
+}
+
+impl Protocol for MultiPaxos {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Stable = Stable;
+    type Config = MultiConfig;
+    const NAME: &'static str = "multi-paxos";
+
+    fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
+        if ctx.is_client() {
+            MultiPaxos::Client(Client::boot(ctx))
+        } else {
+            MultiPaxos::Replica(Box::new(Replica::boot(ctx, stable)))
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
+        match self {
+            MultiPaxos::Replica(r) => r.on_message(ctx, from, msg),
+            MultiPaxos::Client(c) => c.on_message(ctx, from, msg),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        match self {
+            MultiPaxos::Replica(r) => r.on_timer(ctx, timer),
+            MultiPaxos::Client(c) => c.on_timer(ctx, timer),
+        }
+    }
+
+    fn on_elect(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if let MultiPaxos::Replica(r) = self
+            && !matches!(r.role, Role::Leading { .. } | Role::Preparing { .. })
+        {
+            r.run_for_leader(ctx);
+        }
+    }
+
+    fn kind(msg: &Msg) -> &'static str {
+        match msg {
+            Msg::Heartbeat(_) => "heartbeat",
+            Msg::Prepare { .. } => "prepare",
+            Msg::Promise { .. } => "promise",
+            Msg::Nack { .. } => "nack",
+            Msg::Accept { .. } => "accept",
+            Msg::Accepted { .. } => "accepted",
+            Msg::Decide { .. } => "decide",
+            Msg::Catchup(_) => "catchup",
+            Msg::Log { .. } => "log",
+            Msg::Request(_) => "request",
+            Msg::Reply(_) => "reply",
+            Msg::Redirect { .. } => "redirect",
+        }
+    }
+}
