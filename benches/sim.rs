@@ -50,6 +50,7 @@ fn bench_engine(c: &mut Criterion) {
             b.iter(|| {
                 let mut sim: Simulation<Ring> = Simulation::new(Config {
                     nodes,
+                    clients: 0,
                     seed: 1,
                     network: Network::new(nodes, DelayModel::Const(SECOND / 1000), 0, 0.0),
                     protocol: (),
