@@ -8,8 +8,9 @@
 //! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
-//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections |
+//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store |
 //! | [`replay`] | `replay`: one protocol, one scenario, one report |
+//! | [`fault_sweep`] | `replay --seeds A..B`: one protocol over many seeds and random fault scenarios, for safety hunts |
 //! | [`sweep`] | `sweep`: a detector over a list of timeouts, with a recommendation |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod fault_sweep;
 pub mod output;
 pub mod protocols;
 pub mod replay;

@@ -112,6 +112,21 @@ pub fn progress(quiet: bool, message: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// A bar counting finished items (runs, seeds) on standard error; hidden when stderr is not a
+/// terminal or with `--quiet`.
+pub fn counter(quiet: bool, message: &str, total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_message(message.to_string());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// A spinner on standard error while long work runs; hidden when stderr is not a terminal or
 /// with `--quiet`.
 pub fn spinner(quiet: bool, message: &'static str) -> indicatif::ProgressBar {

@@ -1,19 +1,22 @@
 //! `faultline replay`: run a protocol on a simulated cluster under a trace's faults.
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
+use faultline::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::output::write_atomically;
 use faultline::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::replay::table;
+use faultline::sim::chaos::{ChaosConfig, random_faults};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::metrics::write_hgrm;
 use faultline::sim::scenario::{from_trace, node_index};
-use faultline::sim::time::from_secs;
+use faultline::sim::time::{SECOND, from_secs};
 use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::{ReadOptions, read_traces};
 use faultline::units::{TimeUnit, parse_duration};
@@ -89,9 +92,15 @@ pub struct Args {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1, conflicts_with = "seeds")]
     seed: u64,
-    /// A range of seeds A..B (inclusive), one run each.
+    /// A fault sweep: one run per seed A..B (inclusive), in parallel, each with its own random
+    /// faults (or the --trace's), summarised as the violations found and the seeds that failed.
     #[arg(long, value_name = "A..B")]
     seeds: Option<String>,
+    /// Replay the random fault scenario a fault sweep draws for --seed (crashes, recoveries,
+    /// partitions, loss bursts, delay spikes, pauses, an `elect` every second), to look at one
+    /// failing seed alone.
+    #[arg(long, conflicts_with = "trace")]
+    random_faults: bool,
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
@@ -105,10 +114,7 @@ pub struct Args {
     quiet: bool,
 }
 
-fn seeds(args: &Args) -> anyhow::Result<Vec<u64>> {
-    let Some(range) = &args.seeds else {
-        return Ok(vec![args.seed]);
-    };
+fn seeds(range: &str) -> anyhow::Result<RangeInclusive<u64>> {
     let (a, b) = range
         .split_once("..")
         .ok_or_else(|| anyhow!("--seeds `{range}` is not A..B"))?;
@@ -119,7 +125,7 @@ fn seeds(args: &Args) -> anyhow::Result<Vec<u64>> {
     if b < a {
         return Err(anyhow!("--seeds `{range}`: B is below A"));
     }
-    Ok((a..=b).collect())
+    Ok(a..=b)
 }
 
 fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
@@ -161,6 +167,73 @@ fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a fault sweep per protocol, prints the summaries, and fails when any run broke an
+/// invariant.
+fn run_fault_sweeps(
+    args: &Args,
+    seeds: RangeInclusive<u64>,
+    faults: &Faults,
+    settings: impl Fn(ProtocolName) -> ReplaySettings,
+) -> Result<(), Failure> {
+    let mut reports: Vec<FaultSweepReport> = Vec::new();
+    for &protocol in &args.protocol {
+        let bar = super::counter(
+            args.quiet,
+            &format!("{protocol} fault sweep"),
+            seeds.clone().count() as u64,
+        );
+        let report = fault_sweep(&settings(protocol), seeds.clone(), faults, &|| bar.inc(1))?;
+        bar.finish_and_clear();
+        reports.push(report);
+    }
+    let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        if let [one] = reports.as_slice() {
+            serde_json::to_writer_pretty(&mut *w, one)?;
+        } else {
+            serde_json::to_writer_pretty(&mut *w, &reports)?;
+        }
+        writeln!(w)
+    };
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("fault-sweep.json"), |w| json(w))?;
+    }
+    let mut out = Vec::new();
+    if args.format == "json" {
+        json(&mut out)?;
+    } else {
+        for (i, report) in reports.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend(faultline::fault_sweep::table(report).into_bytes());
+            if let Some(seed) = report.failed_seeds.first() {
+                out.extend(
+                    format!(
+                        "replay one alone: faultline replay --protocol {} --nodes {} --seed {seed}{} \
+                         (with the same flags)\n",
+                        report.protocol,
+                        report.nodes,
+                        if report.faults == "random" {
+                            " --random-faults"
+                        } else {
+                            ""
+                        }
+                    )
+                    .into_bytes(),
+                );
+            }
+        }
+    }
+    print(&out)?;
+    let failed: usize = reports.iter().map(|r| r.failed_seeds.len()).sum();
+    if failed > 0 {
+        return Err(Failure::Check(format!(
+            "{failed} seed(s) broke an invariant; see `failed_seeds`"
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `replay`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let delay = match &args.delays {
@@ -182,45 +255,65 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         None => Vec::new(),
     };
-    let seeds = seeds(&args)?;
     let proposers = args
         .proposers
         .iter()
         .map(|name| node_index(name, args.nodes))
         .collect::<Result<Vec<_>, _>>()
         .context("--proposers")?;
+    let chaos = ChaosConfig::new(
+        args.nodes,
+        args.duration.map_or(30 * SECOND, from_secs),
+        delay.clone(),
+        args.loss,
+    );
+    let settings = |protocol| ReplaySettings {
+        protocol,
+        nodes: args.nodes,
+        seed: args.seed,
+        delay: delay.clone(),
+        processing: from_secs(args.processing),
+        loss: args.loss,
+        heartbeat: args.heartbeat.map(from_secs),
+        timeout: args.timeout.clone(),
+        threshold: args.threshold,
+        paxos: PaxosSettings {
+            proposers: proposers.clone(),
+            broken_acceptor: args.broken_acceptor,
+            backoff: args.backoff,
+            distinguished: args.distinguished,
+            rate: args.rate,
+            clients: args.clients,
+        },
+        // Random scenarios cover a fixed span, so their runs last exactly that long.
+        duration: if args.random_faults || args.seeds.is_some() {
+            Some(chaos.duration)
+        } else {
+            args.duration.map(from_secs)
+        },
+        faults: faults.clone(),
+    };
+    if let Some(range) = &args.seeds {
+        let faults = if args.trace.is_some() {
+            Faults::Fixed
+        } else {
+            Faults::Random(chaos.clone())
+        };
+        return run_fault_sweeps(&args, seeds(range)?, &faults, settings);
+    }
     let mut runs = Vec::new();
     for &protocol in &args.protocol {
-        for &seed in &seeds {
-            let settings = ReplaySettings {
-                protocol,
-                nodes: args.nodes,
-                seed,
-                delay: delay.clone(),
-                processing: from_secs(args.processing),
-                loss: args.loss,
-                heartbeat: args.heartbeat.map(from_secs),
-                timeout: args.timeout.clone(),
-                threshold: args.threshold,
-                paxos: PaxosSettings {
-                    proposers: proposers.clone(),
-                    broken_acceptor: args.broken_acceptor,
-                    backoff: args.backoff,
-                    distinguished: args.distinguished,
-                    rate: args.rate,
-                    clients: args.clients,
-                },
-                duration: args.duration.map(from_secs),
-                faults: faults.clone(),
-            };
-            let bar = super::progress(args.quiet, &format!("{protocol} seed {seed}"));
-            let run = replay(&settings, &mut |now, end| {
-                bar.set_length(end);
-                bar.set_position(now);
-            })?;
-            bar.finish_and_clear();
-            runs.push(run);
+        let mut settings = settings(protocol);
+        if args.random_faults {
+            settings.faults = random_faults(&chaos, args.seed)?;
         }
+        let bar = super::progress(args.quiet, &format!("{protocol} seed {}", args.seed));
+        let run = replay(&settings, &mut |now, end| {
+            bar.set_length(end);
+            bar.set_position(now);
+        })?;
+        bar.finish_and_clear();
+        runs.push(run);
     }
     if let Some(dir) = &args.out {
         for run in &runs {

@@ -1,7 +1,6 @@
 //! `faultline sweep`: compare failure-detector timeouts on one scenario.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, anyhow};
 
@@ -255,12 +254,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         max_mistake_rate: args.max_mistake_rate,
     };
     let total = settings.candidates.len() as u64 * settings.seeds;
-    let bar = super::progress(args.quiet, "sweep");
-    bar.set_length(total);
-    let done = AtomicU64::new(0);
-    let result = sweep(&settings, &|| {
-        bar.set_position(done.fetch_add(1, Ordering::Relaxed) + 1);
-    })?;
+    let bar = super::counter(args.quiet, "sweep", total);
+    let result = sweep(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
     if let Some(dir) = &args.out {
         write_atomically(&dir.join("sweep.json"), |w| {

@@ -5,9 +5,11 @@
 //! - [`engine`]: the event queue, crash-recovery, invariant checks;
 //! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
 //! - [`scenario`]: faults from traces on the simulator's clock;
+//! - [`chaos`]: random fault scenarios, one per seed, for fault sweeps;
 //! - [`metrics`]: message counts, HdrHistogram latencies, the timeline;
 //! - [`timeout`]: timeout expressions such as `2d+r`.
 
+pub mod chaos;
 pub mod delay;
 pub mod engine;
 pub mod metrics;

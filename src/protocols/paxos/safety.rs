@@ -174,11 +174,13 @@ impl Invariant<MultiPaxos> for Integrity {
     }
 }
 
-/// Every two nodes' applied logs are prefixes of one another.
+/// Every two nodes' applied logs are prefixes of one another. A node's log that has diverged is
+/// reported once, not again for every later entry it applies.
 #[derive(Debug, Default)]
 pub struct LogPrefix {
     cursors: Cursors,
     reference: Vec<(CommandId, NodeIdx)>,
+    diverged: FxHashSet<NodeIdx>,
 }
 
 impl Invariant<MultiPaxos> for LogPrefix {
@@ -190,9 +192,13 @@ impl Invariant<MultiPaxos> for LogPrefix {
         let mut found = None;
         for replica in replicas(nodes) {
             let (start, fresh, _) = self.cursors.fresh(replica, replica.applied());
+            if self.diverged.contains(&replica.me()) {
+                continue;
+            }
             for (index, &command) in (start..).zip(fresh) {
                 match self.reference.get(index) {
                     Some(&(other, by)) if other != command => {
+                        self.diverged.insert(replica.me());
                         found.get_or_insert_with(|| {
                             format!(
                                 "position {} of the applied logs: {} applied {command}, {} \
@@ -202,6 +208,7 @@ impl Invariant<MultiPaxos> for LogPrefix {
                                 name(by)
                             )
                         });
+                        break;
                     }
                     Some(_) => {}
                     None => self.reference.push((command, replica.me())),
