@@ -60,6 +60,8 @@ fn name(node: NodeIdx) -> String {
 pub struct Agreement {
     cursors: Cursors,
     chosen: FxHashMap<Slot, (Value, NodeIdx, Nanos)>,
+    /// Slots already reported (a recovered node re-reading its log does not report them again).
+    conflicted: FxHashSet<Slot>,
 }
 
 impl Invariant<MultiPaxos> for Agreement {
@@ -77,7 +79,7 @@ impl Invariant<MultiPaxos> for Agreement {
                         .chosen
                         .entry(slot)
                         .or_insert((value, replica.me(), now));
-                if first != value && found.is_none() {
+                if first != value && self.conflicted.insert(slot) && found.is_none() {
                     found = Some(format!(
                         "slot {slot}: {} decided {value} at {:.6} s, but {} decided {first} at \
                          {:.6} s",

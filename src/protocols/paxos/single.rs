@@ -107,6 +107,8 @@ enum Phase {
 #[derive(Debug, Clone)]
 pub struct Paxos {
     me: NodeIdx,
+    /// This process sent `accept` with its own value (for the validity check).
+    proposed_own: bool,
     stable: Stable,
     phase: Phase,
     started: Option<Nanos>,
@@ -174,6 +176,7 @@ impl Protocol for Paxos {
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
         let mut node = Paxos {
             me: ctx.id(),
+            proposed_own: false,
             stable: stable.clone(),
             phase: Phase::Idle,
             started: None,
@@ -230,6 +233,7 @@ impl Protocol for Paxos {
                 if promised.len() >= majority {
                     // P2c: the highest accepted value among the promises, or our own.
                     let value = highest.map_or(u64::from(self.me) + 1, |(_, v)| v);
+                    self.proposed_own |= highest.is_none();
                     let ballot = *current;
                     self.phase = Phase::Accepting {
                         ballot,
@@ -338,11 +342,12 @@ impl Invariant<Paxos> for Agreement {
     }
 }
 
-/// Only a value some proposer proposed is decided.
-#[derive(Debug)]
+/// Only a value some proposer proposed is decided. The values proposed are gathered as the run
+/// goes (a node proposes its own value, its number, when no promise reported an accepted one),
+/// so a node asked to propose by an `elect` event counts too.
+#[derive(Debug, Default)]
 pub struct Validity {
-    /// The values proposed: each proposer's number.
-    pub proposed: BTreeSet<u64>,
+    proposed: BTreeSet<u64>,
 }
 
 impl Invariant<Paxos> for Validity {
@@ -351,10 +356,13 @@ impl Invariant<Paxos> for Validity {
     }
 
     fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
-        nodes
-            .iter()
-            .flatten()
-            .filter_map(|n| n.decided())
+        let live = nodes.iter().flatten();
+        self.proposed.extend(
+            live.clone()
+                .filter(|n| n.proposed_own)
+                .map(|n| u64::from(n.me) + 1),
+        );
+        live.filter_map(|n| n.decided())
             .find(|v| !self.proposed.contains(v))
             .map(|v| format!("decided {v}, which nobody proposed"))
     }
