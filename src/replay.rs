@@ -147,7 +147,8 @@ pub struct PaxosSettings {
     pub broken_acceptor: bool,
     /// Single-decree: nacked proposers back off for a random, exponentially growing time.
     pub backoff: bool,
-    /// Single-decree: only the highest-numbered proposer proposes.
+    /// Single-decree: only the proposer elected by an Ω detector (the highest unsuspected one)
+    /// proposes.
     pub distinguished: bool,
     /// Multi-Paxos: commands per second from each client.
     pub rate: f64,
@@ -440,6 +441,8 @@ pub fn replay(
                 broken_acceptor: settings.paxos.broken_acceptor,
                 backoff: settings.paxos.backoff,
                 distinguished: settings.paxos.distinguished,
+                heartbeat: settings.heartbeat,
+                timeout,
             };
             let end = end_of(settings, retry, retry);
             let mut sim: Simulation<Paxos> = Simulation::new(Config {

@@ -128,6 +128,35 @@ fn dueling_proposers_livelock_and_both_cures_end_it() {
     assert_eq!(leader["messages"]["total"], 10);
 }
 
+#[test]
+fn the_next_proposer_takes_over_when_the_distinguished_one_fails() {
+    // n2, the distinguished proposer of n1,n2, sends its prepares and crashes at 1 ms. With
+    // heartbeats every 100 ms, n1 suspects n2 after h + 2d + r = 110 ms and proposes: its first
+    // ballot (1, n1) is nacked by the promise to (1, n2), its second wins. Without heartbeats
+    // nobody notices, and nothing is decided.
+    let trace = fixture("replay/paxos-leader-crash.csv");
+    let base = [
+        "--nodes",
+        "3",
+        "--proposers",
+        "n1,n2",
+        "--distinguished",
+        "--trace",
+        &trace,
+        "--duration",
+        "2s",
+    ];
+    let (code, r) = paxos(&[&base[..], &["--heartbeat", "100ms"]].concat());
+    assert_eq!(code, Some(0));
+    assert_eq!(r["outcome"]["decided"], 1);
+    assert_eq!(r["outcome"]["ballots"], 3);
+    assert_eq!(r["outcome"]["learned"], 2);
+    assert_eq!(r["messages"]["by_type"]["nack"], 1);
+    let (_, unwatched) = paxos(&base);
+    assert_eq!(unwatched["outcome"]["decided"], Value::Null);
+    assert_eq!(unwatched["outcome"]["ballots"], 1);
+}
+
 /// The seeds among `seeds` whose run broke an invariant, under the random fault scenarios of
 /// `replay --seeds` (crashes and recoveries of all five nodes, partitions, loss bursts, delay
 /// spikes, pauses, and every second a node in turn asked to propose, so that nodes that missed

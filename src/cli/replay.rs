@@ -54,8 +54,8 @@ pub struct Args {
     /// Message loss probability.
     #[arg(long, default_value_t = 0.0)]
     loss: f64,
-    /// Heartbeat (or probe) interval h: detectors default to 1s; elections detect failures (and
-    /// elect when the leader is suspected) only when it is given.
+    /// Heartbeat (or probe) interval h: detectors and multi-paxos default to 1s; elections and a
+    /// distinguished Paxos proposer detect failures only when it is given.
     #[arg(long, value_parser = duration)]
     heartbeat: Option<f64>,
     /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats, 2d+r
@@ -73,8 +73,8 @@ pub struct Args {
     /// dueling proposers).
     #[arg(long)]
     backoff: bool,
-    /// Paxos: only the highest-numbered proposer proposes, as an elected leader would (the other
-    /// cure).
+    /// Paxos: only the distinguished proposer proposes (the other cure): the highest-numbered
+    /// proposer a node does not suspect; with --heartbeat the next takes over when it fails.
     #[arg(long)]
     distinguished: bool,
     /// Multi-Paxos: commands per second from each client.

@@ -69,11 +69,30 @@ impl Watch {
         beat: P::Timer,
         check: impl Fn(NodeIdx) -> P::Timer,
     ) -> Self {
-        let deadlines = config.heartbeat.map(|interval| {
-            start_beating(ctx, interval, beat);
-            watch_all(ctx, interval, config.timeout, check)
-        });
-        Watch { deadlines }
+        match config.heartbeat {
+            Some(interval) => Self::start(ctx, interval, config.timeout, beat, check),
+            None => Self::off(),
+        }
+    }
+
+    /// Starts heartbeats every `interval` (the `beat` timer) and watches every peer, suspected
+    /// after `interval + timeout` of silence (the `check` timers). Any protocol can embed one.
+    pub fn start<P: Protocol>(
+        ctx: &mut Ctx<'_, P>,
+        interval: Nanos,
+        timeout: Nanos,
+        beat: P::Timer,
+        check: impl Fn(NodeIdx) -> P::Timer,
+    ) -> Self {
+        start_beating(ctx, interval, beat);
+        Watch {
+            deadlines: Some(watch_all(ctx, interval, timeout, check)),
+        }
+    }
+
+    /// No failure detection: nobody is ever suspected.
+    pub fn off() -> Self {
+        Watch { deadlines: None }
     }
 
     /// A heartbeat from `peer` arrived; returns whether the peer was suspected until now.

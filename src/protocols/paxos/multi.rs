@@ -40,8 +40,7 @@ use rustc_hash::FxHashSet;
 
 use super::Ballot;
 use super::client::{Client, CommandId};
-use crate::protocols::detector::deadline::Deadlines;
-use crate::protocols::detector::heartbeat::{on_check, on_heard, start_beating, watch_all};
+use crate::protocols::election::Watch;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -241,7 +240,7 @@ pub struct Replica {
     applied_set: FxHashSet<CommandId>,
     /// Decisions learned by this process, in the order learned (for the safety checker).
     decisions: Vec<(Slot, Value)>,
-    deadlines: Deadlines,
+    watch: Watch,
     role: Role,
     nacks: u32,
     /// The first undecided slot when a heartbeat last showed a node ahead: asking for a catch-up
@@ -323,8 +322,13 @@ impl Replica {
 
     fn boot(ctx: &mut Ctx<'_, MultiPaxos>, stable: &Stable) -> Self {
         let config = ctx.config().clone();
-        start_beating(ctx, config.heartbeat, Timer::Beat);
-        let deadlines = watch_all(ctx, config.heartbeat, config.timeout, Timer::Check);
+        let watch = Watch::start(
+            ctx,
+            config.heartbeat,
+            config.timeout,
+            Timer::Beat,
+            Timer::Check,
+        );
         ctx.set_timer(config.retry, Timer::Retry);
         let mut node = Replica {
             me: ctx.id(),
@@ -334,7 +338,7 @@ impl Replica {
             applied: Vec::new(),
             applied_set: FxHashSet::default(),
             decisions: Vec::new(),
-            deadlines,
+            watch,
             role: Role::Follower,
             nacks: 0,
             stuck_at: None,
@@ -356,7 +360,7 @@ impl Replica {
     fn omega(&self, ctx: &Ctx<'_, MultiPaxos>) -> NodeIdx {
         (self.me + 1..ctx.nodes())
             .rev()
-            .find(|&n| !self.deadlines.suspects(n))
+            .find(|&n| !self.watch.suspects(n))
             .unwrap_or(self.me)
     }
 
@@ -695,10 +699,8 @@ impl Replica {
             // Any message is a sign of life: a candidate pre-empted by a node it suspected
             // trusts it again at once instead of pre-empting it back.
             let (interval, timeout) = (ctx.config().heartbeat, ctx.config().timeout);
-            let heard = self
-                .deadlines
-                .heard(ctx.now(), from, ctx.now() + interval + timeout);
-            on_heard(ctx, from, heard, Timer::Check(from));
+            self.watch
+                .heard(ctx, from, interval, timeout, Timer::Check(from));
         }
         match msg {
             Msg::Heartbeat(first_undecided) => {
@@ -782,8 +784,7 @@ impl Replica {
                 ctx.set_timer(ctx.config().heartbeat, Timer::Beat);
             }
             Timer::Check(peer) => {
-                let check = self.deadlines.check(ctx.now(), peer);
-                let suspected = on_check(ctx, peer, check, Timer::Check(peer));
+                let suspected = self.watch.check(ctx, peer, Timer::Check(peer));
                 if suspected && matches!(self.role, Role::Follower) && self.omega(ctx) == self.me {
                     self.run_for_leader(ctx);
                 }

@@ -17,8 +17,11 @@
 //! Dueling proposers: two proposers that retry at once when nacked can pre-empt each other for
 //! ever (with a constant delay, `n1` and `n2` of three nodes never decide). Two cures: randomised
 //! exponential backoff (`backoff`: a nacked proposer waits a random time below `retry × 2^k / 4`
-//! after its k-th nack), and a distinguished proposer (`distinguished`: only the highest-numbered
-//! proposer proposes, as an elected leader would; section 2.4 of the paper).
+//! after its k-th nack), and a distinguished proposer (`distinguished`, section 2.4 of the paper):
+//! only the proposer elected by an Ω failure detector proposes — the highest-numbered proposer a
+//! node does not suspect. Without heartbeats nobody is suspected and that is the highest
+//! proposer; with them (`heartbeat`), every node watches every other, and when the distinguished
+//! proposer fails the next one takes over once it suspects it.
 //!
 //! Safety (checked by [`Agreement`] and [`Validity`] after every step): no two nodes decide
 //! different values, and only a proposed value is decided. `broken_acceptor` makes acceptors keep
@@ -27,6 +30,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::protocols::election::Watch;
 use crate::sim::engine::Invariant;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
@@ -44,13 +48,19 @@ pub struct PaxosConfig {
     pub broken_acceptor: bool,
     /// A nacked proposer backs off for a random, exponentially growing time.
     pub backoff: bool,
-    /// Only the highest-numbered proposer proposes.
+    /// Only the proposer elected by the Ω detector proposes.
     pub distinguished: bool,
+    /// Heartbeat interval of the Ω detector (none: nobody is ever suspected).
+    pub heartbeat: Option<Nanos>,
+    /// A node is suspected after `heartbeat + timeout` of silence.
+    pub timeout: Nanos,
 }
 
 /// Messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
+    /// The Ω detector's heartbeat.
+    Heartbeat,
     /// Phase 1a.
     Prepare(Ballot),
     /// Phase 1b: the promise, with the highest accepted proposal.
@@ -72,6 +82,10 @@ pub enum Timer {
     Retry(Ballot),
     /// A nacked proposer's backoff is over.
     Backoff(Ballot),
+    /// Send a heartbeat.
+    Beat,
+    /// A peer's heartbeat deadline may have passed.
+    Check(NodeIdx),
 }
 
 /// What survives a crash.
@@ -113,12 +127,29 @@ pub struct Paxos {
     phase: Phase,
     started: Option<Nanos>,
     nacks: u32,
+    watch: Watch,
 }
 
 impl Paxos {
     /// The value this node has decided, if any.
     pub fn decided(&self) -> Option<u64> {
         self.stable.decided
+    }
+
+    /// Whether this node may propose: it is a proposer and, with a distinguished proposer, the
+    /// one its Ω detector elects (the highest proposer it does not suspect).
+    fn may_propose(&self, ctx: &Ctx<'_, Self>) -> bool {
+        let config = ctx.config();
+        if config.distinguished {
+            let elected = config
+                .proposers
+                .iter()
+                .filter(|&&p| !self.watch.suspects(p))
+                .max();
+            elected == Some(&self.me)
+        } else {
+            config.proposers.contains(&self.me)
+        }
     }
 
     fn majority(ctx: &Ctx<'_, Self>) -> usize {
@@ -174,6 +205,13 @@ impl Protocol for Paxos {
     const NAME: &'static str = "paxos";
 
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
+        let config = ctx.config().clone();
+        let watch = match config.heartbeat {
+            Some(interval) if config.distinguished => {
+                Watch::start(ctx, interval, config.timeout, Timer::Beat, Timer::Check)
+            }
+            _ => Watch::off(),
+        };
         let mut node = Paxos {
             me: ctx.id(),
             proposed_own: false,
@@ -181,14 +219,9 @@ impl Protocol for Paxos {
             phase: Phase::Idle,
             started: None,
             nacks: 0,
+            watch,
         };
-        let config = ctx.config();
-        let proposes = if config.distinguished {
-            config.proposers.iter().max() == Some(&ctx.id())
-        } else {
-            config.proposers.contains(&ctx.id())
-        };
-        if proposes {
+        if node.may_propose(ctx) {
             node.propose(ctx);
         }
         node
@@ -196,6 +229,12 @@ impl Protocol for Paxos {
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
+            Msg::Heartbeat => {
+                let config = ctx.config();
+                let (interval, timeout) = (config.heartbeat.unwrap_or(0), config.timeout);
+                self.watch
+                    .heard(ctx, from, interval, timeout, Timer::Check(from));
+            }
             Msg::Prepare(ballot) => match self.stable.promised {
                 Some(promised) if promised > ballot => ctx.send(from, Msg::Nack(ballot, promised)),
                 _ => {
@@ -300,6 +339,23 @@ impl Protocol for Paxos {
                 self.propose(ctx);
                 return;
             }
+            Timer::Beat => {
+                ctx.broadcast(Msg::Heartbeat);
+                if let Some(interval) = ctx.config().heartbeat {
+                    ctx.set_timer(interval, Timer::Beat);
+                }
+                return;
+            }
+            Timer::Check(peer) => {
+                // The distinguished proposer failed: the next one takes over.
+                if self.watch.check(ctx, peer, Timer::Check(peer))
+                    && self.phase == Phase::Idle
+                    && self.may_propose(ctx)
+                {
+                    self.propose(ctx);
+                }
+                return;
+            }
             Timer::Retry(ballot) => ballot,
         };
         let current = match &self.phase {
@@ -311,12 +367,17 @@ impl Protocol for Paxos {
         }
     }
 
+    /// The trace asks this node to propose; with a distinguished proposer only the elected one
+    /// does.
     fn on_elect(&mut self, ctx: &mut Ctx<'_, Self>) {
-        self.propose(ctx);
+        if !ctx.config().distinguished || self.may_propose(ctx) {
+            self.propose(ctx);
+        }
     }
 
     fn kind(msg: &Msg) -> &'static str {
         match msg {
+            Msg::Heartbeat => "heartbeat",
             Msg::Prepare(_) => "prepare",
             Msg::Promise(..) => "promise",
             Msg::Nack(..) => "nack",
