@@ -1,10 +1,14 @@
 //! Criterion benchmarks of the simulator: the raw engine (tokens passed around a ring, a
 //! trivial protocol, so the cost measured is the engine's: queue, network draw, counters), each
-//! failure detector over clusters of 3, 16 and 128 nodes, and one election of each protocol over
-//! 8, 64 and 256 nodes.
+//! failure detector over clusters of 3, 16 and 128 nodes, one election of each protocol over
+//! 8, 64 and 256 nodes, single-decree Paxos (one decision) and Multi-Paxos (10,000 commands at
+//! 1,000 a simulated second, all committed; throughput in commands per real second) over 3, 5
+//! and 7 nodes, and a Multi-Paxos fault sweep (20 seeds of random faults).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings, replay};
+use faultline::fault_sweep::{Faults, fault_sweep};
+use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplaySettings, replay};
+use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};
 use faultline::sim::network::Network;
@@ -132,5 +136,74 @@ fn bench_elections(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine, bench_detectors, bench_elections);
+fn paxos_settings(protocol: ProtocolName, nodes: u32, rate: f64, duration: u64) -> ReplaySettings {
+    ReplaySettings {
+        protocol,
+        nodes,
+        seed: 1,
+        delay: DelayModel::Const(SECOND / 1000),
+        processing: 0,
+        loss: 0.0,
+        heartbeat: None,
+        timeout: None,
+        threshold: 8.0,
+        paxos: PaxosSettings {
+            rate,
+            ..PaxosSettings::default()
+        },
+        duration: Some(duration),
+        faults: Vec::new(),
+    }
+}
+
+fn bench_paxos(c: &mut Criterion) {
+    let mut group = c.benchmark_group("paxos");
+    group.sample_size(10);
+    for nodes in [3u32, 5, 7] {
+        let single = paxos_settings(ProtocolName::Paxos, nodes, 1.0, SECOND);
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::new("single-decree", nodes), &single, |b, s| {
+            b.iter(|| replay(s, &mut |_, _| {}).expect("valid settings"));
+        });
+        // 10.1 s at 1,000 commands a second; the client stops 1 s before the end: 9,100 commands.
+        let multi = paxos_settings(ProtocolName::MultiPaxos, nodes, 1000.0, 10_100_000_000);
+        group.throughput(Throughput::Elements(9_100));
+        group.bench_with_input(BenchmarkId::new("multi-paxos", nodes), &multi, |b, s| {
+            b.iter(|| {
+                let run = replay(s, &mut |_, _| {}).expect("valid settings");
+                match run.report.outcome {
+                    Outcome::MultiPaxos(o) => assert_eq!(o.committed, 9_100),
+                    _ => unreachable!("a multi-paxos run"),
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+fn bench_fault_sweep(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fault_sweep");
+    group.sample_size(10);
+    let settings = paxos_settings(ProtocolName::MultiPaxos, 5, 10.0, 30 * SECOND);
+    let chaos = Faults::Random(ChaosConfig::new(
+        5,
+        30 * SECOND,
+        settings.delay.clone(),
+        0.0,
+    ));
+    group.throughput(Throughput::Elements(20));
+    group.bench_function("multi-paxos_5_nodes_20_seeds", |b| {
+        b.iter(|| fault_sweep(&settings, 1..=20, &chaos, &|| {}).expect("valid settings"));
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_engine,
+    bench_detectors,
+    bench_elections,
+    bench_paxos,
+    bench_fault_sweep
+);
 criterion_main!(benches);
