@@ -100,18 +100,20 @@ pub fn table(report: &ReplayReport) -> String {
         );
     }
     if let Outcome::MultiPaxos(o) = &report.outcome {
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let _ = writeln!(
             text,
-            "multi-paxos: leader {}, {} ballots, {} leader changes; {} of {} commands committed \
-             ({:.1}/s), log of {} slots ({} commands applied)",
+            "multi-paxos: leader {} ({}, {}); {} of {} commands committed ({:.1}/s), log of {} \
+             ({} applied)",
             o.leader.as_deref().unwrap_or("none"),
-            o.ballots,
-            o.leader_changes,
+            plural(o.ballots, "ballot", "ballots"),
+            plural(o.leader_changes, "leader change", "leader changes"),
             o.committed,
             o.commands,
             o.throughput_per_s,
-            o.log_slots,
-            o.applied
+            plural(o.log_slots, "slot", "slots"),
+            plural(o.applied, "command", "commands"),
         );
     }
     if report.invariants.checked.is_empty() {
