@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{faultline, fixture};
+use common::{faultline, fixture, replay_json};
 use faultline::fault_sweep::{Faults, fault_sweep};
 use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings};
 use faultline::sim::chaos::ChaosConfig;
@@ -12,18 +12,7 @@ use faultline::sim::time::SECOND;
 use serde_json::Value;
 
 fn multi(extra: &[&str]) -> (Option<i32>, Value) {
-    let mut args = vec![
-        "replay",
-        "--protocol",
-        "multi-paxos",
-        "--format",
-        "json",
-        "-q",
-    ];
-    args.extend(extra);
-    let out = faultline(&args);
-    let report = serde_json::from_slice(&out.stdout).expect("json");
-    (out.status.code(), report)
+    replay_json("multi-paxos", extra)
 }
 
 #[test]

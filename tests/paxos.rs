@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::{faultline, fixture, ok};
+use common::{fixture, ok, replay_json};
 use serde_json::Value;
 
+/// A Paxos replay with a constant 5 ms delay.
 fn paxos(extra: &[&str]) -> (Option<i32>, Value) {
-    let mut args = vec![
-        "replay",
-        "--protocol",
-        "paxos",
-        "--delay",
-        "const:5ms",
-        "--format",
-        "json",
-        "-q",
-    ];
-    args.extend(extra);
-    let out = faultline(&args);
-    let report = serde_json::from_slice(&out.stdout).expect("json");
-    (out.status.code(), report)
+    replay_json("paxos", &[&["--delay", "const:5ms"], extra].concat())
 }
 
 #[test]

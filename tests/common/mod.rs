@@ -99,3 +99,13 @@ pub fn node<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
         .and_then(|nodes| nodes.iter().find(|n| n["node"] == name))
         .unwrap_or_else(|| panic!("node {name} missing"))
 }
+
+/// Runs `faultline replay --protocol PROTOCOL --format json -q` with more arguments; returns the
+/// exit code and the parsed report (whatever the exit code: a violation still prints it).
+pub fn replay_json(protocol: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["replay", "--protocol", protocol, "--format", "json", "-q"];
+    args.extend(extra);
+    let out = faultline(&args);
+    let report = serde_json::from_slice(&out.stdout).expect("a JSON report on stdout");
+    (out.status.code(), report)
+}

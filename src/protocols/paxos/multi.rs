@@ -437,6 +437,19 @@ impl Replica {
         }
     }
 
+    /// An acceptor's first step for `prepare` and `accept`: a ballot below its promise is
+    /// refused with a `nack` (false); otherwise the ballot becomes its promise (true; the caller
+    /// persists it with whatever else it changes before answering).
+    fn promise(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, from: NodeIdx, ballot: Ballot) -> bool {
+        if let Some(promised) = self.state.promised.filter(|&p| p > ballot) {
+            ctx.send(from, Msg::Nack { ballot, promised });
+            return false;
+        }
+        self.saw_ballot(ctx, ballot);
+        self.state.promised = Some(ballot);
+        true
+    }
+
     fn propose(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot, value: Value) {
         let Role::Leading {
             ballot, proposals, ..
@@ -714,13 +727,8 @@ impl Replica {
             Msg::Prepare {
                 ballot,
                 from: first,
-            } => match self.state.promised {
-                Some(promised) if promised > ballot => {
-                    ctx.send(from, Msg::Nack { ballot, promised });
-                }
-                _ => {
-                    self.saw_ballot(ctx, ballot);
-                    self.state.promised = Some(ballot);
+            } => {
+                if self.promise(ctx, from, ballot) {
                     self.persist_acceptor(ctx, None);
                     let accepted = self
                         .state
@@ -730,25 +738,20 @@ impl Replica {
                         .collect();
                     ctx.send(from, Msg::Promise { ballot, accepted });
                 }
-            },
+            }
             Msg::Promise { ballot, accepted } => self.on_promise(ctx, from, ballot, accepted),
             Msg::Nack { ballot, promised } => self.on_nack(ctx, ballot, promised),
             Msg::Accept {
                 ballot,
                 slot,
                 value,
-            } => match self.state.promised {
-                Some(promised) if promised > ballot => {
-                    ctx.send(from, Msg::Nack { ballot, promised });
-                }
-                _ => {
-                    self.saw_ballot(ctx, ballot);
-                    self.state.promised = Some(ballot);
+            } => {
+                if self.promise(ctx, from, ballot) {
                     self.state.accepted.insert(slot, (ballot, value));
                     self.persist_acceptor(ctx, Some(slot));
                     ctx.send(from, Msg::Accepted { ballot, slot });
                 }
-            },
+            }
             Msg::Accepted { ballot, slot } => self.on_accepted(ctx, from, ballot, slot),
             Msg::Decide { slot, value } => self.decide(ctx, slot, value),
             Msg::Catchup(first) => {
