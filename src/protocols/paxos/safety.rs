@@ -166,8 +166,14 @@ impl<P: LogProcess> Invariant<P> for Validity {
     }
 
     fn check(&mut self, _now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
-        let issued: FxHashMap<u32, u64> = nodes.iter().flatten().filter_map(|p| p.sent()).collect();
-        let sent = |c: &CommandId| issued.get(&c.client).is_some_and(|&n| c.seq <= n);
+        // Looked up only for new decisions, which are rare among steps.
+        let sent = |c: &CommandId| {
+            nodes
+                .iter()
+                .flatten()
+                .filter_map(|p| p.sent())
+                .any(|(client, issued)| client == c.client && c.seq <= issued)
+        };
         let mut found = None;
         for replica in replicas(nodes) {
             let (_, fresh, _) = self.cursors.fresh(replica, replica.decisions());
@@ -192,8 +198,10 @@ impl<P: LogProcess> Invariant<P> for Validity {
 pub struct Integrity {
     decided: Cursors,
     applied: Cursors,
-    slots: FxHashMap<NodeIdx, FxHashSet<Slot>>,
-    commands: FxHashMap<NodeIdx, FxHashSet<CommandId>>,
+    /// Per node, the slots it has decided (a bitmap: slots are dense).
+    slots: Vec<Vec<bool>>,
+    /// Per node, the commands it has applied.
+    commands: Vec<FxHashSet<CommandId>>,
 }
 
 impl<P: LogProcess> Invariant<P> for Integrity {
@@ -205,18 +213,27 @@ impl<P: LogProcess> Invariant<P> for Integrity {
         let mut found = None;
         for replica in replicas(nodes) {
             let me = replica.me();
+            let i = me as usize;
+            if self.slots.len() <= i {
+                self.slots.resize_with(i + 1, Vec::new);
+                self.commands.resize_with(i + 1, FxHashSet::default);
+            }
             let (_, fresh, reborn) = self.decided.fresh(replica, replica.decisions());
-            let slots = self.slots.entry(me).or_default();
+            let slots = &mut self.slots[i];
             if reborn {
                 slots.clear();
             }
             for &(slot, _) in fresh {
-                if !slots.insert(slot) && found.is_none() {
+                let s = slot as usize;
+                if slots.len() <= s {
+                    slots.resize(s + 1, false);
+                }
+                if std::mem::replace(&mut slots[s], true) && found.is_none() {
                     found = Some(format!("{} decided slot {slot} twice", name(me)));
                 }
             }
             let (_, fresh, reborn) = self.applied.fresh(replica, replica.applied());
-            let commands = self.commands.entry(me).or_default();
+            let commands = &mut self.commands[i];
             if reborn {
                 commands.clear();
             }
@@ -248,7 +265,7 @@ impl<P: LogProcess> Invariant<P> for LogPrefix {
         let mut found = None;
         for replica in replicas(nodes) {
             let (start, fresh, _) = self.cursors.fresh(replica, replica.applied());
-            if self.diverged.contains(&replica.me()) {
+            if fresh.is_empty() || self.diverged.contains(&replica.me()) {
                 continue;
             }
             for (index, &command) in (start..).zip(fresh) {
