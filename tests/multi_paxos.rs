@@ -215,3 +215,27 @@ fn the_same_seed_gives_the_same_bytes() {
     assert_eq!(a.stdout, b.stdout);
     assert!(!a.stdout.is_empty());
 }
+
+#[test]
+fn a_fault_sweep_reports_the_same_bytes_however_its_runs_were_scheduled() {
+    let args = [
+        "replay",
+        "--protocol",
+        "multi-paxos,paxos",
+        "--nodes",
+        "5",
+        "--seeds",
+        "1..8",
+        "--broken-acceptor",
+        "--format",
+        "json",
+        "-q",
+    ];
+    let (a, b) = (faultline(&args), faultline(&args));
+    assert_eq!(a.status.code(), Some(1), "seeds 1 and 3 fail");
+    assert_eq!(a.stdout, b.stdout);
+    let reports: Value = serde_json::from_slice(&a.stdout).expect("json");
+    assert_eq!(reports[0]["failed_seeds"], serde_json::json!([1, 3]));
+    assert_eq!(reports[0]["runs"], 8);
+    assert_eq!(reports[1]["protocol"], "paxos");
+}
