@@ -452,7 +452,7 @@ pub fn replay(
                 network: network(settings),
                 protocol: config,
             });
-            sim.check(Box::new(Agreement));
+            sim.check(Box::<Agreement>::default());
             sim.check(Box::<Validity>::default());
             sim.schedule(settings.faults.iter().cloned());
             sim.run_until(end, &mut |now| progress(now, end));

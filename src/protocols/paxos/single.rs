@@ -388,9 +388,12 @@ impl Protocol for Paxos {
     }
 }
 
-/// No two live nodes have decided different values.
+/// No two nodes decide different values — including a node that decided and has crashed since:
+/// the first value decided is remembered.
 #[derive(Debug, Default)]
-pub struct Agreement;
+pub struct Agreement {
+    first: Option<u64>,
+}
 
 impl Invariant<Paxos> for Agreement {
     fn name(&self) -> &'static str {
@@ -398,7 +401,12 @@ impl Invariant<Paxos> for Agreement {
     }
 
     fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
-        let decided: BTreeSet<u64> = nodes.iter().flatten().filter_map(|n| n.decided()).collect();
+        let live = nodes.iter().flatten().filter_map(|n| n.decided());
+        let mut decided: BTreeSet<u64> = live.collect();
+        if self.first.is_none() {
+            self.first = decided.first().copied();
+        }
+        decided.extend(self.first);
         (decided.len() > 1).then(|| format!("nodes decided different values: {decided:?}"))
     }
 }
@@ -426,5 +434,50 @@ impl Invariant<Paxos> for Validity {
         live.filter_map(|n| n.decided())
             .find(|v| !self.proposed.contains(v))
             .map(|v| format!("decided {v}, which nobody proposed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(me: NodeIdx, decided: Option<u64>) -> Paxos {
+        Paxos {
+            me,
+            proposed_own: decided == Some(u64::from(me) + 1),
+            stable: Stable {
+                decided,
+                ..Stable::default()
+            },
+            phase: Phase::Idle,
+            started: None,
+            nacks: 0,
+            watch: Watch::off(),
+        }
+    }
+
+    #[test]
+    fn agreement_remembers_a_value_whose_deciders_crashed() {
+        let mut agreement = Agreement::default();
+        let (n1, n3) = (node(0, Some(1)), node(2, Some(3)));
+        assert_eq!(agreement.check(0, &[Some(&n1), None, None]), None);
+        // n1 crashed; n3 decides its own value.
+        assert_eq!(
+            agreement.check(1, &[None, None, Some(&n3)]).as_deref(),
+            Some("nodes decided different values: {1, 3}")
+        );
+    }
+
+    #[test]
+    fn validity_knows_only_values_that_were_proposed() {
+        let mut validity = Validity::default();
+        let n2 = node(1, Some(2));
+        assert_eq!(validity.check(0, &[Some(&n2)]), None);
+        let mut n3 = node(2, Some(1));
+        n3.proposed_own = false;
+        assert_eq!(
+            validity.check(1, &[None, None, Some(&n3)]).as_deref(),
+            Some("decided 1, which nobody proposed")
+        );
     }
 }
