@@ -117,24 +117,28 @@ fn a_new_leader_loses_and_reorders_nothing() {
 
 #[test]
 fn amnesiac_acceptors_are_caught_on_the_pinned_seed() {
-    // Seed 1's random scenario with acceptors that forget promises and acceptances on a crash:
-    // a new leader's phase 1 misses that slot 195 was chosen and fills it with a no-op, so a
-    // committed command is lost.
-    let args = ["--nodes", "5", "--seed", "1", "--random-faults"];
+    // Seed 3's random scenario with acceptors that forget promises and acceptances on a crash:
+    // a new leader's phase 1 misses commands chosen in slots 103 on and proposes later commands
+    // there, so committed commands are lost and the logs fork.
+    let args = ["--nodes", "5", "--seed", "3", "--random-faults"];
     let (code, r) = multi(&[&args[..], &["--broken-acceptor"]].concat());
     assert_eq!(code, Some(1), "a violation exits 1");
     let v = &r["invariants"]["violations"];
     assert_eq!(v[0]["name"], "agreement");
     assert_eq!(
         v[0]["detail"],
-        "slot 195: n5 decided no-op at 20.744000 s, but n4 decided c1:195 at 20.101003 s"
+        "slot 103: n5 decided c1:118 at 14.144031 s, but n4 decided c1:104 at 11.333001 s"
     );
     assert_eq!(v[1]["name"], "log-prefix");
-    assert_eq!(v.as_array().map(Vec::len), Some(2));
     assert_eq!(
-        r["outcome"]["committed"].as_u64(),
-        r["outcome"]["applied"].as_u64().map(|a| a + 1),
-        "one committed command is not in the log"
+        v[1]["detail"],
+        "position 104 of the applied logs: n5 applied c1:118, n4 applied c1:104"
+    );
+    assert_eq!(v.as_array().map(Vec::len), Some(16));
+    let o = &r["outcome"];
+    assert_eq!(
+        (o["committed"].as_u64(), o["applied"].as_u64()),
+        (Some(290), Some(276))
     );
     // The correct acceptor survives the same scenario.
     let (code, r) = multi(&args);
@@ -181,13 +185,13 @@ fn a_thousand_random_fault_seeds_never_break_the_log() {
         report.failures.first()
     );
     // The scenarios are hard on the protocol: it is not idle.
-    assert!(report.messages > 10_000_000, "{}", report.messages);
+    assert!(report.messages > 5_000_000, "{}", report.messages);
 }
 
 #[test]
 fn the_same_sweep_catches_amnesiac_acceptors() {
     let report = fault_sweep(&settings(true), 1..=20, &chaos(), &|| {}).expect("valid");
-    assert_eq!(report.failed_seeds, vec![1, 3, 17]);
+    assert_eq!(report.failed_seeds, vec![3, 17]);
     assert_eq!(report.faults, "random");
 }
 
@@ -232,10 +236,10 @@ fn a_fault_sweep_reports_the_same_bytes_however_its_runs_were_scheduled() {
         "-q",
     ];
     let (a, b) = (faultline(&args), faultline(&args));
-    assert_eq!(a.status.code(), Some(1), "seeds 1 and 3 fail");
+    assert_eq!(a.status.code(), Some(1), "seed 3 fails");
     assert_eq!(a.stdout, b.stdout);
     let reports: Value = serde_json::from_slice(&a.stdout).expect("json");
-    assert_eq!(reports[0]["failed_seeds"], serde_json::json!([1, 3]));
+    assert_eq!(reports[0]["failed_seeds"], serde_json::json!([3]));
     assert_eq!(reports[0]["runs"], 8);
     assert_eq!(reports[1]["protocol"], "paxos");
 }

@@ -18,7 +18,8 @@
 //! - **Phase 2, per command**: `accept(ballot, slot, value)` to every node; `accepted` back; with
 //!   a majority the leader decides and sends `decide(slot, value)` to the others. With a stable
 //!   leader that is exactly `3(N−1)` messages per command, plus the client's `request` and
-//!   `reply`. Accepts that get no majority within the retry period are sent again.
+//!   `reply`. Accepts that get no majority within the retry period are sent again, at doubling
+//!   intervals.
 //! - **Learning and applying**: a node applies decided slots in slot order to its state machine
 //!   (the applied log of commands), skipping no-ops and commands already applied: a client that
 //!   retries can get its command decided in two slots, but it is applied once. Heartbeats carry
@@ -198,7 +199,11 @@ struct Proposal {
     value: Value,
     /// Bit `i` set: node `i` accepted.
     accepted: u64,
+    /// When the accepts were last sent.
     sent: Nanos,
+    /// How often they were sent again: each resend waits twice as long (up to 16 retry periods),
+    /// so a leader cut off from a majority does not flood the network.
+    resends: u32,
 }
 
 /// A node's part in leadership.
@@ -464,6 +469,7 @@ impl Replica {
                 value,
                 accepted: 0,
                 sent: ctx.now(),
+                resends: 0,
             },
         );
         for node in 0..ctx.nodes() {
@@ -685,10 +691,11 @@ impl Replica {
             } => {
                 let ballot = *ballot;
                 for (&slot, proposal) in proposals.iter_mut() {
-                    if proposal.sent + retry > now {
+                    if proposal.sent + (retry << proposal.resends.min(4)) > now {
                         continue;
                     }
                     proposal.sent = now;
+                    proposal.resends += 1;
                     for node in (0..ctx.nodes()).filter(|&n| proposal.accepted & bit(n) == 0) {
                         let value = proposal.value;
                         ctx.send(
