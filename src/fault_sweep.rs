@@ -1,7 +1,8 @@
 //! Fault sweeps (`replay --seeds A..B`): one protocol over many seeds, each with its own fault
 //! scenario — drawn at random ([`crate::sim::chaos`]) or the trace's — in parallel, reduced to
 //! what a safety hunt needs: how many runs broke an invariant, which seeds, and the first
-//! violation of each, so that any failing seed can be replayed alone.
+//! violation of each, so that any failing seed can be replayed alone — and, for the consensus
+//! protocols, how much got done (liveness), since a protocol that does nothing is trivially safe.
 //!
 //! Runs are independent and collected in seed order, so the report does not depend on how rayon
 //! scheduled them.
@@ -12,7 +13,7 @@ use std::ops::RangeInclusive;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::replay::{ReplayError, ReplaySettings, replay};
+use crate::replay::{Progress, ReplayError, ReplaySettings, replay};
 use crate::sim::chaos::{ChaosConfig, random_faults};
 use crate::sim::engine::Violation;
 
@@ -67,6 +68,10 @@ pub struct FaultSweepReport {
     pub failed_seeds: Vec<u64>,
     /// The first violation of each failed seed.
     pub failures: Vec<FailedSeed>,
+    /// Consensus protocols: values decided or commands committed, of those asked, over all runs.
+    pub progress: Option<Progress>,
+    /// Consensus protocols: the seeds whose run left something undone at its end.
+    pub stalled_seeds: Vec<u64>,
 }
 
 /// Runs `base` once per seed in `seeds`, in parallel; `progress` hears each finished run.
@@ -112,8 +117,18 @@ pub fn fault_sweep(
         by_invariant: BTreeMap::new(),
         failed_seeds: Vec::new(),
         failures: Vec::new(),
+        progress: None,
+        stalled_seeds: Vec::new(),
     };
     for run in &runs {
+        if let Some(p) = run.outcome.progress() {
+            let total = report.progress.get_or_insert_with(Progress::default);
+            total.done += p.done;
+            total.asked += p.asked;
+            if p.done < p.asked {
+                report.stalled_seeds.push(run.seed);
+            }
+        }
         let violations = &run.invariants.violations;
         let Some(first) = violations.first() else {
             continue;
@@ -130,6 +145,18 @@ pub fn fault_sweep(
         });
     }
     Ok(report)
+}
+
+/// How many seeds and failures the table lists (the JSON has them all).
+const SHOWN: usize = 20;
+
+/// The first [`SHOWN`] seeds, space-separated, with `...` when there are more.
+fn seed_list(seeds: &[u64]) -> String {
+    let mut list: Vec<String> = seeds.iter().take(SHOWN).map(u64::to_string).collect();
+    if seeds.len() > SHOWN {
+        list.push("...".to_string());
+    }
+    list.join(" ")
 }
 
 /// The human-readable summary.
@@ -158,6 +185,27 @@ pub fn table(report: &FaultSweepReport) -> String {
             report.checked.join(", ")
         }
     );
+    if let Some(p) = report.progress {
+        let _ = writeln!(
+            text,
+            "liveness: {} of {} {} ({:.2} %); {} of {} runs left something undone at the end{}",
+            p.done,
+            p.asked,
+            if report.protocol == "paxos" {
+                "runs decided"
+            } else {
+                "commands committed"
+            },
+            100.0 * p.done as f64 / p.asked.max(1) as f64,
+            report.stalled_seeds.len(),
+            report.runs,
+            if report.stalled_seeds.is_empty() {
+                String::new()
+            } else {
+                format!(" (seeds {})", seed_list(&report.stalled_seeds))
+            }
+        );
+    }
     if report.failed_seeds.is_empty() {
         let _ = writeln!(text, "no violation in any run");
         return text;
@@ -174,14 +222,9 @@ pub fn table(report: &FaultSweepReport) -> String {
         by.join(", "),
         report.failed_seeds.len(),
         report.runs,
-        report
-            .failed_seeds
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
+        seed_list(&report.failed_seeds)
     );
-    for f in &report.failures {
+    for f in report.failures.iter().take(SHOWN) {
         let _ = writeln!(
             text,
             "  seed {}: {} at {} s: {}",

@@ -236,6 +236,33 @@ pub enum Outcome {
     MultiPaxos(MultiPaxosOutcome),
 }
 
+/// How far a consensus run got: of what it was asked to do, how much it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Progress {
+    /// Values decided (Paxos) or commands committed (Multi-Paxos).
+    pub done: u64,
+    /// Values to decide (one, for Paxos) or commands sent (Multi-Paxos).
+    pub asked: u64,
+}
+
+impl Outcome {
+    /// Liveness of a consensus run (none for detectors and elections, whose outcome says it
+    /// otherwise).
+    pub fn progress(&self) -> Option<Progress> {
+        match self {
+            Outcome::Paxos(o) => Some(Progress {
+                done: u64::from(o.decided.is_some()),
+                asked: 1,
+            }),
+            Outcome::MultiPaxos(o) => Some(Progress {
+                done: o.committed,
+                asked: o.commands,
+            }),
+            Outcome::Detector(_) | Outcome::Election(_) => None,
+        }
+    }
+}
+
 /// The outcome of a Paxos run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PaxosOutcome {

@@ -184,8 +184,18 @@ fn a_thousand_random_fault_seeds_never_break_the_log() {
         report.failed_seeds,
         report.failures.first()
     );
-    // The scenarios are hard on the protocol: it is not idle.
+    // Safe, and not by doing nothing: the scenarios keep it busy, and it commits nearly every
+    // command (288,727 of 290,000; 116 runs end with some command in flight or stuck behind a
+    // fault of the last seconds).
     assert!(report.messages > 5_000_000, "{}", report.messages);
+    let progress = report.progress.expect("multi-paxos reports progress");
+    assert_eq!(progress.asked, 290_000);
+    assert!(progress.done * 100 > progress.asked * 99, "{progress:?}");
+    assert!(
+        report.stalled_seeds.len() < 150,
+        "{}",
+        report.stalled_seeds.len()
+    );
 }
 
 #[test]
