@@ -114,18 +114,9 @@ fn bench_elections(c: &mut Criterion) {
                 faults.insert(0, (0, Fault::Crash(nodes - 1)));
             }
             let settings = ReplaySettings {
-                protocol,
-                nodes,
-                seed: 1,
-                delay: DelayModel::Const(SECOND / 1000),
-                processing: 0,
-                loss: 0.0,
-                heartbeat: None,
-                timeout: None,
-                threshold: 8.0,
-                paxos: PaxosSettings::default(),
                 duration: Some(10 * SECOND),
                 faults,
+                ..ReplaySettings::new(protocol, nodes)
             };
             let id = BenchmarkId::new(protocol.to_string(), nodes);
             group.bench_with_input(id, &settings, |b, s| {
@@ -138,21 +129,12 @@ fn bench_elections(c: &mut Criterion) {
 
 fn paxos_settings(protocol: ProtocolName, nodes: u32, rate: f64, duration: u64) -> ReplaySettings {
     ReplaySettings {
-        protocol,
-        nodes,
-        seed: 1,
-        delay: DelayModel::Const(SECOND / 1000),
-        processing: 0,
-        loss: 0.0,
-        heartbeat: None,
-        timeout: None,
-        threshold: 8.0,
         paxos: PaxosSettings {
             rate,
             ..PaxosSettings::default()
         },
         duration: Some(duration),
-        faults: Vec::new(),
+        ..ReplaySettings::new(protocol, nodes)
     }
 }
 

@@ -156,6 +156,28 @@ pub struct PaxosSettings {
     pub clients: u32,
 }
 
+impl ReplaySettings {
+    /// `protocol` on `nodes` nodes with the command line's defaults: seed 1, `const:1ms`, no
+    /// processing time or loss, default heartbeat, timeout and φ threshold, run until the
+    /// scenario settles, no faults.
+    pub fn new(protocol: ProtocolName, nodes: u32) -> Self {
+        Self {
+            protocol,
+            nodes,
+            seed: 1,
+            delay: DelayModel::Const(SECOND / 1000),
+            processing: 0,
+            loss: 0.0,
+            heartbeat: None,
+            timeout: None,
+            threshold: phi::DEFAULT_THRESHOLD,
+            paxos: PaxosSettings::default(),
+            duration: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
 impl Default for PaxosSettings {
     fn default() -> Self {
         Self {
@@ -453,59 +475,59 @@ pub fn replay(
                 _ => run_election::<Bully>(settings, config, end, progress),
             })
         }
-        ProtocolName::Paxos => {
-            let proposers = if settings.paxos.proposers.is_empty() {
-                vec![0]
-            } else {
-                settings.paxos.proposers.clone()
-            };
-            // Two round trips (prepare, accept), each `T` plus the answer's processing, twice
-            // over before a proposer tries a higher round.
-            let retry = 4 * (timeout + settings.processing) + 1;
-            let config = PaxosConfig {
-                proposers: proposers.clone(),
-                retry,
-                broken_acceptor: settings.paxos.broken_acceptor,
-                backoff: settings.paxos.backoff,
-                distinguished: settings.paxos.distinguished,
-                heartbeat: settings.heartbeat,
-                timeout,
-            };
-            let end = end_of(settings, retry, retry);
-            let mut sim: Simulation<Paxos> = Simulation::new(Config {
-                nodes: settings.nodes,
-                clients: 0,
-                seed: settings.seed,
-                network: network(settings),
-                protocol: config,
-            });
-            sim.check(Box::<Agreement>::default());
-            sim.check(Box::<Validity>::default());
-            sim.schedule(settings.faults.iter().cloned());
-            sim.run_until(end, &mut |now| progress(now, end));
-            let live: Vec<&Paxos> = (0..settings.nodes).filter_map(|n| sim.process(n)).collect();
-            let decided = live.iter().find_map(|n| n.decided());
-            let outcome = PaxosOutcome {
-                decided,
-                ballots: sim
-                    .metrics()
-                    .timeline
-                    .iter()
-                    .filter(|o| o.kind == "ballot")
-                    .count() as u64,
-                learned: live.iter().filter(|n| n.decided().is_some()).count() as u64,
-            };
-            let metrics = sim.metrics().clone();
-            Ok(finish(
-                settings,
-                &sim,
-                metrics,
-                end,
-                Outcome::Paxos(outcome),
-            ))
-        }
+        ProtocolName::Paxos => Ok(run_paxos(settings, timeout, progress)),
         ProtocolName::MultiPaxos => run_multi_paxos(settings, timeout, progress),
     }
+}
+
+/// Runs single-decree Paxos with its agreement and validity checks.
+fn run_paxos(
+    settings: &ReplaySettings,
+    timeout: Nanos,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> ReplayRun {
+    let proposers = if settings.paxos.proposers.is_empty() {
+        vec![0]
+    } else {
+        settings.paxos.proposers.clone()
+    };
+    // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over
+    // before a proposer tries a higher round.
+    let retry = 4 * (timeout + settings.processing) + 1;
+    let config = PaxosConfig {
+        proposers,
+        retry,
+        broken_acceptor: settings.paxos.broken_acceptor,
+        backoff: settings.paxos.backoff,
+        distinguished: settings.paxos.distinguished,
+        heartbeat: settings.heartbeat,
+        timeout,
+    };
+    let end = end_of(settings, retry, retry);
+    let mut sim: Simulation<Paxos> = Simulation::new(Config {
+        nodes: settings.nodes,
+        clients: 0,
+        seed: settings.seed,
+        network: network(settings),
+        protocol: config,
+    });
+    sim.check(Box::<Agreement>::default());
+    sim.check(Box::<Validity>::default());
+    sim.schedule(settings.faults.iter().cloned());
+    sim.run_until(end, &mut |now| progress(now, end));
+    let live: Vec<&Paxos> = (0..settings.nodes).filter_map(|n| sim.process(n)).collect();
+    let outcome = PaxosOutcome {
+        decided: live.iter().find_map(|n| n.decided()),
+        ballots: observed(&sim.metrics().timeline, "ballot"),
+        learned: live.iter().filter(|n| n.decided().is_some()).count() as u64,
+    };
+    let metrics = sim.metrics().clone();
+    finish(settings, &sim, metrics, end, Outcome::Paxos(outcome))
+}
+
+/// How many observations of `kind` the timeline holds.
+fn observed(timeline: &[Observation], kind: &str) -> u64 {
+    timeline.iter().filter(|o| o.kind == kind).count() as u64
 }
 
 /// Runs Multi-Paxos with its clients and the replicated-log invariants.
@@ -569,7 +591,7 @@ fn run_multi_paxos(
             .filter(|r| r.leads())
             .map(|r| format!("n{}", r.me() + 1))
             .next_back(),
-        ballots: timeline.iter().filter(|o| o.kind == "ballot").count() as u64,
+        ballots: observed(timeline, "ballot"),
         leader_changes: timeline
             .iter()
             .filter(|o| o.kind == "leader" && o.peer.is_some())

@@ -147,21 +147,12 @@ fn amnesiac_acceptors_are_caught_on_the_pinned_seed() {
 
 fn settings(broken_acceptor: bool) -> ReplaySettings {
     ReplaySettings {
-        protocol: ProtocolName::MultiPaxos,
-        nodes: 5,
-        seed: 0,
-        delay: "const:1ms".parse().expect("a delay model"),
-        processing: 0,
-        loss: 0.0,
-        heartbeat: None,
-        timeout: None,
-        threshold: 8.0,
         paxos: PaxosSettings {
             broken_acceptor,
             ..PaxosSettings::default()
         },
         duration: Some(30 * SECOND),
-        faults: Vec::new(),
+        ..ReplaySettings::new(ProtocolName::MultiPaxos, 5)
     }
 }
 

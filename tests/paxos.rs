@@ -159,15 +159,8 @@ fn sweep(
     use faultline::sim::time::SECOND;
     let delay: faultline::sim::delay::DelayModel = "exp:mean=5ms".parse().expect("a delay model");
     let settings = ReplaySettings {
-        protocol: ProtocolName::Paxos,
-        nodes: 5,
-        seed: 0,
         delay: delay.clone(),
-        processing: 0,
         loss: 0.05,
-        heartbeat: None,
-        timeout: None,
-        threshold: 8.0,
         paxos: PaxosSettings {
             proposers: vec![0, 2, 4],
             broken_acceptor,
@@ -175,7 +168,7 @@ fn sweep(
             ..PaxosSettings::default()
         },
         duration: Some(30 * SECOND),
-        faults: Vec::new(),
+        ..ReplaySettings::new(ProtocolName::Paxos, 5)
     };
     let chaos = Faults::Random(ChaosConfig::new(5, 30 * SECOND, delay, 0.05));
     fault_sweep(&settings, seeds, &chaos, &|| {}).expect("valid settings")

@@ -293,6 +293,26 @@ fn bit(node: NodeIdx) -> u64 {
     1 << node
 }
 
+/// Sends `accept(ballot, slot, value)` to every node not in the bit set `skip`.
+fn send_accepts(
+    ctx: &mut Ctx<'_, MultiPaxos>,
+    ballot: Ballot,
+    slot: Slot,
+    value: Value,
+    skip: u64,
+) {
+    for node in (0..ctx.nodes()).filter(|&n| skip & bit(n) == 0) {
+        ctx.send(
+            node,
+            Msg::Accept {
+                ballot,
+                slot,
+                value,
+            },
+        );
+    }
+}
+
 impl Replica {
     /// This node.
     pub fn me(&self) -> NodeIdx {
@@ -472,16 +492,7 @@ impl Replica {
                 resends: 0,
             },
         );
-        for node in 0..ctx.nodes() {
-            ctx.send(
-                node,
-                Msg::Accept {
-                    ballot,
-                    slot,
-                    value,
-                },
-            );
-        }
+        send_accepts(ctx, ballot, slot, value, 0);
     }
 
     /// Takes a client's command: proposes it, or just notes whom to reply to if it is already
@@ -696,17 +707,7 @@ impl Replica {
                     }
                     proposal.sent = now;
                     proposal.resends += 1;
-                    for node in (0..ctx.nodes()).filter(|&n| proposal.accepted & bit(n) == 0) {
-                        let value = proposal.value;
-                        ctx.send(
-                            node,
-                            Msg::Accept {
-                                ballot,
-                                slot,
-                                value,
-                            },
-                        );
-                    }
+                    send_accepts(ctx, ballot, slot, proposal.value, proposal.accepted);
                 }
             }
             Role::Follower if candidate => self.run_for_leader(ctx),
