@@ -116,6 +116,44 @@ fn a_new_leader_loses_and_reorders_nothing() {
 }
 
 #[test]
+fn a_recovered_acceptor_keeps_what_it_accepted() {
+    // n1 is cut off from the start; n3 leads with n2 and gets slots 0-9 chosen. n2 crashes at
+    // 1.0175 s, after accepting slot 9 and before its decide arrives, and recovers at 1.5 s, when
+    // n3 crashes for good and the partition heals. n1 (its rounds raised while it ran alone)
+    // leads with n2: its phase 1 asks for everything from slot 0, and n2's promise must report
+    // what it accepted, so that n1 re-proposes those commands in their slots.
+    let trace = fixture("replay/multi-paxos-amnesia.csv");
+    let args = [
+        "--nodes",
+        "3",
+        "--trace",
+        &trace,
+        "--delay",
+        "const:5ms",
+        "--duration",
+        "5s",
+    ];
+    let (code, r) = multi(&args);
+    assert_eq!(code, Some(0), "{}", r["invariants"]);
+    let o = &r["outcome"];
+    assert_eq!(
+        (o["committed"].as_u64(), o["applied"].as_u64()),
+        (Some(45), Some(45))
+    );
+    // An acceptor that forgets on a crash reports nothing: n1 puts new commands in slots that
+    // were chosen already, and committed commands vanish from its log.
+    let (code, r) = multi(&[&args[..], &["--broken-acceptor"]].concat());
+    assert_eq!(code, Some(1));
+    let v = &r["invariants"]["violations"][0];
+    assert_eq!(v["name"], "agreement");
+    assert_eq!(
+        v["detail"],
+        "slot 0: n1 decided c1:11 at 1.650253 s, but n3 decided c1:1 at 0.125000 s"
+    );
+    assert_eq!(r["outcome"]["committed"], 45);
+}
+
+#[test]
 fn amnesiac_acceptors_are_caught_on_the_pinned_seed() {
     // Seed 3's random scenario with acceptors that forget promises and acceptances on a crash:
     // a new leader's phase 1 misses commands chosen in slots 103 on and proposes later commands
