@@ -282,3 +282,16 @@ fn a_fault_sweep_reports_the_same_bytes_however_its_runs_were_scheduled() {
     assert_eq!(reports[0]["runs"], 8);
     assert_eq!(reports[1]["protocol"], "paxos");
 }
+
+#[test]
+fn a_fault_sweep_over_a_trace_replays_the_whole_trace_for_every_seed() {
+    // faults.csv ends with a pause at 60 s: the runs last past it (ten rounds of h + T later),
+    // not the 30 s of a random scenario.
+    let trace = fixture("replay/faults.csv");
+    let args = ["--nodes", "5", "--trace", &trace, "--seeds", "1..4"];
+    let (code, r) = multi(&args);
+    assert_eq!(code, Some(0));
+    assert_eq!(r["faults"], "trace");
+    assert_eq!(r["runs"], 4);
+    assert_eq!(r["sim_time_s"], 80.02);
+}

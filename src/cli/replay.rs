@@ -286,7 +286,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             clients: args.clients,
         },
         // Random scenarios cover a fixed span, so their runs last exactly that long.
-        duration: if args.random_faults || args.seeds.is_some() {
+        duration: if args.random_faults || (args.seeds.is_some() && args.trace.is_none()) {
             Some(chaos.duration)
         } else {
             args.duration.map(from_secs)
