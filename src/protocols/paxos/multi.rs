@@ -180,15 +180,22 @@ pub enum Timer {
     Resend,
 }
 
+/// An acceptor's promise and acceptances.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acceptor {
+    /// Highest ballot promised.
+    pub promised: Option<Ballot>,
+    /// Proposals accepted, by slot.
+    pub accepted: BTreeMap<Slot, (Ballot, Value)>,
+}
+
 /// What survives a crash.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stable {
     /// The highest round this node has used or seen.
     pub round: u64,
-    /// Acceptor: highest ballot promised.
-    pub promised: Option<Ballot>,
-    /// Acceptor: proposals accepted, by slot.
-    pub accepted: BTreeMap<Slot, (Ballot, Value)>,
+    /// The acceptor's state (left empty by the broken acceptor, which keeps it in memory).
+    pub acceptor: Acceptor,
     /// Learner: decided values by slot.
     pub decided: Vec<Option<Value>>,
 }
@@ -236,8 +243,9 @@ enum Role {
 pub struct Replica {
     me: NodeIdx,
     incarnation: u32,
-    /// Acceptor state and decided log; written through to stable storage.
-    state: Stable,
+    /// The broken acceptor's state, in memory only (unused by a correct acceptor, whose state
+    /// lives in stable storage with the round and the decided log).
+    forgetful: Acceptor,
     /// Slots below this are decided and applied.
     first_undecided: Slot,
     /// The state machine: commands in the order applied.
@@ -291,6 +299,11 @@ fn majority(nodes: u32) -> u32 {
 
 fn bit(node: NodeIdx) -> u64 {
     1 << node
+}
+
+/// The value decided for `slot`, if known (the decided log lives in stable storage).
+fn decided(ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot) -> Option<Value> {
+    ctx.stable().decided.get(slot as usize).copied().flatten()
 }
 
 /// Sends `accept(ballot, slot, value)` to every node not in the bit set `skip`.
@@ -358,7 +371,7 @@ impl Replica {
         let mut node = Replica {
             me: ctx.id(),
             incarnation: ctx.incarnation(),
-            state: stable.clone(),
+            forgetful: Acceptor::default(),
             first_undecided: 0,
             applied: Vec::new(),
             applied_set: FxHashSet::default(),
@@ -371,7 +384,7 @@ impl Replica {
             reply_to: BTreeMap::new(),
         };
         node.decisions = (0..)
-            .zip(&node.state.decided)
+            .zip(&stable.decided)
             .filter_map(|(slot, v)| v.map(|v| (slot, v)))
             .collect();
         node.apply(ctx);
@@ -389,25 +402,19 @@ impl Replica {
             .unwrap_or(self.me)
     }
 
-    /// Writes the acceptor state through to stable storage (the broken acceptor does not).
-    fn persist_acceptor(&self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Option<Slot>) {
+    /// The acceptor's state: in stable storage, or in memory for the broken acceptor.
+    fn acceptor<'a>(&'a mut self, ctx: &'a mut Ctx<'_, MultiPaxos>) -> &'a mut Acceptor {
         if ctx.config().broken_acceptor {
-            return;
-        }
-        let stable = ctx.stable();
-        stable.promised = self.state.promised;
-        if let Some(slot) = slot {
-            match self.state.accepted.get(&slot) {
-                Some(&entry) => stable.accepted.insert(slot, entry),
-                None => stable.accepted.remove(&slot),
-            };
+            &mut self.forgetful
+        } else {
+            &mut ctx.stable().acceptor
         }
     }
 
     fn run_for_leader(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
-        self.state.round += 1;
-        ctx.stable().round = self.state.round;
-        let ballot = (self.state.round, self.me);
+        let stable = ctx.stable();
+        stable.round += 1;
+        let ballot = (stable.round, self.me);
         let from = self.first_undecided;
         self.role = Role::Preparing {
             ballot,
@@ -453,25 +460,22 @@ impl Replica {
 
     /// A higher ballot is about: stop proposing under ours.
     fn saw_ballot(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, ballot: Ballot) {
-        if self.state.round < ballot.0 {
-            self.state.round = ballot.0;
-            ctx.stable().round = ballot.0;
-        }
+        let round = &mut ctx.stable().round;
+        *round = (*round).max(ballot.0);
         if self.current_ballot().is_some_and(|mine| mine < ballot) {
             self.step_down(ctx);
         }
     }
 
     /// An acceptor's first step for `prepare` and `accept`: a ballot below its promise is
-    /// refused with a `nack` (false); otherwise the ballot becomes its promise (true; the caller
-    /// persists it with whatever else it changes before answering).
+    /// refused with a `nack` (false); otherwise the ballot becomes its promise (true).
     fn promise(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, from: NodeIdx, ballot: Ballot) -> bool {
-        if let Some(promised) = self.state.promised.filter(|&p| p > ballot) {
+        if let Some(promised) = self.acceptor(ctx).promised.filter(|&p| p > ballot) {
             ctx.send(from, Msg::Nack { ballot, promised });
             return false;
         }
         self.saw_ballot(ctx, ballot);
-        self.state.promised = Some(ballot);
+        self.acceptor(ctx).promised = Some(ballot);
         true
     }
 
@@ -510,8 +514,8 @@ impl Replica {
             return;
         };
         let value = Value::Command(command);
-        let decided_unapplied = self
-            .state
+        let decided_unapplied = ctx
+            .stable()
             .decided
             .get(self.first_undecided as usize..)
             .is_some_and(|rest| rest.contains(&Some(value)));
@@ -574,7 +578,7 @@ impl Replica {
             .next_back()
             .copied()
             .into_iter()
-            .chain((self.state.decided.len() as Slot).checked_sub(1))
+            .chain((ctx.stable().decided.len() as Slot).checked_sub(1))
             .max();
         let next = last_known.map_or(first, |s| s + 1).max(first);
         self.role = Role::Leading {
@@ -586,7 +590,7 @@ impl Replica {
         ctx.observe("leader", Some(self.me));
         // P2c for every open slot: the highest accepted value, or a no-op.
         for slot in first..next {
-            if self.decided(slot).is_none() {
+            if decided(ctx, slot).is_none() {
                 let value = highest.get(&slot).map_or(Value::Noop, |&(_, v)| v);
                 self.propose(ctx, slot, value);
             }
@@ -648,25 +652,17 @@ impl Replica {
         ctx.set_timer(wait, Timer::Backoff);
     }
 
-    fn decided(&self, slot: Slot) -> Option<Value> {
-        self.state.decided.get(slot as usize).copied().flatten()
-    }
-
     /// Learns that `slot` holds `value` (the first time only), then applies what it can.
     fn decide(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot, value: Value) {
-        if self.decided(slot).is_some() {
+        let log = &mut ctx.stable().decided;
+        let index = slot as usize;
+        if log.get(index).copied().flatten().is_some() {
             return;
         }
-        let index = slot as usize;
-        if self.state.decided.len() <= index {
-            self.state.decided.resize(index + 1, None);
+        if log.len() <= index {
+            log.resize(index + 1, None);
         }
-        self.state.decided[index] = Some(value);
-        let stable = &mut ctx.stable().decided;
-        if stable.len() <= index {
-            stable.resize(index + 1, None);
-        }
-        stable[index] = Some(value);
+        log[index] = Some(value);
         self.decisions.push((slot, value));
         if let Role::Leading { proposals, .. } = &mut self.role {
             proposals.remove(&slot);
@@ -676,7 +672,7 @@ impl Replica {
 
     /// Applies decided slots in order, each command once, replying to waiting clients.
     fn apply(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
-        while let Some(value) = self.decided(self.first_undecided) {
+        while let Some(value) = decided(ctx, self.first_undecided) {
             self.first_undecided += 1;
             let Value::Command(command) = value else {
                 continue;
@@ -737,9 +733,8 @@ impl Replica {
                 from: first,
             } => {
                 if self.promise(ctx, from, ballot) {
-                    self.persist_acceptor(ctx, None);
                     let accepted = self
-                        .state
+                        .acceptor(ctx)
                         .accepted
                         .range(first..)
                         .map(|(&slot, &(b, v))| (slot, b, v))
@@ -755,8 +750,7 @@ impl Replica {
                 value,
             } => {
                 if self.promise(ctx, from, ballot) {
-                    self.state.accepted.insert(slot, (ballot, value));
-                    self.persist_acceptor(ctx, Some(slot));
+                    self.acceptor(ctx).accepted.insert(slot, (ballot, value));
                     ctx.send(from, Msg::Accepted { ballot, slot });
                 }
             }
@@ -764,7 +758,7 @@ impl Replica {
             Msg::Decide { slot, value } => self.decide(ctx, slot, value),
             Msg::Catchup(first) => {
                 let end = (self.first_undecided as usize).min(first as usize + CATCHUP_BATCH);
-                if let Some(known) = self.state.decided.get(first as usize..end) {
+                if let Some(known) = ctx.stable().decided.get(first as usize..end) {
                     let values = known.iter().flatten().copied().collect();
                     ctx.send(
                         from,
