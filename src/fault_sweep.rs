@@ -125,6 +125,7 @@ pub fn fault_sweep(
             let total = report.progress.get_or_insert_with(Progress::default);
             total.done += p.done;
             total.asked += p.asked;
+            total.what = p.what;
             if p.done < p.asked {
                 report.stalled_seeds.push(run.seed);
             }
@@ -191,11 +192,7 @@ pub fn table(report: &FaultSweepReport) -> String {
             "liveness: {} of {} {} ({:.2} %); {} of {} runs left something undone at the end{}",
             p.done,
             p.asked,
-            if report.protocol == "paxos" {
-                "runs decided"
-            } else {
-                "commands committed"
-            },
+            p.what,
             100.0 * p.done as f64 / p.asked.max(1) as f64,
             report.stalled_seeds.len(),
             report.runs,

@@ -265,6 +265,9 @@ pub struct Progress {
     pub done: u64,
     /// Values to decide (one, for Paxos) or commands sent (Multi-Paxos).
     pub asked: u64,
+    /// What `done` counts, for people: "runs decided", "commands committed".
+    #[serde(skip)]
+    pub what: &'static str,
 }
 
 impl Outcome {
@@ -275,10 +278,12 @@ impl Outcome {
             Outcome::Paxos(o) => Some(Progress {
                 done: u64::from(o.decided.is_some()),
                 asked: 1,
+                what: "runs decided",
             }),
             Outcome::MultiPaxos(o) => Some(Progress {
                 done: o.committed,
                 asked: o.commands,
+                what: "commands committed",
             }),
             Outcome::Detector(_) | Outcome::Election(_) => None,
         }
