@@ -543,9 +543,10 @@ fn run_multi_paxos(
 ) -> Result<ReplayRun, ReplayError> {
     let paxos = &settings.paxos;
     if settings.nodes > 64 {
-        return Err(ReplayError::Settings(
-            "multi-paxos runs on at most 64 nodes".into(),
-        ));
+        return Err(ReplayError::Settings(format!(
+            "multi-paxos runs on at most 64 nodes; lower --nodes {}",
+            settings.nodes
+        )));
     }
     if !(paxos.rate.is_finite() && paxos.rate > 0.0) {
         return Err(ReplayError::Settings(
