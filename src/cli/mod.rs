@@ -95,43 +95,46 @@ pub fn print(bytes: &[u8]) -> io::Result<()> {
     stdout.flush()
 }
 
-/// A progress bar on standard error for long runs; hidden when stderr is not a terminal or
-/// with `--quiet`.
-pub fn progress(quiet: bool, message: &str) -> indicatif::ProgressBar {
+/// Whether progress may be drawn: not with `--quiet`, and only on a terminal.
+fn shows_progress(quiet: bool) -> bool {
     use std::io::IsTerminal;
-    if quiet || !io::stderr().is_terminal() {
+    !quiet && io::stderr().is_terminal()
+}
+
+/// A bar of `total` steps on standard error drawn with `template`, or a hidden one.
+fn bar(quiet: bool, message: &str, total: u64, template: &str) -> indicatif::ProgressBar {
+    if !shows_progress(quiet) {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(1);
+    let bar = indicatif::ProgressBar::new(total);
     bar.set_message(message.to_string());
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent}% of simulated time")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar
+}
+
+/// A progress bar on standard error for long runs (its length is set as the run goes); hidden
+/// when stderr is not a terminal or with `--quiet`.
+pub fn progress(quiet: bool, message: &str) -> indicatif::ProgressBar {
+    bar(
+        quiet,
+        message,
+        1,
+        "{msg} [{bar:40}] {percent}% of simulated time",
+    )
 }
 
 /// A bar counting finished items (runs, seeds) on standard error; hidden when stderr is not a
 /// terminal or with `--quiet`.
 pub fn counter(quiet: bool, message: &str, total: u64) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_message(message.to_string());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}") {
-        bar.set_style(style);
-    }
-    bar
+    bar(quiet, message, total, "{msg} [{bar:40}] {pos}/{len}")
 }
 
 /// A spinner on standard error while long work runs; hidden when stderr is not a terminal or
 /// with `--quiet`.
 pub fn spinner(quiet: bool, message: &'static str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !io::stderr().is_terminal() {
+    if !shows_progress(quiet) {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new_spinner();
