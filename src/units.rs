@@ -187,6 +187,21 @@ impl fmt::Display for HumanPercent {
     }
 }
 
+/// Nines of availability, `-log10(1 - A)`, as every output writes them: `3.4 nines`, or `∞` at
+/// 100 % (no downtime at all).
+#[derive(Debug, Clone, Copy)]
+pub struct HumanNines(pub Option<f64>);
+
+impl fmt::Display for HumanNines {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            // `+ 0.0` turns a negative zero into a positive one.
+            Some(n) => write!(f, "{:.1} nines", n + 0.0),
+            None => f.write_str("∞ nines"),
+        }
+    }
+}
+
 /// Formats a number with three significant digits, dropping trailing zeros (`3.65`, `120`, `2`).
 pub fn three_significant(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
@@ -238,6 +253,13 @@ mod tests {
         assert_eq!(HumanDuration(0.25).to_string(), "250 ms");
         assert_eq!(HumanDuration(0.0).to_string(), "0 s");
         assert_eq!(HumanDuration(90.0).to_string(), "1.5 min");
+    }
+
+    #[test]
+    fn human_nines() {
+        assert_eq!(HumanNines(Some(3.42)).to_string(), "3.4 nines");
+        assert_eq!(HumanNines(Some(-0.0)).to_string(), "0.0 nines");
+        assert_eq!(HumanNines(None).to_string(), "∞ nines");
     }
 
     #[test]

@@ -155,13 +155,18 @@ fn breakdown_by_group_includes_the_unnamed_population() {
     let r = basic("basic-interval.csv", &["--by", "group"]);
     let groups = r["groups"].as_array().expect("groups");
     let names: Vec<&str> = groups.iter().filter_map(|g| g["group"].as_str()).collect();
-    assert_eq!(names, vec!["-", "rack-a", "rack-b"]);
-    assert_eq!(groups[1]["nodes"], 2);
-    assert_eq!(groups[1]["downtime_s"], 200.0);
-    assert_eq!(groups[1]["failures"], 3);
-    assert_eq!(groups[1]["availability"], 0.9);
-    assert_eq!(groups[2]["availability"], 0.94);
-    assert_eq!(groups[0]["availability"], 1.0);
+    // Sorted by downtime, largest first; nodes without a group last here (no downtime).
+    assert_eq!(names, vec!["rack-a", "rack-b", "(no group)"]);
+    assert_eq!(groups[0]["nodes"], 2);
+    assert_eq!(groups[0]["downtime_s"], 200.0);
+    assert_eq!(groups[0]["failures"], 3);
+    assert_eq!(groups[0]["availability"], 0.9);
+    assert_eq!(groups[1]["availability"], 0.94);
+    assert_eq!(groups[2]["availability"], 1.0);
+    // Shares of the fleet's 260 s of downtime add up to 1.
+    close(&groups[0]["share_of_downtime"], 200.0 / 260.0);
+    close(&groups[1]["share_of_downtime"], 60.0 / 260.0);
+    assert_eq!(groups[2]["share_of_downtime"], 0.0);
 }
 
 #[test]
@@ -224,18 +229,22 @@ fn seed_example_non_repairable_mttf_is_12() {
         "0,20",
         "--non-repairable",
     ]);
-    assert_eq!(r["fleet"]["mttf_s"], 12.0);
-    assert_eq!(r["fleet"]["mtbf_s"], Value::Null);
-    assert_eq!(r["lifetimes"]["failed"], 3);
-    assert_eq!(r["lifetimes"]["censored"], 0);
-    assert_eq!(r["lifetimes"]["km_mean_life_s"], 12.0);
-    assert_eq!(node(&r, "u2")["mttf_s"], 12.0);
+    let l = &r["lifetimes"];
+    assert_eq!(l["mean_failed_life_s"], 12.0);
+    // Without censoring, exposure per failure is the same mean.
+    assert_eq!(l["mttf_s"], 12.0);
+    assert_eq!(l["exposure_s"], 36.0);
+    assert_eq!(l["failed"], 3);
+    assert_eq!(l["censored"], 0);
+    // Availability does not apply to units that are replaced.
+    assert_eq!(r["fleet"], Value::Null);
+    assert_eq!(r["system"], Value::Null);
 }
 
 #[test]
 fn non_repairable_with_censoring() {
     // With a population of 5 two units never fail: they are censored at 20.
-    // Kaplan–Meier: S = 1 to 10, 4/5 to 12, 3/5 to 14, 2/5 to 20: area 10 + 1.6 + 1.2 + 2.4.
+    // Exposure 10 + 12 + 14 + 20 + 20 = 76 s for 3 failures; Kaplan–Meier 4/5, 3/5, 2/5.
     let r = json(&[
         "analyze",
         &fixture("analyze/nonrepairable.csv"),
@@ -250,9 +259,21 @@ fn non_repairable_with_censoring() {
         (l["units"].as_u64(), l["censored"].as_u64()),
         (Some(5), Some(2))
     );
-    assert_eq!(l["mttf_s"], 12.0);
-    close(&l["km_mean_life_s"], 15.2);
-    close(&l["km_survival_at_horizon"], 0.4);
+    assert_eq!(l["mean_failed_life_s"], 12.0);
+    close(&l["mttf_s"], 76.0 / 3.0);
+    close(&l["afr"], 3.0 / (76.0 / (365.0 * 86_400.0)));
+    let km: Vec<(f64, f64)> = l["km"]
+        .as_array()
+        .expect("km")
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap_or(-1.0), p[1].as_f64().unwrap_or(-1.0)))
+        .collect();
+    let expected = [(10.0, 0.8), (12.0, 0.6), (14.0, 0.4)];
+    assert_eq!(km.len(), 3);
+    for ((t, s), (et, es)) in km.iter().zip(expected) {
+        assert_eq!(*t, et);
+        assert!((s - es).abs() < 1e-12, "{s} != {es}");
+    }
 }
 
 #[test]

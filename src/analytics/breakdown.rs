@@ -1,13 +1,19 @@
-//! `--by` breakdowns: the fleet formulas applied to slices of the trace.
+//! `--by` breakdowns: the fleet formulas applied to slices of the trace, each node observed in
+//! its own window (see [`super::observation`]).
 //!
-//! - `node`: one row per node (the same figures as the node list);
+//! - `node`: one row per observed node (the same figures as the node list);
 //! - `group`: the nodes sharing a `group` attribute, as a fleet of their own (nodes without
-//!   one form the group `-`);
+//!   one form the group `(no group)`);
 //! - `fault` and `cause`: only the outages of one fault class or root cause, over the whole
 //!   fleet's observed time, i.e. the availability the fleet would have if that were the only
-//!   kind of outage;
+//!   kind of outage; outages without a cause form the row `(no cause)`, so the rows add up to
+//!   the fleet;
 //! - `month`: each calendar month (UTC; numeric times count from 1970-01-01) clipped to the
-//!   window is a window of its own.
+//!   window is a window of its own, observed for the nodes in service then, so a month's
+//!   figures are normalised by the fleet of that month.
+//!
+//! Every row carries its share of the fleet's downtime. Rows are sorted by downtime, largest
+//! first, except months, which stay in calendar order.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -16,12 +22,18 @@ use chrono::{DateTime, Datelike, NaiveDate};
 use polars::prelude::PolarsResult;
 use serde::Serialize;
 
-use super::frame::{Key, OutageFrame, Totals};
+use super::frame::{Key, NO_CAUSE, OutageFrame, Totals};
 use super::metrics::Metrics;
+use super::observation::{Observation, observed};
 use super::window::Window;
 use crate::trace::builder::natural_cmp;
 use crate::trace::time::epoch_seconds;
-use crate::trace::{Fault, Trace};
+use crate::trace::{Fault, Service, Trace};
+
+/// The name of the row of nodes without a group.
+pub const NO_GROUP: &str = "(no group)";
+/// The name of the row of outages without a recorded cause.
+pub const NO_CAUSE_NAME: &str = "(no cause)";
 
 /// The slicing of `--by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +74,8 @@ pub struct GroupRow {
     pub group: String,
     /// Nodes whose time is observed in this row.
     pub nodes: u64,
+    /// This row's downtime as a fraction of the fleet's (null when the fleet has none).
+    pub share_of_downtime: Option<f64>,
     /// The figures.
     #[serde(flatten)]
     pub metrics: Metrics,
@@ -73,69 +87,107 @@ pub struct Inputs<'a> {
     pub trace: &'a Trace,
     /// The window.
     pub window: &'a Window,
+    /// Each node's own window.
+    pub observation: &'a Observation,
     /// Per-node downtime and failures, indexed by node id.
     pub node_totals: &'a [(f64, u64)],
+}
+
+impl Inputs<'_> {
+    /// The services of the named nodes, by id.
+    fn services(&self) -> Vec<Service> {
+        self.trace.nodes.iter().map(|n| n.service).collect()
+    }
+
+    /// The fleet's observed time, nodes observed and total downtime.
+    fn fleet(&self) -> (f64, u64, f64) {
+        let windows = self.observation.windows.iter().flatten();
+        let exposure: f64 = windows.clone().map(|w| w.seconds).sum::<f64>()
+            + self.trace.unnamed_nodes as f64 * self.window.seconds;
+        let nodes = windows.count() as u64 + self.trace.unnamed_nodes;
+        let downtime = self.node_totals.iter().map(|t| t.0).sum();
+        (exposure, nodes, downtime)
+    }
 }
 
 /// Computes the rows of one breakdown.
 pub fn breakdown(by: Breakdown, inputs: &Inputs<'_>) -> PolarsResult<Vec<GroupRow>> {
     let trace = inputs.trace;
-    let population = trace.population();
-    let fleet_time = population as f64 * inputs.window.seconds;
-    let slice = |name: String, totals: &Totals| GroupRow {
+    let (fleet_time, fleet_nodes, fleet_down) = inputs.fleet();
+    let row = |name: String, nodes: u64, metrics: Metrics| GroupRow {
         group: name,
-        nodes: population,
-        metrics: Metrics::from_totals(fleet_time, totals.downtime_s, totals.failures),
+        nodes,
+        share_of_downtime: (fleet_down > 0.0).then(|| metrics.downtime_s / fleet_down),
+        metrics,
     };
-    Ok(match by {
+    let slice = |name: String, totals: &Totals| {
+        row(
+            name,
+            fleet_nodes,
+            Metrics::from_totals(fleet_time, totals.downtime_s, totals.failures),
+        )
+    };
+    let mut rows: Vec<GroupRow> = match by {
         Breakdown::Node => trace
             .nodes
             .iter()
             .zip(inputs.node_totals)
-            .map(|(node, &(down, failures))| GroupRow {
-                group: node.name.clone(),
-                nodes: 1,
-                metrics: Metrics::from_totals(inputs.window.seconds, down, failures),
+            .zip(&inputs.observation.windows)
+            .filter_map(|((node, &(down, failures)), observed)| {
+                observed.map(|w| {
+                    row(
+                        node.name.clone(),
+                        1,
+                        Metrics::from_totals(w.seconds, down, failures),
+                    )
+                })
             })
             .collect(),
         Breakdown::Group => {
-            let mut groups: BTreeMap<&str, (u64, f64, u64)> = BTreeMap::new();
-            for (node, &(down, failures)) in trace.nodes.iter().zip(inputs.node_totals) {
-                let entry = groups.entry(node.group().unwrap_or("-")).or_default();
+            let mut groups: BTreeMap<&str, (u64, f64, f64, u64)> = BTreeMap::new();
+            let named = trace.nodes.iter().zip(inputs.node_totals);
+            for ((node, &(down, failures)), observed) in named.zip(&inputs.observation.windows) {
+                let Some(w) = observed else { continue };
+                let entry = groups.entry(node.group().unwrap_or(NO_GROUP)).or_default();
                 entry.0 += 1;
-                entry.1 += down;
-                entry.2 += failures;
+                entry.1 += w.seconds;
+                entry.2 += down;
+                entry.3 += failures;
             }
             if trace.unnamed_nodes > 0 {
-                groups.entry("-").or_default().0 += trace.unnamed_nodes;
+                let entry = groups.entry(NO_GROUP).or_default();
+                entry.0 += trace.unnamed_nodes;
+                entry.1 += trace.unnamed_nodes as f64 * inputs.window.seconds;
             }
-            let mut groups: Vec<_> = groups.into_iter().collect();
-            groups.sort_by(|a, b| natural_cmp(a.0, b.0));
             groups
                 .into_iter()
-                .map(|(name, (nodes, down, failures))| GroupRow {
-                    group: name.to_string(),
-                    nodes,
-                    metrics: Metrics::from_totals(
-                        nodes as f64 * inputs.window.seconds,
-                        down,
-                        failures,
-                    ),
+                .map(|(name, (nodes, exposure, down, failures))| {
+                    row(
+                        name.to_string(),
+                        nodes,
+                        Metrics::from_totals(exposure, down, failures),
+                    )
                 })
                 .collect()
         }
-        Breakdown::Fault => OutageFrame::new(&trace.outages, &[Key::Fault])?
+        Breakdown::Fault => OutageFrame::new(&trace.outages, &inputs.services(), &[Key::Fault])?
             .totals_by(Key::Fault, inputs.window)?
             .iter()
             .map(|t| slice(Fault::ALL[t.key as usize].name().to_string(), t))
             .collect(),
-        Breakdown::Cause => OutageFrame::new(&trace.outages, &[Key::Cause])?
+        Breakdown::Cause => OutageFrame::new(&trace.outages, &inputs.services(), &[Key::Cause])?
             .totals_by(Key::Cause, inputs.window)?
             .iter()
-            .map(|t| slice(trace.causes[t.key as usize].clone(), t))
+            .map(|t| {
+                let name = match t.key {
+                    NO_CAUSE => NO_CAUSE_NAME.to_string(),
+                    key => trace.causes[key as usize].clone(),
+                };
+                slice(name, t)
+            })
             .collect(),
         Breakdown::Month => {
-            let frame = OutageFrame::new(&trace.outages, &[])?;
+            let frame = OutageFrame::new(&trace.outages, &inputs.services(), &[])?;
             months(inputs.window)
                 .into_iter()
                 .map(|(name, month)| {
@@ -143,19 +195,36 @@ pub fn breakdown(by: Breakdown, inputs: &Inputs<'_>) -> PolarsResult<Vec<GroupRo
                         .totals_by(Key::Node, &month)?
                         .iter()
                         .fold((0.0, 0), |(d, f), t| (d + t.downtime_s, f + t.failures));
-                    Ok(GroupRow {
-                        group: name,
-                        nodes: population,
-                        metrics: Metrics::from_totals(
-                            population as f64 * month.seconds,
-                            down,
-                            failures,
-                        ),
-                    })
+                    let in_service: Vec<Window> = trace
+                        .nodes
+                        .iter()
+                        .filter_map(|n| observed(&n.service, &month))
+                        .collect();
+                    let exposure = in_service.iter().map(|w| w.seconds).sum::<f64>()
+                        + trace.unnamed_nodes as f64 * month.seconds;
+                    let nodes = in_service.len() as u64 + trace.unnamed_nodes;
+                    Ok(row(
+                        name,
+                        nodes,
+                        Metrics::from_totals(exposure, down, failures),
+                    ))
                 })
-                .collect::<PolarsResult<_>>()?
+                .collect::<PolarsResult<Vec<_>>>()?
+                .into_iter()
+                .filter(|r| r.nodes > 0)
+                .collect()
         }
-    })
+    };
+    if by != Breakdown::Month {
+        rows.sort_by(|a, b| {
+            b.metrics
+                .downtime_s
+                .total_cmp(&a.metrics.downtime_s)
+                .then(b.metrics.failures.cmp(&a.metrics.failures))
+                .then_with(|| natural_cmp(&a.group, &b.group))
+        });
+    }
+    Ok(rows)
 }
 
 /// The calendar months (UTC) overlapping the window, each clipped to it, named `YYYY-MM`.

@@ -8,17 +8,32 @@
 //! failure was real, only its repair was instant. Nodes the population declares but the trace
 //! never names never fail, so with any of them the service always has somewhere to go.
 //!
+//! A node out of service (before installation, after retirement) cannot take the service, as if
+//! it were down; the active node's retirement costs a failover like a failure.
+//!
 //! The result is the service's own down intervals, to which the usual formulas apply.
 
 use crate::trace::{NodeId, Trace};
 
-/// A node's outages as `(start, end)`, sorted and merged (from the canonical trace).
+/// A node's outages as `(start, end)`, sorted and merged (from the canonical trace), with the
+/// time it is out of service as outages too.
 fn outages(trace: &Trace, node: NodeId) -> Vec<(f64, f64)> {
-    trace
+    let service = trace.nodes[node as usize].service;
+    let before = (service.start > f64::NEG_INFINITY).then_some((f64::NEG_INFINITY, service.start));
+    let after = (service.end < f64::INFINITY).then_some((service.end, f64::INFINITY));
+    let inside = trace
         .outages_of(node)
         .iter()
-        .map(|o| (o.start, o.end))
-        .collect()
+        .map(|o| (o.start.max(service.start), o.end.min(service.end)))
+        .filter(|(start, end)| start <= end && *start < service.end);
+    let mut all: Vec<(f64, f64)> = Vec::new();
+    for (start, end) in before.into_iter().chain(inside).chain(after) {
+        match all.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => all.push((start, end)),
+        }
+    }
+    all
 }
 
 /// The outage of a node that covers `t` (start <= t < end, or a zero-length one at `t`).

@@ -3,16 +3,20 @@
 //! class, root cause) in one lazy query.
 //!
 //! The trace's outages become one `DataFrame` with columns `node` (u32), `start`, `end` (f64
-//! seconds), `fault` (u32 code, index into [`Fault::ALL`]) and `cause` (u32, null when unknown).
-//! The query applies the rule of [`super::window`]:
-//! `down = max(0, min(end, W1) - max(start, W0))` and `failed = W0 <= start < W1`, drops outages
-//! that contribute neither, and aggregates. Results come back as plain typed rows; nothing
+//! seconds), `lo`, `hi` (the node's service window), `fault` (u32 code, index into
+//! [`Fault::ALL`]) and `cause` (u32, [`NO_CAUSE`] when unknown). The query applies the rule of
+//! [`super::window`] to each node's own window `[max(W0, lo), min(W1, hi))`:
+//! `down = max(0, min(end, W1, hi) - max(start, W0, lo))` and `failed = max(W0, lo) <= start <
+//! min(W1, hi)`, drops outages that contribute neither, and aggregates. Results come back as plain typed rows; nothing
 //! polars-specific leaves this module.
 
 use polars::prelude::*;
 
 use super::window::Window;
-use crate::trace::{Fault, Outage};
+use crate::trace::{Fault, Outage, Service};
+
+/// The `cause` key of outages without a recorded cause.
+pub const NO_CAUSE: u32 = u32::MAX;
 
 /// What to sum outages by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +25,7 @@ pub enum Key {
     Node,
     /// Per fault class code (index into [`Fault::ALL`]).
     Fault,
-    /// Per root-cause index; outages without a cause are left out.
+    /// Per root-cause index; outages without a cause have [`NO_CAUSE`].
     Cause,
 }
 
@@ -61,21 +65,30 @@ impl OutageFrame {
     /// Builds the frame from canonical outages, with the `node`, `start` and `end` columns and
     /// the columns of `keys` (fault, cause) only when asked for: a frame of millions of outages
     /// should hold no column nobody sums by.
-    pub fn new(outages: &[Outage], keys: &[Key]) -> PolarsResult<Self> {
+    /// `services` holds each node's service window, by node id.
+    pub fn new(outages: &[Outage], services: &[Service], keys: &[Key]) -> PolarsResult<Self> {
         let node: Vec<u32> = outages.iter().map(|o| o.node).collect();
         let start: Vec<f64> = outages.iter().map(|o| o.start).collect();
         let end: Vec<f64> = outages.iter().map(|o| o.end).collect();
+        let service = |o: &Outage| services.get(o.node as usize).copied().unwrap_or_default();
+        let lo: Vec<f64> = outages.iter().map(|o| service(o).start).collect();
+        let hi: Vec<f64> = outages.iter().map(|o| service(o).end).collect();
         let mut columns = vec![
             Column::new("node".into(), node),
             Column::new("start".into(), start),
             Column::new("end".into(), end),
+            Column::new("lo".into(), lo),
+            Column::new("hi".into(), hi),
         ];
         if keys.contains(&Key::Fault) {
             let fault: Vec<u32> = outages.iter().map(|o| fault_code(o.fault())).collect();
             columns.push(Column::new("fault".into(), fault));
         }
         if keys.contains(&Key::Cause) {
-            let cause: Vec<Option<u32>> = outages.iter().map(|o| o.cause()).collect();
+            let cause: Vec<u32> = outages
+                .iter()
+                .map(|o| o.cause().unwrap_or(NO_CAUSE))
+                .collect();
             columns.push(Column::new("cause".into(), cause));
         }
         Ok(Self {
@@ -83,16 +96,15 @@ impl OutageFrame {
         })
     }
 
-    /// The outages clipped to `window`, with `down` and `failed` columns, keeping only those
-    /// that contribute downtime or a failure.
+    /// The outages clipped to `window` and their node's service window, with `down` and
+    /// `failed` columns, keeping only those that contribute downtime or a failure.
     fn clipped(&self, window: &Window) -> LazyFrame {
-        let (w0, w1) = (lit(window.start), lit(window.end));
-        let clipped_end = when(col("end").lt(w1.clone()))
-            .then(col("end"))
-            .otherwise(w1.clone());
-        let clipped_start = when(col("start").gt(w0.clone()))
-            .then(col("start"))
-            .otherwise(w0.clone());
+        let min = |a: Expr, b: Expr| when(a.clone().lt(b.clone())).then(a).otherwise(b);
+        let max = |a: Expr, b: Expr| when(a.clone().gt(b.clone())).then(a).otherwise(b);
+        let w0 = max(lit(window.start), col("lo"));
+        let w1 = min(lit(window.end), col("hi"));
+        let clipped_end = min(col("end"), w1.clone());
+        let clipped_start = max(col("start"), w0.clone());
         let span = clipped_end - clipped_start;
         let down = when(span.clone().gt(lit(0.0)))
             .then(span)
@@ -115,7 +127,6 @@ impl OutageFrame {
         let column = key.column();
         let frame = self
             .clipped(window)
-            .filter(col(column).is_not_null())
             .group_by([col(column)])
             .agg([
                 col("down").sum(),
@@ -160,7 +171,7 @@ mod tests {
             outage(1, 18.0, f64::INFINITY, Fault::Transient, Some(1)),
             outage(2, 20.0, 30.0, Fault::Transient, None),
         ];
-        let frame = OutageFrame::new(&outages, &[Key::Fault, Key::Cause]).unwrap();
+        let frame = OutageFrame::new(&outages, &[], &[Key::Fault, Key::Cause]).unwrap();
         let w = Window::new(10.0, 20.0).unwrap();
         let totals = frame.totals_by(Key::Node, &w).unwrap();
         assert_eq!(
@@ -186,8 +197,35 @@ mod tests {
             failures: 1
         }));
         let by_cause = frame.totals_by(Key::Cause, &w).unwrap();
-        assert_eq!(by_cause.len(), 2);
+        assert_eq!(by_cause.len(), 3);
         assert_eq!(by_cause[1].downtime_s, 3.0);
+        assert_eq!(
+            by_cause[2],
+            Totals {
+                key: NO_CAUSE,
+                downtime_s: 2.0,
+                failures: 0
+            }
+        );
+        // Node 1 in service only from 19 on: its outage from 18 counts from 19, and is no
+        // failure of its window; its blip at 15 falls outside.
+        let services = [
+            Service::ALWAYS,
+            Service {
+                start: 19.0,
+                end: f64::INFINITY,
+            },
+        ];
+        let frame = OutageFrame::new(&outages, &services, &[]).unwrap();
+        let totals = frame.totals_by(Key::Node, &w).unwrap();
+        assert_eq!(
+            totals[1],
+            Totals {
+                key: 1,
+                downtime_s: 1.0,
+                failures: 0
+            }
+        );
     }
 
     #[test]
@@ -206,7 +244,7 @@ mod tests {
                 outage(node, start, start + len, Fault::Unknown, None)
             })
             .collect();
-        let frame = OutageFrame::new(&outages, &[Key::Fault, Key::Cause]).unwrap();
+        let frame = OutageFrame::new(&outages, &[], &[Key::Fault, Key::Cause]).unwrap();
         let w = Window::new(100.0, 900.0).unwrap();
         for t in frame.totals_by(Key::Node, &w).unwrap() {
             let mine = outages

@@ -16,6 +16,9 @@ use crate::units::YEAR;
 /// Availability figures for one node, a fleet, a group or the system.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Metrics {
+    /// Observed time `T`, seconds: the window, or for a node its service window inside it, for
+    /// a fleet or group the sum over its nodes.
+    pub exposure_s: f64,
     /// Down intervals that start inside the window.
     pub failures: u64,
     /// Observed time minus downtime, seconds.
@@ -49,6 +52,7 @@ impl Metrics {
         };
         let per_failure = |total: f64| (failures > 0).then(|| total / failures as f64);
         Self {
+            exposure_s: observed_s,
             failures,
             uptime_s,
             downtime_s,

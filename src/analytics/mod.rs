@@ -1,34 +1,39 @@
 //! Availability analytics: from a canonical [`Trace`] to the figures of `faultline analyze`.
 //!
-//! [`analyze`] fixes the observation window (the trace's span unless given), computes per-node
-//! downtime and failures in one pass ([`window`]), applies the formulas of [`metrics`] per node,
-//! for the fleet (summed over every node, including the declared population that never failed)
-//! and for the system under a redundancy rule ([`system`]), and optionally breaks the fleet down
-//! ([`breakdown`], grouped with polars in [`frame`]) and summarises non-repairable lifetimes
-//! ([`lifetimes`]).
+//! [`analyze`] fixes the observation window (the trace's span unless given), gives every node
+//! its own window inside it ([`observation`]: the node's service window, so a node installed
+//! mid-way is observed only from then), computes per-node downtime and failures in one pass,
+//! applies the formulas of [`metrics`] per node, for the fleet (summed over every node observed,
+//! including the declared population that never failed) and for the system under a redundancy
+//! rule over the nodes in service at each instant ([`system`]), and optionally breaks the fleet
+//! down ([`breakdown`], grouped with polars in [`frame`]). Units that are replaced rather than
+//! repaired get lifetime statistics instead of availability ([`lifetimes`]).
 //!
-//! The result, [`Analysis`], is a plain `Serialize` struct whose JSON keys are those of
-//! DESIGN.md; polars never leaves this module.
+//! The result, [`Analysis`], is a plain `Serialize` struct whose JSON keys are documented in the
+//! README; polars never leaves this module.
 
 pub mod breakdown;
 pub mod failover;
 pub mod frame;
 pub mod lifetimes;
 pub mod metrics;
+pub mod observation;
 pub mod system;
 pub mod window;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::trace::{NodeId, TimeKind, Trace};
+use crate::trace::builder::natural_cmp;
+use crate::trace::{NodeId, Outage, TimeKind, Trace};
 use breakdown::{Breakdown, GroupRow, Inputs};
-use lifetimes::{LifetimeSummary, Observed};
+use lifetimes::{GroupLifetimes, Lifetimes, Unit};
 use metrics::Metrics;
-use system::{SystemRule, system_outages};
-use window::{Window, clip_totals, per_node_totals};
+use observation::{Observation, outside};
+use system::{Membership, SystemRule, SystemTimeline, system_outages};
+use window::{Window, clip_totals};
 
 /// What `analyze` should compute.
 #[derive(Debug, Clone)]
@@ -71,6 +76,23 @@ pub enum AnalyzeError {
     /// The trace spans no time, so no default window exists.
     #[error("the trace spans no time (everything happens at {0}); give --window START,END")]
     EmptySpan(f64),
+    /// `k:K` asks for more nodes than there are.
+    #[error(
+        "--system k:{k}: the system needs {k} nodes up but the trace has only {nodes}; \
+         give K from 1 to {nodes}, or declare the other nodes with --population"
+    )]
+    RuleTooLarge {
+        /// The K asked for.
+        k: u64,
+        /// The nodes there are.
+        nodes: u64,
+    },
+    /// No node is in service at any time in the window.
+    #[error(
+        "no node is in service at any time in the window; check --window against the \
+         nodes' service dates"
+    )]
+    NothingObserved,
     /// polars failed (a bug, not bad input).
     #[error("internal error in the analytics engine: {0}")]
     Engine(#[from] polars::prelude::PolarsError),
@@ -89,7 +111,7 @@ pub struct NodeRow {
 /// The fleet's figures: every node's time summed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FleetRow {
-    /// Number of nodes, including declared ones that never failed.
+    /// Number of nodes observed, including declared ones that never failed.
     pub nodes: u64,
     /// The figures.
     #[serde(flatten)]
@@ -114,134 +136,197 @@ pub struct Analysis {
     /// How the trace writes times (for display).
     #[serde(skip)]
     pub time_kind: TimeKind,
-    /// Per-node figures, in trace order.
+    /// Per-node figures of the nodes observed, in trace order (empty for non-repairable
+    /// units, whose figures are in `lifetimes`).
     pub nodes: Vec<NodeRow>,
-    /// Fleet figures.
-    pub fleet: FleetRow,
-    /// System figures.
-    pub system: SystemRow,
+    /// Fleet figures; null for non-repairable units.
+    pub fleet: Option<FleetRow>,
+    /// System figures; null for non-repairable units.
+    pub system: Option<SystemRow>,
+    /// Which breakdown `groups` holds.
+    #[serde(skip)]
+    pub by: Option<Breakdown>,
     /// The breakdown, with `--by`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupRow>>,
     /// Lifetimes of non-repairable units.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifetimes: Option<LifetimeSummary>,
+    pub lifetimes: Option<Lifetimes>,
     /// Input the readers or the analysis tolerated.
     pub warnings: Vec<String>,
 }
 
 /// Analyses a trace.
 pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
-    let window = match options.window {
-        Some((window, kind)) => {
-            if kind != trace.time_kind {
-                return Err(AnalyzeError::WindowKind {
-                    trace: trace.time_kind,
-                    window: kind,
-                });
-            }
-            window
-        }
-        None => {
-            Window::new(trace.span.0, trace.span.1).ok_or(AnalyzeError::EmptySpan(trace.span.0))?
-        }
-    };
+    let window = window_of(trace, options)?;
+    let observation = Observation::new(trace, &window);
+    if observation.unobserved == trace.nodes.len() as u64 && trace.unnamed_nodes == 0 {
+        return Err(AnalyzeError::NothingObserved);
+    }
     let mut warnings = trace.warnings.clone();
-    let node_totals = per_node_totals(&trace.outages, trace.nodes.len(), &window);
+    warnings.extend(observation.warnings());
+    if options.non_repairable || !trace.repairable {
+        if !options.non_repairable {
+            warnings.push(
+                "the source records units that are replaced, not repaired: lifetimes \
+                 (AFR, MTTF from exposure, Weibull, Kaplan–Meier) replace availability"
+                    .to_string(),
+            );
+        }
+        let lifetimes = non_repairable(trace, &window, &observation, &mut warnings);
+        return Ok(Analysis {
+            window,
+            time_kind: trace.time_kind,
+            nodes: Vec::new(),
+            fleet: None,
+            system: None,
+            by: None,
+            groups: None,
+            lifetimes: Some(lifetimes),
+            warnings,
+        });
+    }
+    if let SystemRule::AtLeast(k) = options.system
+        && k > trace.population()
+    {
+        return Err(AnalyzeError::RuleTooLarge {
+            k,
+            nodes: trace.population(),
+        });
+    }
+    let node_totals = observation.node_totals(&trace.outages);
     let groups = options
         .by
         .map(|by| {
             let inputs = Inputs {
                 trace,
                 window: &window,
+                observation: &observation,
                 node_totals: &node_totals,
             };
             breakdown::breakdown(by, &inputs)
         })
         .transpose()?;
-    let mut nodes: Vec<NodeRow> = trace
+    let nodes: Vec<NodeRow> = trace
         .nodes
         .iter()
         .zip(&node_totals)
-        .map(|(node, &(down, failures))| NodeRow {
-            node: node.name.clone(),
-            metrics: Metrics::from_totals(window.seconds, down, failures),
+        .zip(&observation.windows)
+        .filter_map(|((node, &(down, failures)), observed)| {
+            observed.map(|w| NodeRow {
+                node: node.name.clone(),
+                metrics: Metrics::from_totals(w.seconds, down, failures),
+            })
         })
         .collect();
-    let population = trace.population();
-    let (fleet_down, fleet_failures) = node_totals
-        .iter()
-        .fold((0.0, 0), |(d, f), &(down, failures)| {
-            (d + down, f + failures)
-        });
-    let mut fleet = FleetRow {
-        nodes: population,
-        metrics: Metrics::from_totals(
-            population as f64 * window.seconds,
-            fleet_down,
-            fleet_failures,
-        ),
-    };
-    let system_down = system_down_intervals(trace, options.system, &window);
-    let (down, failures) = clip_totals(system_down.iter().copied(), &window);
-    let mut system = SystemRow {
-        rule: options.system,
-        metrics: Metrics::from_totals(window.seconds, down, failures),
-    };
-    let lifetimes = if options.non_repairable || !trace.repairable {
-        if !options.non_repairable {
-            warnings.push(
-                "the source records non-repairable units: MTTF is the mean time to first \
-                 failure, MTBF and MTTR do not apply"
-                    .to_string(),
-            );
-        }
-        let lives = observed_lives(trace, &window, &mut warnings);
-        for (id, row) in nodes.iter_mut().enumerate() {
-            let life = lives.get(&(id as NodeId)).copied();
-            as_non_repairable(
-                &mut row.metrics,
-                life.filter(|l| l.failed).map(|l| l.life_s),
-            );
-        }
-        let mut all: Vec<Observed> = lives.into_values().collect();
-        let unnamed = Observed {
-            life_s: window.seconds,
-            failed: false,
-        };
-        all.extend(std::iter::repeat_n(unnamed, trace.unnamed_nodes as usize));
-        let summary = lifetimes::summarize(all);
-        as_non_repairable(&mut fleet.metrics, summary.mttf_s);
-        let first_system_failure = system_down
+    let unnamed_exposure = trace.unnamed_nodes as f64 * window.seconds;
+    let (exposure, fleet_down, fleet_failures) =
+        nodes
             .iter()
-            .find(|(start, _)| window.counts_failure(*start))
-            .map(|(start, _)| start - window.start);
-        as_non_repairable(&mut system.metrics, first_system_failure);
-        Some(summary)
-    } else {
-        None
+            .fold((unnamed_exposure, 0.0, 0), |(t, d, f), row| {
+                (
+                    t + row.metrics.exposure_s,
+                    d + row.metrics.downtime_s,
+                    f + row.metrics.failures,
+                )
+            });
+    let fleet = FleetRow {
+        nodes: nodes.len() as u64 + trace.unnamed_nodes,
+        metrics: Metrics::from_totals(exposure, fleet_down, fleet_failures),
+    };
+    let timeline = system_timeline(trace, options.system, &window);
+    let (down, failures) = clip_totals(timeline.down.iter().copied(), &window);
+    let (idle, _) = clip_totals(timeline.idle.iter().copied(), &window);
+    let system = SystemRow {
+        rule: options.system,
+        metrics: Metrics::from_totals(window.seconds - idle, down, failures),
     };
     Ok(Analysis {
         window,
         time_kind: trace.time_kind,
         nodes,
-        fleet,
-        system,
+        fleet: Some(fleet),
+        system: Some(system),
+        by: options.by,
         groups,
-        lifetimes,
+        lifetimes: None,
         warnings,
     })
 }
 
-/// The system's down intervals under `rule` (unclipped; the window matters to active-passive,
-/// which starts on the first node up at the window's start).
-pub fn system_down_intervals(trace: &Trace, rule: SystemRule, window: &Window) -> Vec<(f64, f64)> {
+/// The outages inside each node's service window (clipped to it), for the system sweep; the
+/// trace's own outages when no node is dated.
+fn in_service_outages(trace: &Trace) -> Vec<Outage> {
+    trace
+        .outages
+        .iter()
+        .filter_map(|o| {
+            let service = trace.nodes[o.node as usize].service;
+            if outside(o, &service) {
+                return None;
+            }
+            let mut clipped = *o;
+            clipped.start = o.start.max(service.start);
+            clipped.end = o.end.min(service.end);
+            Some(clipped)
+        })
+        .collect()
+}
+
+/// The membership of a trace's nodes: who is in service when.
+fn membership(trace: &Trace) -> Membership {
+    let mut members = Membership::fixed(trace.unnamed_nodes);
+    for node in &trace.nodes {
+        if node.service.start.is_finite() {
+            members.joins.push(node.service.start);
+        } else {
+            members.initial += 1;
+        }
+        if node.service.end.is_finite() {
+            members.leaves.push(node.service.end);
+        }
+    }
+    members
+}
+
+/// The system's timeline under `rule` (unclipped; the window matters to active-passive, which
+/// starts on the first node up at the window's start).
+pub fn system_timeline(trace: &Trace, rule: SystemRule, window: &Window) -> SystemTimeline {
+    let dated = trace.nodes.iter().any(|n| n.service.is_dated());
     match rule {
         SystemRule::ActivePassive(failover) => {
-            failover::active_passive_outages(trace, window.start, window.end, failover)
+            let down = failover::active_passive_outages(trace, window.start, window.end, failover);
+            let idle = if dated {
+                system_outages(&[], &membership(trace), SystemRule::Any).idle
+            } else {
+                Vec::new()
+            };
+            // Idle time is not observed, so it is not downtime either.
+            let down = down.into_iter().flat_map(|d| subtract(d, &idle)).collect();
+            SystemTimeline { down, idle }
         }
-        rule => system_outages(&trace.outages, trace.population(), rule),
+        rule if dated => system_outages(&in_service_outages(trace), &membership(trace), rule),
+        rule => system_outages(&trace.outages, &Membership::fixed(trace.population()), rule),
     }
+}
+
+/// `interval` minus the sorted, disjoint `holes`.
+fn subtract((start, end): (f64, f64), holes: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut pieces = Vec::new();
+    let mut from = start;
+    for &(a, b) in holes {
+        if b <= from || a >= end {
+            continue;
+        }
+        if a > from {
+            pieces.push((from, a));
+        }
+        from = from.max(b);
+    }
+    if from < end || (start == end && pieces.is_empty() && from == start) {
+        pieces.push((from, end));
+    }
+    pieces
 }
 
 /// The window `analyze` uses: the one given (of the trace's kind of time), or the trace's span.
@@ -262,74 +347,98 @@ pub fn window_of(trace: &Trace, options: &AnalyzeOptions) -> Result<Window, Anal
     }
 }
 
-/// Rewrites repairable figures for a non-repairable unit: MTTF is the time to first failure,
-/// MTBF and MTTR do not exist.
-fn as_non_repairable(metrics: &mut Metrics, time_to_first_failure: Option<f64>) {
-    metrics.mttf_s = time_to_first_failure;
-    metrics.mtbf_s = None;
-    metrics.mttr_s = None;
-}
-
-/// Each unit's observed life inside the window, by node id.
+/// Each observed unit's life, by node id: from its entry into observation until its first
+/// failure or the end of its window, as ages since its own start (the service start when the
+/// source dates it, else the window start).
 ///
-/// Recorded lifetimes (Backblaze) are clipped to the window. Otherwise every unit is born at the
-/// window start and lives until its first outage that starts in the window, or is censored at
-/// the window end; a unit already down at the window start failed before observation began and
-/// is left out (with a warning).
-fn observed_lives(
+/// A unit whose first failure came before its observation began is not at risk any more and
+/// is left out (counted in a warning).
+pub fn units(
     trace: &Trace,
     window: &Window,
+    observation: &Observation,
     warnings: &mut Vec<String>,
-) -> HashMap<NodeId, Observed> {
-    let mut lives = HashMap::new();
-    if !trace.lifetimes.is_empty() {
-        for l in &trace.lifetimes {
-            if l.end < window.start || l.birth >= window.end {
-                continue;
-            }
-            let birth = l.birth.max(window.start);
-            let failed = l.failed && l.end < window.end;
-            let end = l.end.min(window.end);
-            lives.insert(
-                l.node,
-                Observed {
-                    life_s: end - birth,
-                    failed,
-                },
-            );
-        }
-        return lives;
-    }
-    let mut down_at_start = 0u64;
-    for id in 0..trace.nodes.len() as NodeId {
-        let outages = trace.outages_of(id);
-        if outages
+) -> Vec<(NodeId, Unit)> {
+    let mut units = Vec::new();
+    let mut failed_before = 0u64;
+    for (id, (node, observed)) in trace.nodes.iter().zip(&observation.windows).enumerate() {
+        let Some(observed) = observed else { continue };
+        let birth = if node.service.start.is_finite() {
+            node.service.start
+        } else {
+            window.start
+        };
+        let outages = trace.outages_of(id as NodeId);
+        // Failed after its start but before observation, or down when observation began.
+        let failed_earlier = outages
             .iter()
-            .any(|o| o.start < window.start && o.end > window.start)
-        {
-            down_at_start += 1;
+            .any(|o| o.start < observed.start && (o.start >= birth || o.end > observed.start));
+        if failed_earlier {
+            failed_before += 1;
             continue;
         }
-        let first = outages.iter().find(|o| window.counts_failure(o.start));
-        let observed = match first {
-            Some(o) => Observed {
-                life_s: o.start - window.start,
-                failed: true,
-            },
-            None => Observed {
-                life_s: window.seconds,
-                failed: false,
-            },
+        let first = outages.iter().find(|o| observed.counts_failure(o.start));
+        let (end, failed) = match first {
+            Some(o) => (o.start, true),
+            None => (observed.end, false),
         };
-        lives.insert(id, observed);
-    }
-    if down_at_start > 0 {
-        warnings.push(format!(
-            "{down_at_start} unit(s) were already down when the window starts; they failed \
-             before observation began and are left out of the lifetimes"
+        units.push((
+            id as NodeId,
+            Unit {
+                entry_s: observed.start - birth,
+                exit_s: end - birth,
+                failed,
+            },
         ));
     }
-    lives
+    if failed_before > 0 {
+        warnings.push(format!(
+            "{failed_before} unit(s) failed before their observation began; they were no longer \
+             at risk and are left out of the lifetimes"
+        ));
+    }
+    units
+}
+
+/// Lifetime figures of the fleet and of each group.
+fn non_repairable(
+    trace: &Trace,
+    window: &Window,
+    observation: &Observation,
+    warnings: &mut Vec<String>,
+) -> Lifetimes {
+    let observed = units(trace, window, observation, warnings);
+    let mut all: Vec<Unit> = observed.iter().map(|(_, u)| *u).collect();
+    let unnamed = Unit {
+        entry_s: 0.0,
+        exit_s: window.seconds,
+        failed: false,
+    };
+    all.extend(std::iter::repeat_n(unnamed, trace.unnamed_nodes as usize));
+    let mut by_group: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
+    for (id, unit) in &observed {
+        if let Some(group) = trace.nodes[*id as usize].group() {
+            by_group.entry(group).or_default().push(*unit);
+        }
+    }
+    let mut groups: Vec<GroupLifetimes> = by_group
+        .into_iter()
+        .map(|(group, units)| GroupLifetimes {
+            group: group.to_string(),
+            summary: lifetimes::summarize(&units),
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.summary
+            .afr
+            .unwrap_or(0.0)
+            .total_cmp(&a.summary.afr.unwrap_or(0.0))
+            .then_with(|| natural_cmp(&a.group, &b.group))
+    });
+    Lifetimes {
+        fleet: lifetimes::summarize(&all),
+        groups,
+    }
 }
 
 #[cfg(test)]
@@ -364,10 +473,16 @@ mod tests {
         .unwrap();
         assert_eq!(a.nodes[0].metrics, Metrics::from_totals(100.0, 15.0, 2));
         assert_eq!(a.nodes[1].metrics, Metrics::from_totals(100.0, 10.0, 1));
-        assert_eq!(a.fleet.metrics, Metrics::from_totals(200.0, 25.0, 3));
-        assert_eq!(a.fleet.metrics.mttr_s, Some(25.0 / 3.0));
+        assert_eq!(
+            a.fleet.as_ref().unwrap().metrics,
+            Metrics::from_totals(200.0, 25.0, 3)
+        );
+        assert_eq!(a.fleet.as_ref().unwrap().metrics.mttr_s, Some(25.0 / 3.0));
         // Series: down 10-20, 50-55, 90-100.
-        assert_eq!(a.system.metrics, Metrics::from_totals(100.0, 25.0, 3));
+        assert_eq!(
+            a.system.as_ref().unwrap().metrics,
+            Metrics::from_totals(100.0, 25.0, 3)
+        );
     }
 
     #[test]
@@ -391,10 +506,16 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(a.fleet.nodes, 4);
-        assert_eq!(a.fleet.metrics, Metrics::from_totals(400.0, 15.0, 2));
+        assert_eq!(a.fleet.as_ref().unwrap().nodes, 4);
+        assert_eq!(
+            a.fleet.as_ref().unwrap().metrics,
+            Metrics::from_totals(400.0, 15.0, 2)
+        );
         // Two of four up is no strict majority: down 5-10.
-        assert_eq!(a.system.metrics, Metrics::from_totals(100.0, 5.0, 1));
+        assert_eq!(
+            a.system.as_ref().unwrap().metrics,
+            Metrics::from_totals(100.0, 5.0, 1)
+        );
     }
 
     #[test]
@@ -409,11 +530,117 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(a.fleet.metrics.mttf_s, Some(12.0));
-        assert_eq!(a.nodes[0].metrics.mttf_s, Some(10.0));
-        assert_eq!(a.fleet.metrics.mtbf_s, None);
-        let l = a.lifetimes.unwrap();
+        let l = a.lifetimes.unwrap().fleet;
+        assert_eq!(l.mean_failed_life_s, Some(12.0));
         assert_eq!((l.units, l.failed, l.censored), (3, 3, 0));
+        assert_eq!(l.exposure_s, 36.0);
+        assert!(a.fleet.is_none() && a.system.is_none());
+    }
+
+    /// A node installed mid-window, one retired, one never failing (DESIGN: observation
+    /// windows). Window [0, 100):
+    /// - `a` in service for ever, down 10-20: T 100, down 10, 1 failure;
+    /// - `b` installed at 40, down 50-55 and (before installation) 20-30: T 60, down 5, 1
+    ///   failure, the early outage outside service;
+    /// - `c` retired at 50, down 45-60: T 50, down 5 (clipped), 1 failure;
+    /// - `d` never fails: T 100.
+    fn dated() -> Trace {
+        let mut b = TraceBuilder::new();
+        let ids: Vec<NodeId> = ["a", "b", "c", "d"].iter().map(|n| b.node(n)).collect();
+        b.outage(ids[0], 10.0, 20.0, Fault::Unknown, None);
+        b.outage(ids[1], 20.0, 30.0, Fault::Unknown, None);
+        b.outage(ids[1], 50.0, 55.0, Fault::Unknown, None);
+        b.outage(ids[2], 45.0, 60.0, Fault::Unknown, None);
+        b.observe(0.0);
+        b.observe(100.0);
+        b.service_start(ids[1], 40.0);
+        b.service_end(ids[2], 50.0);
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn each_node_is_observed_in_its_own_service_window() {
+        let a = analyze(&dated(), &AnalyzeOptions::default()).unwrap();
+        let exposure: Vec<f64> = a.nodes.iter().map(|n| n.metrics.exposure_s).collect();
+        assert_eq!(exposure, vec![100.0, 60.0, 50.0, 100.0]);
+        assert_eq!(a.nodes[1].metrics, Metrics::from_totals(60.0, 5.0, 1));
+        assert_eq!(a.nodes[2].metrics, Metrics::from_totals(50.0, 5.0, 1));
+        assert_eq!(
+            a.fleet.as_ref().unwrap().metrics,
+            Metrics::from_totals(310.0, 20.0, 3)
+        );
+        assert!(
+            a.warnings
+                .iter()
+                .any(|w| w.starts_with("1 outage(s) of 1 node(s) fall outside")),
+            "{:?}",
+            a.warnings
+        );
+    }
+
+    #[test]
+    fn system_rules_count_the_nodes_in_service() {
+        // In service: a, c, d over [0, 40); a, b, c, d over [40, 50); a, b, d over [50, 100).
+        // Series: down while a (10-20), c (45-50) or b (50-55) is down.
+        let all = analyze(&dated(), &AnalyzeOptions::default()).unwrap();
+        assert_eq!(
+            all.system.unwrap().metrics,
+            Metrics::from_totals(100.0, 20.0, 2)
+        );
+        // Quorum: never fewer than 2 of 3 or 3 of 4 up, so never down.
+        let quorum = analyze(
+            &dated(),
+            &AnalyzeOptions {
+                system: SystemRule::Quorum,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(quorum.system.unwrap().metrics.downtime_s, 0.0);
+        // k:3 fails while a is down (2 of 3 up) and while c or b is down (3 of 4, then 2 of 3).
+        let three = analyze(
+            &dated(),
+            &AnalyzeOptions {
+                system: SystemRule::AtLeast(3),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            three.system.unwrap().metrics,
+            Metrics::from_totals(100.0, 15.0, 2)
+        );
+        assert!(matches!(
+            analyze(
+                &dated(),
+                &AnalyzeOptions {
+                    system: SystemRule::AtLeast(5),
+                    ..Default::default()
+                }
+            ),
+            Err(AnalyzeError::RuleTooLarge { k: 5, nodes: 4 })
+        ));
+    }
+
+    #[test]
+    fn delayed_entry_ages_count_from_the_service_start() {
+        // b installed at 40 fails at 50 (age 10); with the window [45, 100) it enters at age 5.
+        let a = analyze(
+            &dated(),
+            &AnalyzeOptions {
+                window: window(45.0, 100.0),
+                non_repairable: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let l = a.lifetimes.unwrap().fleet;
+        // a and c are undated, so their ages count from 45: a's outage at 10 is before its
+        // observation and a is censored at 55; c fails at 45, age 0, as it enters (not at risk
+        // yet, so the curve does not drop). b fails at age 10 with a, b and d at risk: S = 2/3.
+        assert_eq!((l.units, l.failed), (4, 2));
+        assert_eq!(l.exposure_s, 55.0 + 5.0 + 0.0 + 55.0);
+        assert_eq!(l.km, vec![[10.0, 1.0 - 1.0 / 3.0]]);
     }
 
     #[test]

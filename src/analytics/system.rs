@@ -11,6 +11,12 @@
 //! recoveries and failures are applied before the rule is evaluated, so one node coming back
 //! exactly when another fails is no system outage. A zero-length node outage (a failure with no
 //! downtime) is a zero-length system outage when the rule, with that node also down, would fail.
+//!
+//! Membership changes: the rule counts the nodes *in service* at each instant ([`Membership`]),
+//! so `quorum` is a strict majority of the nodes in service then, `all` means every node in
+//! service is up, and `k:K` needs K of them up. Joins and departures at an instant are applied
+//! with the failures and recoveries. While no node is in service the system does not exist: that
+//! time is neither up nor down ([`SystemTimeline::idle`]) and is not observed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -134,16 +140,66 @@ impl Instants {
     }
 }
 
-/// The failures, recoveries and zero-length outages of one page, each sorted.
+/// Which nodes are in service when: the nodes in service from the beginning of time, and the
+/// instants nodes join and leave.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Membership {
+    /// Nodes in service before any join (undated nodes and those in service since before the
+    /// data).
+    pub initial: u64,
+    /// Instants a node enters service.
+    pub joins: Vec<f64>,
+    /// Instants a node leaves service.
+    pub leaves: Vec<f64>,
+}
+
+impl Membership {
+    /// A fixed population: every node in service for ever.
+    pub fn fixed(population: u64) -> Self {
+        Self {
+            initial: population,
+            ..Self::default()
+        }
+    }
+
+    /// The most nodes ever in service at once is at most this (the whole population).
+    pub fn population(&self) -> u64 {
+        self.initial + self.joins.len() as u64
+    }
+}
+
+/// The system's down intervals and the intervals when it has no node in service.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SystemTimeline {
+    /// Down intervals `(start, end)` in time order.
+    pub down: Vec<(f64, f64)>,
+    /// Intervals with no node in service, in time order.
+    pub idle: Vec<(f64, f64)>,
+}
+
+/// The failures, recoveries, zero-length outages, joins and departures of one page, each
+/// sorted.
 struct Page {
     downs: Instants,
     ups: Instants,
     blips: Instants,
+    joins: Instants,
+    leaves: Instants,
+}
+
+fn instants_in(times: &[f64], (lo, hi): (f64, f64)) -> Instants {
+    Instants::new(
+        times
+            .iter()
+            .filter(|&&t| t >= lo && t < hi)
+            .map(|&t| ordered_bits(t))
+            .collect(),
+    )
 }
 
 impl Page {
     /// Gathers the instants in `[lo, hi)` with one pass over the outages.
-    fn gather(outages: &[Outage], (lo, hi): (f64, f64)) -> Self {
+    fn gather(outages: &[Outage], members: &Membership, (lo, hi): (f64, f64)) -> Self {
         let inside = |t: f64| t >= lo && t < hi;
         let (mut downs, mut ups, mut blips) = (Vec::new(), Vec::new(), Vec::new());
         for o in outages {
@@ -164,6 +220,8 @@ impl Page {
             downs: Instants::new(downs),
             ups: Instants::new(ups),
             blips: Instants::new(blips),
+            joins: instants_in(&members.joins, (lo, hi)),
+            leaves: instants_in(&members.leaves, (lo, hi)),
         }
     }
 
@@ -175,13 +233,20 @@ impl Page {
                 .downs
                 .peek()
                 .min(self.ups.peek())
-                .min(self.blips.peek());
+                .min(self.blips.peek())
+                .min(self.joins.peek())
+                .min(self.leaves.peek());
             if key == u64::MAX {
                 return;
             }
-            let (failing, recovering) = (self.downs.take(key), self.ups.take(key));
-            let blips = self.blips.take(key);
-            sweep.step(from_ordered_bits(key), failing, recovering, blips);
+            let change = Change {
+                failing: self.downs.take(key),
+                recovering: self.ups.take(key),
+                blips: self.blips.take(key),
+                joining: self.joins.take(key),
+                leaving: self.leaves.take(key),
+            };
+            sweep.step(from_ordered_bits(key), change);
         }
     }
 }
@@ -199,32 +264,54 @@ fn page_bounds(outages: &[Outage]) -> Vec<f64> {
     bounds
 }
 
-/// The system's state as the sweep goes: nodes down, and the start of the open system outage.
+/// Everything that happens at one instant.
+struct Change {
+    failing: u64,
+    recovering: u64,
+    blips: u64,
+    joining: u64,
+    leaving: u64,
+}
+
+/// The system's state as the sweep goes: nodes in service and down, the start of the open
+/// system outage and of the open idle interval.
 struct Sweep {
-    population: u64,
+    members: u64,
     rule: SystemRule,
     down: u64,
     opened: Option<f64>,
-    result: Vec<(f64, f64)>,
+    idle_since: Option<f64>,
+    timeline: SystemTimeline,
 }
 
 impl Sweep {
     /// Applies everything that happens at one instant, then checks the rule.
-    fn step(&mut self, time: f64, failing: u64, recovering: u64, blips: u64) {
-        self.down = (self.down + failing).saturating_sub(recovering);
+    fn step(&mut self, time: f64, change: Change) {
+        self.down = (self.down + change.failing).saturating_sub(change.recovering);
+        self.members = (self.members + change.joining).saturating_sub(change.leaving);
+        if self.members == 0 {
+            if let Some(start) = self.opened.take() {
+                self.timeline.down.push((start, time));
+            }
+            self.idle_since.get_or_insert(time);
+            return;
+        }
+        if let Some(since) = self.idle_since.take() {
+            self.timeline.idle.push((since, time));
+        }
         let up_now = self
             .rule
-            .holds(self.population.saturating_sub(self.down), self.population);
+            .holds(self.members.saturating_sub(self.down), self.members);
         match (self.opened, up_now) {
             (None, false) => self.opened = Some(time),
             (Some(start), true) => {
-                self.result.push((start, time));
+                self.timeline.down.push((start, time));
                 self.opened = None;
             }
-            (None, true) if blips > 0 => {
-                let up_during_blip = self.population.saturating_sub(self.down + blips);
-                if !self.rule.holds(up_during_blip, self.population) {
-                    self.result.push((time, time));
+            (None, true) if change.blips > 0 => {
+                let up_during_blip = self.members.saturating_sub(self.down + change.blips);
+                if !self.rule.holds(up_during_blip, self.members) {
+                    self.timeline.down.push((time, time));
                 }
             }
             _ => {}
@@ -232,16 +319,23 @@ impl Sweep {
     }
 }
 
-/// The system's down intervals `(start, end)` in time order, under `rule` for `population`
-/// nodes whose outages are `outages` (canonical: merged per node).
-pub fn system_outages(outages: &[Outage], population: u64, rule: SystemRule) -> Vec<(f64, f64)> {
+/// The system's timeline under `rule` for nodes whose outages are `outages` (canonical: merged
+/// per node, and inside each node's service window) and whose membership is `members`.
+pub fn system_outages(
+    outages: &[Outage],
+    members: &Membership,
+    rule: SystemRule,
+) -> SystemTimeline {
     let bounds = page_bounds(outages);
     let mut sweep = Sweep {
-        population,
+        members: members.initial,
         rule,
         down: 0,
-        opened: None,
-        result: Vec::new(),
+        // The state before the first instant: all initial members up.
+        opened: (members.initial > 0 && !rule.holds(members.initial, members.initial))
+            .then_some(f64::NEG_INFINITY),
+        idle_since: (members.initial == 0).then_some(f64::NEG_INFINITY),
+        timeline: SystemTimeline::default(),
     };
     // While one page is walked (sequential by nature), the next is gathered and sorted.
     let page_range = |page: usize| {
@@ -252,23 +346,29 @@ pub fn system_outages(outages: &[Outage], population: u64, rule: SystemRule) -> 
         };
         (lo, bounds.get(page).copied().unwrap_or(f64::INFINITY))
     };
-    let mut current = Some(Page::gather(outages, page_range(0)));
+    let mut current = Some(Page::gather(outages, members, page_range(0)));
     for page in 1..=bounds.len() + 1 {
         let Some(instants) = current.take() else {
             break;
         };
         let gather_next =
-            || (page <= bounds.len()).then(|| Page::gather(outages, page_range(page)));
+            || (page <= bounds.len()).then(|| Page::gather(outages, members, page_range(page)));
         let ((), next) = rayon::join(|| instants.walk(&mut sweep), gather_next);
         current = next;
     }
     let Sweep {
-        opened, mut result, ..
+        opened,
+        idle_since,
+        mut timeline,
+        ..
     } = sweep;
     if let Some(start) = opened {
-        result.push((start, f64::INFINITY));
+        timeline.down.push((start, f64::INFINITY));
     }
-    result
+    if let Some(since) = idle_since {
+        timeline.idle.push((since, f64::INFINITY));
+    }
+    timeline
 }
 
 #[cfg(test)]
@@ -328,12 +428,51 @@ mod tests {
             for rule in [SystemRule::All, SystemRule::Any, SystemRule::Quorum] {
                 let population = u64::from(nodes);
                 assert_eq!(
-                    system_outages(&outages, population, rule),
+                    system_outages(&outages, &Membership::fixed(population), rule).down,
                     brute_force(&outages, population, rule),
                     "round {round}, rule {rule}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn rules_count_the_nodes_in_service() {
+        // n0 in service for ever, down 10-20; n1 joins at 5 and leaves at 30; n2 joins at 40.
+        let outages = vec![outage(0, 10.0, 20.0)];
+        let members = Membership {
+            initial: 1,
+            joins: vec![5.0, 40.0],
+            leaves: vec![30.0],
+        };
+        // Quorum: from 10 to 20 one of two is up, no strict majority.
+        let quorum = system_outages(&outages, &members, SystemRule::Quorum);
+        assert_eq!(quorum.down, vec![(10.0, 20.0)]);
+        assert!(quorum.idle.is_empty());
+        // Any: n1 is up while n0 is down.
+        assert!(
+            system_outages(&outages, &members, SystemRule::Any)
+                .down
+                .is_empty()
+        );
+        // k:2 fails before n1 joins, while n0 is down, and after n1 leaves until n2 joins.
+        let two = system_outages(&outages, &members, SystemRule::AtLeast(2));
+        assert_eq!(
+            two.down,
+            vec![(f64::NEG_INFINITY, 5.0), (10.0, 20.0), (30.0, 40.0)]
+        );
+        // Nobody in service before 5 and after the last leaves: idle, not down.
+        let lonely = Membership {
+            initial: 0,
+            joins: vec![5.0],
+            leaves: vec![50.0],
+        };
+        let all = system_outages(&[outage(0, 10.0, 20.0)], &lonely, SystemRule::All);
+        assert_eq!(all.down, vec![(10.0, 20.0)]);
+        assert_eq!(
+            all.idle,
+            vec![(f64::NEG_INFINITY, 5.0), (50.0, f64::INFINITY)]
+        );
     }
 
     #[test]
@@ -366,34 +505,43 @@ mod tests {
 
     #[test]
     fn series_is_down_whenever_any_node_is() {
-        let got = system_outages(&three_nodes(), 3, SystemRule::All);
+        let got = system_outages(&three_nodes(), &Membership::fixed(3), SystemRule::All).down;
         assert_eq!(got, vec![(10.0, 30.0), (40.0, 40.0)]);
     }
 
     #[test]
     fn quorum_is_down_while_two_of_three_are() {
-        let got = system_outages(&three_nodes(), 3, SystemRule::Quorum);
+        let got = system_outages(&three_nodes(), &Membership::fixed(3), SystemRule::Quorum).down;
         assert_eq!(got, vec![(15.0, 20.0), (25.0, 26.0)]);
     }
 
     #[test]
     fn parallel_needs_everyone_down() {
-        assert_eq!(system_outages(&three_nodes(), 3, SystemRule::Any), vec![]);
+        assert_eq!(
+            system_outages(&three_nodes(), &Membership::fixed(3), SystemRule::Any).down,
+            vec![]
+        );
         let all_down = [outage(0, 0.0, 10.0), outage(1, 5.0, 8.0)];
         assert_eq!(
-            system_outages(&all_down, 2, SystemRule::Any),
+            system_outages(&all_down, &Membership::fixed(2), SystemRule::Any).down,
             vec![(5.0, 8.0)]
         );
         // A fourth node that never fails keeps the parallel system up.
-        assert_eq!(system_outages(&all_down, 3, SystemRule::Any), vec![]);
+        assert_eq!(
+            system_outages(&all_down, &Membership::fixed(3), SystemRule::Any).down,
+            vec![]
+        );
     }
 
     #[test]
     fn handover_at_one_instant_is_no_outage() {
         let handover = [outage(0, 0.0, 10.0), outage(1, 10.0, 20.0)];
-        assert_eq!(system_outages(&handover, 2, SystemRule::Any), vec![]);
         assert_eq!(
-            system_outages(&handover, 2, SystemRule::All),
+            system_outages(&handover, &Membership::fixed(2), SystemRule::Any).down,
+            vec![]
+        );
+        assert_eq!(
+            system_outages(&handover, &Membership::fixed(2), SystemRule::All).down,
             vec![(0.0, 20.0)]
         );
     }
@@ -402,9 +550,12 @@ mod tests {
     fn a_node_that_never_returns_keeps_the_system_down() {
         let gone = [outage(0, 5.0, f64::INFINITY)];
         assert_eq!(
-            system_outages(&gone, 2, SystemRule::All),
+            system_outages(&gone, &Membership::fixed(2), SystemRule::All).down,
             vec![(5.0, f64::INFINITY)]
         );
-        assert_eq!(system_outages(&gone, 2, SystemRule::AtLeast(1)), vec![]);
+        assert_eq!(
+            system_outages(&gone, &Membership::fixed(2), SystemRule::AtLeast(1)).down,
+            vec![]
+        );
     }
 }

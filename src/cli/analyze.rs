@@ -2,18 +2,18 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::{Failure, print, spinner};
 use faultline::analytics::breakdown::Breakdown;
 use faultline::analytics::system::SystemRule;
 use faultline::analytics::window::Window;
 use faultline::analytics::{AnalyzeOptions, analyze};
-use faultline::report::analysis::{Format, render};
+use faultline::report::analysis::{Format, Show, render};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::time::to_secs;
 use faultline::sim::timeout::{Names, TimeoutExpr};
-use faultline::trace::{InputFormat, Population, ReadOptions, Trace, read_traces};
+use faultline::trace::{InputFormat, Population, ReadOptions, TimeKind, Trace, read_traces};
 use faultline::units::TimeUnit;
 
 /// The traces and analysis settings `analyze` and `report` share.
@@ -37,7 +37,8 @@ pub struct Input {
     /// The processing time `r` in a failover expression.
     #[arg(long = "proc", default_value = "0s", value_parser = duration)]
     processing: f64,
-    /// Nodes that never failed: a total count N, or a file of node names (one a line).
+    /// Nodes that never failed: a total count N, or a file of node names, one a line, each
+    /// optionally with its service window (`NAME,START,END`).
     #[arg(long, value_name = "N|FILE")]
     population: Option<String>,
     /// Input layout, when not detected from the header: interval, event, jsonl, lanl, fta,
@@ -76,23 +77,15 @@ fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Resul
         .map_err(|e: String| anyhow::anyhow!("--system: {e}"))
 }
 
-fn population(text: &str) -> anyhow::Result<Population> {
+/// Parses `--population`: a count, or a file of names with optional service windows.
+fn population(text: &str, unit_seconds: f64, kind: TimeKind) -> Result<Population, Failure> {
     if let Ok(count) = text.parse::<u64>() {
         return Ok(Population::Count(count));
     }
     let contents = std::fs::read_to_string(text).with_context(|| {
         format!("--population `{text}` is neither a node count nor a readable file of names")
     })?;
-    let names: Vec<String> = contents
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    if names.is_empty() {
-        bail!("--population file `{text}` names no nodes");
-    }
-    Ok(Population::Names(names))
+    Ok(Population::parse_file(text, &contents, unit_seconds, kind)?)
 }
 
 impl Input {
@@ -105,15 +98,14 @@ impl Input {
             .map(|w| Window::parse(w, unit))
             .transpose()
             .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
-        let population = self.population.as_deref().map(population).transpose()?;
         let read_options = ReadOptions {
             time_unit_seconds: unit,
             skip_bad_rows: self.skip_bad_rows,
             format: self.input_format,
         };
         let mut trace = read_traces(&self.traces, &read_options)?;
-        if let Some(population) = &population {
-            trace.declare_population(population)?;
+        if let Some(text) = &self.population {
+            trace.declare_population(&population(text, unit, trace.time_kind)?)?;
         }
         let options = AnalyzeOptions {
             window,
@@ -136,6 +128,9 @@ pub struct Args {
     /// Output format: table, json, csv, md.
     #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
     format: Format,
+    /// With --by, print the node table too.
+    #[arg(long)]
+    show_nodes: bool,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
@@ -153,7 +148,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let analysis = analyze(&trace, &options)?;
     bar.finish_and_clear();
     let mut out = Vec::new();
-    render(&analysis, args.format, &mut out)?;
+    let show = Show {
+        markdown: false,
+        nodes: args.show_nodes,
+    };
+    render(&analysis, args.format, show, &mut out)?;
     if matches!(args.format, Format::Table | Format::Csv) {
         for warning in &analysis.warnings {
             eprintln!("faultline: warning: {warning}");

@@ -13,10 +13,12 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 use crate::analytics::Analysis;
+use crate::analytics::breakdown::{Breakdown, GroupRow};
+use crate::analytics::lifetimes::{LifetimeSummary, Lifetimes};
 use crate::analytics::metrics::Metrics;
 use crate::trace::TimeKind;
 use crate::trace::time::format_epoch;
-use crate::units::{HumanDuration, HumanPercent};
+use crate::units::{HumanDuration, HumanNines, HumanPercent, YEAR, three_significant};
 
 /// An output format of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,15 +49,29 @@ impl FromStr for Format {
 }
 
 /// Writes the analysis in `format`.
-pub fn render(analysis: &Analysis, format: Format, out: &mut impl Write) -> io::Result<()> {
+pub fn render(
+    analysis: &Analysis,
+    format: Format,
+    show: Show,
+    out: &mut impl Write,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, analysis)?;
             writeln!(out)
         }
         Format::Csv => write_csv(analysis, out),
-        Format::Table => out.write_all(human(analysis, false).as_bytes()),
-        Format::Md => out.write_all(human(analysis, true).as_bytes()),
+        Format::Table => out.write_all(human(analysis, show).as_bytes()),
+        Format::Md => out.write_all(
+            human(
+                analysis,
+                Show {
+                    markdown: true,
+                    ..show
+                },
+            )
+            .as_bytes(),
+        ),
     }
 }
 
@@ -64,6 +80,7 @@ struct Row<'a> {
     scope: &'static str,
     name: String,
     nodes: Option<u64>,
+    share: Option<f64>,
     metrics: &'a Metrics,
 }
 
@@ -75,6 +92,7 @@ fn rows(analysis: &Analysis) -> Vec<Row<'_>> {
             scope: "node",
             name: n.node.clone(),
             nodes: Some(1),
+            share: None,
             metrics: &n.metrics,
         })
         .collect();
@@ -82,32 +100,81 @@ fn rows(analysis: &Analysis) -> Vec<Row<'_>> {
         scope: "group",
         name: g.group.clone(),
         nodes: Some(g.nodes),
+        share: g.share_of_downtime,
         metrics: &g.metrics,
     }));
-    rows.push(Row {
-        scope: "fleet",
-        name: "fleet".to_string(),
-        nodes: Some(analysis.fleet.nodes),
-        metrics: &analysis.fleet.metrics,
-    });
-    rows.push(Row {
-        scope: "system",
-        name: format!("system ({})", analysis.system.rule),
-        nodes: Some(analysis.fleet.nodes),
-        metrics: &analysis.system.metrics,
-    });
+    if let Some(fleet) = &analysis.fleet {
+        rows.push(Row {
+            scope: "fleet",
+            name: "fleet".to_string(),
+            nodes: Some(fleet.nodes),
+            share: None,
+            metrics: &fleet.metrics,
+        });
+    }
+    if let Some(system) = &analysis.system {
+        rows.push(Row {
+            scope: "system",
+            name: system.rule.to_string(),
+            nodes: analysis.fleet.as_ref().map(|f| f.nodes),
+            share: None,
+            metrics: &system.metrics,
+        });
+    }
     rows
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
+    if let Some(l) = &analysis.lifetimes {
+        writer.write_record([
+            "scope",
+            "name",
+            "units",
+            "failed",
+            "censored",
+            "exposure_s",
+            "afr",
+            "mttf_s",
+            "mean_failed_life_s",
+            "weibull_shape",
+            "weibull_scale_s",
+        ])?;
+        let fleet = std::iter::once(("fleet", "fleet", &l.fleet));
+        let groups = l
+            .groups
+            .iter()
+            .map(|g| ("group", g.group.as_str(), &g.summary));
+        for (scope, name, s) in fleet.chain(groups) {
+            writer.write_record([
+                scope.to_string(),
+                name.to_string(),
+                s.units.to_string(),
+                s.failed.to_string(),
+                s.censored.to_string(),
+                s.exposure_s.to_string(),
+                opt(s.afr),
+                opt(s.mttf_s),
+                opt(s.mean_failed_life_s),
+                opt(s.weibull.map(|w| w.shape)),
+                opt(s.weibull.map(|w| w.scale_s)),
+            ])?;
+        }
+        return writer.flush();
+    }
     writer.write_record([
         "scope",
         "name",
         "nodes",
+        "exposure_s",
         "failures",
         "uptime_s",
         "downtime_s",
+        "share_of_downtime",
         "availability",
         "nines",
         "mtbf_s",
@@ -115,21 +182,17 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
         "mttr_s",
         "annual_downtime_s",
     ])?;
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for row in rows(analysis) {
         let m = row.metrics;
-        let name = if row.scope == "system" {
-            analysis.system.rule.to_string()
-        } else {
-            row.name
-        };
         writer.write_record([
             row.scope.to_string(),
-            name,
+            row.name,
             row.nodes.map(|n| n.to_string()).unwrap_or_default(),
+            m.exposure_s.to_string(),
             m.failures.to_string(),
             m.uptime_s.to_string(),
             m.downtime_s.to_string(),
+            opt(row.share),
             m.availability.to_string(),
             opt(m.nines),
             opt(m.mtbf_s),
@@ -139,6 +202,14 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
         ])?;
     }
     writer.flush()
+}
+
+fn duration(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |s| HumanDuration(s).to_string())
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |s| format!("{:.1} %", s * 100.0))
 }
 
 const HEADERS: [&str; 9] = [
@@ -154,13 +225,12 @@ const HEADERS: [&str; 9] = [
 ];
 
 fn cells(name: &str, m: &Metrics) -> Vec<String> {
-    let duration = |v: Option<f64>| v.map_or("-".to_string(), |s| HumanDuration(s).to_string());
     vec![
         name.to_string(),
         m.failures.to_string(),
         HumanDuration(m.downtime_s).to_string(),
         HumanPercent(m.availability).to_string(),
-        m.nines.map_or("-".to_string(), |n| format!("{n:.1} nines")),
+        HumanNines(m.nines).to_string(),
         duration(m.mtbf_s),
         duration(m.mttf_s),
         duration(m.mttr_s),
@@ -168,10 +238,66 @@ fn cells(name: &str, m: &Metrics) -> Vec<String> {
     ]
 }
 
+/// Columns of a breakdown by group, node or month: slices of the fleet with their own nodes.
+const GROUP_HEADERS: [&str; 9] = [
+    "",
+    "nodes",
+    "failures",
+    "downtime",
+    "share",
+    "availability",
+    "nines",
+    "MTBF",
+    "MTTR",
+];
+
+fn group_cells(g: &GroupRow) -> Vec<String> {
+    let m = &g.metrics;
+    vec![
+        g.group.clone(),
+        g.nodes.to_string(),
+        m.failures.to_string(),
+        HumanDuration(m.downtime_s).to_string(),
+        percent(g.share_of_downtime),
+        HumanPercent(m.availability).to_string(),
+        HumanNines(m.nines).to_string(),
+        duration(m.mtbf_s),
+        duration(m.mttr_s),
+    ]
+}
+
+/// Columns of a breakdown by fault or cause: kinds of outage over the whole fleet, where what
+/// matters is how much downtime each causes and how often it strikes somewhere in the fleet.
+const KIND_HEADERS: [&str; 7] = [
+    "",
+    "failures",
+    "downtime",
+    "share",
+    "MTTR",
+    "one every",
+    "availability lost",
+];
+
+fn kind_cells(g: &GroupRow, window_s: f64) -> Vec<String> {
+    let m = &g.metrics;
+    let every = (m.failures > 0).then(|| window_s / m.failures as f64);
+    vec![
+        g.group.clone(),
+        m.failures.to_string(),
+        HumanDuration(m.downtime_s).to_string(),
+        percent(g.share_of_downtime),
+        duration(m.mttr_s),
+        duration(every),
+        format!(
+            "{} %",
+            three_significant((1.0 - m.availability) * 100.0 + 0.0)
+        ),
+    ]
+}
+
 /// Lays out rows as an aligned text table (numbers right-aligned) or a Markdown table.
-fn table(header_name: &str, body: &[Vec<String>], markdown: bool, text: &mut String) {
-    let mut header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    header[0] = header_name.to_string();
+fn table(header: &[&str], body: &[Vec<String>], markdown: bool, text: &mut String) {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             std::iter::once(&header)
@@ -221,6 +347,12 @@ fn table(header_name: &str, body: &[Vec<String>], markdown: bool, text: &mut Str
     }
 }
 
+fn with_name<const N: usize>(headers: [&'static str; N], name: &'static str) -> [&'static str; N] {
+    let mut headers = headers;
+    headers[0] = name;
+    headers
+}
+
 fn time_text(analysis: &Analysis, seconds: f64) -> String {
     match analysis.time_kind {
         TimeKind::Datetime => format_epoch(seconds),
@@ -228,73 +360,100 @@ fn time_text(analysis: &Analysis, seconds: f64) -> String {
     }
 }
 
-fn human(analysis: &Analysis, markdown: bool) -> String {
+/// What the human-readable output shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Show {
+    /// Markdown instead of aligned text.
+    pub markdown: bool,
+    /// The node table even with a breakdown.
+    pub nodes: bool,
+}
+
+fn human(analysis: &Analysis, show: Show) -> String {
+    let markdown = show.markdown;
     let mut text = String::new();
     let w = &analysis.window;
     if markdown {
-        text.push_str("# Availability\n\n");
+        text.push_str(if analysis.lifetimes.is_some() {
+            "# Lifetimes\n\n"
+        } else {
+            "# Availability\n\n"
+        });
     }
-    let _ = writeln!(
+    let _ = write!(
         text,
-        "window: {} .. {} ({}); {} nodes; system rule `{}`",
+        "window: {} .. {} ({})",
         time_text(analysis, w.start),
         time_text(analysis, w.end),
         HumanDuration(w.seconds),
-        analysis.fleet.nodes,
-        analysis.system.rule,
     );
-    text.push('\n');
-    if markdown {
-        text.push_str("## Nodes\n\n");
-    }
-    let node_rows: Vec<Vec<String>> = analysis
-        .nodes
-        .iter()
-        .map(|n| cells(&n.node, &n.metrics))
-        .collect();
-    let mut summary = vec![
-        cells("fleet", &analysis.fleet.metrics),
-        cells(
-            &format!("system ({})", analysis.system.rule),
-            &analysis.system.metrics,
-        ),
-    ];
-    if markdown {
-        table("node", &node_rows, true, &mut text);
-        text.push_str("\n## Fleet and system\n\n");
-        table("", &summary, true, &mut text);
+    if let (Some(fleet), Some(system)) = (&analysis.fleet, &analysis.system) {
+        let _ = writeln!(
+            text,
+            "; {} nodes, {} of node time observed; system rule `{}`",
+            fleet.nodes,
+            HumanDuration(fleet.metrics.exposure_s),
+            system.rule,
+        );
     } else {
-        let mut body = node_rows;
-        body.append(&mut summary);
-        table("node", &body, false, &mut text);
+        text.push('\n');
+    }
+    text.push('\n');
+    if let Some(l) = &analysis.lifetimes {
+        lifetimes(l, markdown, &mut text);
+    }
+    let summary: Vec<Vec<String>> = analysis
+        .fleet
+        .iter()
+        .map(|f| cells("fleet", &f.metrics))
+        .chain(
+            analysis
+                .system
+                .iter()
+                .map(|s| cells(&format!("system ({})", s.rule), &s.metrics)),
+        )
+        .collect();
+    let node_rows: Vec<Vec<String>> = if analysis.groups.is_none() || show.nodes {
+        analysis
+            .nodes
+            .iter()
+            .map(|n| cells(&n.node, &n.metrics))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !summary.is_empty() {
+        if markdown {
+            if !node_rows.is_empty() {
+                text.push_str("## Nodes\n\n");
+                table(&with_name(HEADERS, "node"), &node_rows, true, &mut text);
+                text.push('\n');
+            }
+            text.push_str("## Fleet and system\n\n");
+            table(&HEADERS, &summary, true, &mut text);
+        } else {
+            let mut body = node_rows;
+            body.extend(summary);
+            table(&with_name(HEADERS, "node"), &body, false, &mut text);
+        }
     }
     if let Some(groups) = &analysis.groups {
         text.push('\n');
         if markdown {
             text.push_str("## Breakdown\n\n");
         }
-        let body: Vec<Vec<String>> = groups.iter().map(|g| cells(&g.group, &g.metrics)).collect();
-        table("group", &body, markdown, &mut text);
-    }
-    if let Some(l) = &analysis.lifetimes {
-        text.push('\n');
-        if markdown {
-            text.push_str("## Lifetimes (non-repairable)\n\n");
+        if matches!(analysis.by, Some(Breakdown::Fault | Breakdown::Cause)) {
+            let body: Vec<Vec<String>> = groups.iter().map(|g| kind_cells(g, w.seconds)).collect();
+            table(&with_name(KIND_HEADERS, "kind"), &body, markdown, &mut text);
+        } else {
+            let body: Vec<Vec<String>> = groups.iter().map(group_cells).collect();
+            table(
+                &with_name(GROUP_HEADERS, "group"),
+                &body,
+                markdown,
+                &mut text,
+            );
         }
-        let duration = |v: Option<f64>| v.map_or("-".to_string(), |s| HumanDuration(s).to_string());
-        let _ = writeln!(
-            text,
-            "lifetimes: {} units, {} failed, {} censored; MTTF {}; Kaplan–Meier mean life {} \
-             (restricted to {}, survival there {})",
-            l.units,
-            l.failed,
-            l.censored,
-            duration(l.mttf_s),
-            duration(l.km_mean_life_s),
-            duration(l.km_horizon_s),
-            l.km_survival_at_horizon
-                .map_or("-".to_string(), |s| format!("{:.1} %", s * 100.0)),
-        );
     }
     if markdown && !analysis.warnings.is_empty() {
         text.push('\n');
@@ -303,4 +462,65 @@ fn human(analysis: &Analysis, markdown: bool) -> String {
         }
     }
     text
+}
+
+/// Columns of the lifetime table.
+const LIFETIME_HEADERS: [&str; 9] = [
+    "",
+    "units",
+    "failed",
+    "unit-years",
+    "AFR",
+    "MTTF",
+    "Weibull shape (95 % CI)",
+    "Weibull scale (95 % CI)",
+    "mean failed life",
+];
+
+fn lifetime_cells(name: &str, s: &LifetimeSummary) -> Vec<String> {
+    let (shape, scale) = match &s.weibull {
+        Some(w) => (
+            format!(
+                "{} ({}–{})",
+                three_significant(w.shape),
+                three_significant(w.shape_ci[0]),
+                three_significant(w.shape_ci[1])
+            ),
+            format!(
+                "{} ({}–{})",
+                HumanDuration(w.scale_s),
+                HumanDuration(w.scale_ci_s[0]),
+                HumanDuration(w.scale_ci_s[1])
+            ),
+        ),
+        None => ("-".to_string(), "-".to_string()),
+    };
+    vec![
+        name.to_string(),
+        s.units.to_string(),
+        s.failed.to_string(),
+        three_significant(s.exposure_s / YEAR),
+        s.afr
+            .map_or("-".to_string(), |a| format!("{:.2} %", a * 100.0)),
+        duration(s.mttf_s),
+        shape,
+        scale,
+        duration(s.mean_failed_life_s),
+    ]
+}
+
+fn lifetimes(l: &Lifetimes, markdown: bool, text: &mut String) {
+    let mut body = vec![lifetime_cells("all units", &l.fleet)];
+    body.extend(
+        l.groups
+            .iter()
+            .map(|g| lifetime_cells(&g.group, &g.summary)),
+    );
+    table(&with_name(LIFETIME_HEADERS, "group"), &body, markdown, text);
+    let _ = writeln!(
+        text,
+        "\nAFR = failures per unit-year observed; MTTF = unit-time observed per failure; \
+         mean failed life ignores the {} units still working (censored)",
+        l.fleet.censored
+    );
 }

@@ -11,7 +11,7 @@ use super::document::{Figure, html, markdown};
 use super::figures;
 use super::plot::{Plot, PlotError};
 use crate::analytics::breakdown::Breakdown;
-use crate::analytics::{AnalyzeError, AnalyzeOptions, analyze, system_down_intervals, window_of};
+use crate::analytics::{AnalyzeError, AnalyzeOptions, analyze, system_timeline, window_of};
 use crate::output::write_atomically;
 use crate::trace::{TimeKind, Trace};
 
@@ -78,7 +78,7 @@ pub fn write_report(
     } else {
         Vec::new()
     };
-    let system = system_down_intervals(trace, options.system, &window);
+    let system = system_timeline(trace, options.system, &window).down;
     let mut plots = vec![figures::timeline(
         trace,
         &window,

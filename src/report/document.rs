@@ -113,16 +113,27 @@ pub fn html(
         "<p class=\"meta\">{} · window {} · {} nodes · system rule <code>{}</code></p>",
         escape(&sources.join(", ")),
         HumanDuration(analysis.window.seconds),
-        analysis.fleet.nodes,
-        escape(&analysis.system.rule.to_string())
+        analysis.fleet.as_ref().map_or(0, |f| f.nodes),
+        escape(
+            &analysis
+                .system
+                .as_ref()
+                .map(|s| s.rule.to_string())
+                .unwrap_or_default()
+        )
     );
-    for (label, metrics) in [
-        ("Fleet".to_string(), &analysis.fleet.metrics),
-        (
-            format!("System ({})", analysis.system.rule),
-            &analysis.system.metrics,
-        ),
-    ] {
+    let headline_rows: Vec<(String, &Metrics)> = analysis
+        .fleet
+        .iter()
+        .map(|f| ("Fleet".to_string(), &f.metrics))
+        .chain(
+            analysis
+                .system
+                .iter()
+                .map(|s| (format!("System ({})", s.rule), &s.metrics)),
+        )
+        .collect();
+    for (label, metrics) in headline_rows {
         let _ = writeln!(h, "<h2>{}</h2>\n<div class=\"cards\">", escape(&label));
         for (name, value) in headline(metrics) {
             let _ = writeln!(
@@ -212,17 +223,26 @@ pub fn markdown(
         "{} · window {} · {} nodes · system rule `{}`\n",
         sources.join(", "),
         HumanDuration(analysis.window.seconds),
-        analysis.fleet.nodes,
-        analysis.system.rule
+        analysis.fleet.as_ref().map_or(0, |f| f.nodes),
+        analysis
+            .system
+            .as_ref()
+            .map(|s| s.rule.to_string())
+            .unwrap_or_default()
     );
     m.push_str("| | availability | nines | MTBF | MTTR | downtime/year |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
-    for (label, metrics) in [
-        ("fleet".to_string(), &analysis.fleet.metrics),
-        (
-            format!("system ({})", analysis.system.rule),
-            &analysis.system.metrics,
-        ),
-    ] {
+    let headline_rows: Vec<(String, &Metrics)> = analysis
+        .fleet
+        .iter()
+        .map(|f| ("fleet".to_string(), &f.metrics))
+        .chain(
+            analysis
+                .system
+                .iter()
+                .map(|s| (format!("system ({})", s.rule), &s.metrics)),
+        )
+        .collect();
+    for (label, metrics) in headline_rows {
         let cells: Vec<String> = headline(metrics).into_iter().map(|(_, v)| v).collect();
         let _ = writeln!(m, "| {label} | {} |", cells.join(" | "));
     }

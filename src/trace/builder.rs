@@ -18,7 +18,7 @@ use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
 use super::error::TraceError;
-use super::model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
+use super::model::{Fault, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Service, Trace};
 use super::time::TimeKind;
 
 /// A state change read from an event row.
@@ -40,7 +40,6 @@ pub struct TraceBuilder {
     outages: Vec<Outage>,
     transitions: Vec<Transition>,
     events: Vec<ScenarioEvent>,
-    lifetimes: Vec<Lifetime>,
     causes: Vec<String>,
     cause_index: HashMap<String, u32>,
     repairable: bool,
@@ -98,7 +97,7 @@ impl TraceBuilder {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             name: name.to_string(),
-            attrs: Default::default(),
+            ..Node::default()
         });
         self.index.insert(name.to_string(), id);
         id
@@ -178,11 +177,33 @@ impl TraceBuilder {
         });
     }
 
-    /// Adds the observed life of a non-repairable unit.
-    pub fn lifetime(&mut self, lifetime: Lifetime) {
-        self.observe(lifetime.birth);
-        self.observe(lifetime.end);
-        self.lifetimes.push(lifetime);
+    /// Records that `node` was in service from `time` (installed, in production, first seen).
+    /// The earliest known start wins; `-∞` (since before the data) never replaces a known one.
+    pub fn service_start(&mut self, node: NodeId, time: f64) {
+        let service = &mut self.nodes[node as usize].service;
+        if service.start == f64::NEG_INFINITY || time < service.start {
+            service.start = time;
+        }
+    }
+
+    /// Records that `node` left service at `time` (retired, decommissioned, last seen). The
+    /// latest known end wins; `+∞` (still in service) never replaces a known one.
+    pub fn service_end(&mut self, node: NodeId, time: f64) {
+        let service = &mut self.nodes[node as usize].service;
+        if service.end == f64::INFINITY || time > service.end {
+            service.end = time;
+        }
+    }
+
+    /// Records a whole service window (both ends as [`TraceBuilder::service_start`] and
+    /// [`TraceBuilder::service_end`] would).
+    pub fn service(&mut self, node: NodeId, service: Service) {
+        if service.start.is_finite() {
+            self.service_start(node, service.start);
+        }
+        if service.end.is_finite() {
+            self.service_end(node, service.end);
+        }
     }
 
     /// Makes room for `factor` times as many outages and transitions as were added so far: a
@@ -202,6 +223,7 @@ impl TraceBuilder {
             for (key, value) in &node.attrs {
                 self.attr(id, key, value);
             }
+            self.service(id, node.service);
         }
         let causes: Vec<u32> = later.causes.iter().map(|c| self.cause(c)).collect();
         self.outages.extend(later.outages.iter().map(|o| {
@@ -217,11 +239,6 @@ impl TraceBuilder {
             .extend(later.events.into_iter().map(|e| ScenarioEvent {
                 node: e.node.map(|n| nodes[n as usize]),
                 ..e
-            }));
-        self.lifetimes
-            .extend(later.lifetimes.iter().map(|l| Lifetime {
-                node: nodes[l.node as usize],
-                ..*l
             }));
         if let Some((lo, hi)) = later.span {
             self.observe(lo);
@@ -245,7 +262,6 @@ impl TraceBuilder {
             unnamed_nodes: 0,
             outages,
             events: self.events,
-            lifetimes: self.lifetimes,
             repairable: self.repairable,
             causes: self.causes,
             span,
@@ -272,7 +288,6 @@ impl TraceBuilder {
         let remap = |id: &mut NodeId| *id = new_id[*id as usize];
         self.outages.iter_mut().for_each(|o| remap(&mut o.node));
         self.transitions.iter_mut().for_each(|t| remap(&mut t.node));
-        self.lifetimes.iter_mut().for_each(|l| remap(&mut l.node));
         self.events
             .iter_mut()
             .filter_map(|e| e.node.as_mut())

@@ -11,6 +11,7 @@
 //! | LANL CFDR | header with `Prob Started`, `nodenumz` | [`import::lanl`] |
 //! | FTA event_trace | `#` header with `event_type` | [`import::fta`] |
 //! | Backblaze lifetimes | header with `serial_number`, `first_fail` | [`import::backblaze`] |
+//! | Titan GPU history | header with `SN`, `insert`, `remove`, `event` | [`import::titan`] |
 //!
 //! A malformed row is an error naming file, line and column; with `skip_bad_rows` it is counted
 //! instead and the count is reported as a warning.
@@ -35,7 +36,7 @@ use std::str::FromStr;
 
 pub use builder::TraceBuilder;
 pub use error::{FieldError, TraceError};
-pub use model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
+pub use model::{Fault, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Service, Trace};
 pub use time::TimeKind;
 
 use csv_rows::Layout;
@@ -57,11 +58,13 @@ pub enum InputFormat {
     Fta,
     /// Backblaze drive lifetimes.
     Backblaze,
+    /// ORNL Titan GPU replacement history.
+    Titan,
 }
 
 impl InputFormat {
     /// Names accepted by `--input-format`.
-    pub const NAMES: &'static str = "interval, event, jsonl, lanl, fta, backblaze";
+    pub const NAMES: &'static str = "interval, event, jsonl, lanl, fta, backblaze, titan";
 }
 
 impl FromStr for InputFormat {
@@ -75,6 +78,7 @@ impl FromStr for InputFormat {
             "lanl" => InputFormat::Lanl,
             "fta" => InputFormat::Fta,
             "backblaze" => InputFormat::Backblaze,
+            "titan" => InputFormat::Titan,
             other => {
                 return Err(format!(
                     "unknown input format `{other}`; use one of {}",
@@ -124,6 +128,9 @@ pub fn detect_format(file: &str, first_line: &str) -> Result<InputFormat, TraceE
     }
     if import::backblaze::matches(&header) {
         return Ok(InputFormat::Backblaze);
+    }
+    if import::titan::matches(&header) {
+        return Ok(InputFormat::Titan);
     }
     let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
     let has = |names: &[&str]| names.iter().all(|n| lower.iter().any(|h| h == n));
@@ -197,6 +204,7 @@ fn read_file(
         InputFormat::Lanl => import::lanl::read(&file, input, builder, &mut bad_rows)?,
         InputFormat::Fta => import::fta::read(&file, input, builder, &mut bad_rows)?,
         InputFormat::Backblaze => import::backblaze::read(&file, input, builder, &mut bad_rows)?,
+        InputFormat::Titan => import::titan::read(&file, input, builder, &mut bad_rows)?,
     }
     if let Some(kind) = times.kind() {
         builder.time_kind(&file, kind)?;
@@ -228,8 +236,8 @@ pub fn read_traces(paths: &[impl AsRef<Path>], options: &ReadOptions) -> Result<
 pub enum Population {
     /// The total number of nodes; those not named in the trace stay anonymous.
     Count(u64),
-    /// The names of all nodes.
-    Names(Vec<String>),
+    /// Every node by name, each with its service window when the file gives one.
+    Names(Vec<(String, Option<Service>)>),
 }
 
 /// Why a population cannot apply to a trace.
@@ -237,8 +245,89 @@ pub enum Population {
 #[error("--population: {0}")]
 pub struct PopulationError(pub String);
 
+impl Population {
+    /// Reads a population file: one node a line, `NAME` or `NAME,START,END` where START and END
+    /// are times written as the trace writes them (`kind`; an empty one is open); a first line
+    /// `node,start,end` is a header; `#` starts a comment.
+    pub fn parse_file(
+        file: &str,
+        text: &str,
+        unit_seconds: f64,
+        kind: TimeKind,
+    ) -> Result<Self, TraceError> {
+        let mut times = TimeParser::new(unit_seconds);
+        let mut names = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            if names.is_empty() && fields[0].eq_ignore_ascii_case("node") {
+                continue;
+            }
+            let bad = |column: &str, reason: String| {
+                TraceError::bad_row(file, index as u64 + 1, column, reason)
+            };
+            let service = match fields[..] {
+                [_] => None,
+                [_, start, end] => {
+                    let mut bound = |column: &str, text: &str, open: f64| {
+                        if text.is_empty() {
+                            Ok(open)
+                        } else {
+                            let t = times.parse(text).map_err(|reason| bad(column, reason))?;
+                            match times.kind() {
+                                Some(seen) if seen != kind => Err(bad(
+                                    column,
+                                    format!(
+                                        "`{text}` is written as a {seen:?} but the trace's \
+                                         times are {kind:?}s; write them the same way"
+                                    )
+                                    .to_lowercase(),
+                                )),
+                                _ => Ok(t),
+                            }
+                        }
+                    };
+                    let start = bound("start", start, f64::NEG_INFINITY)?;
+                    let end = bound("end", end, f64::INFINITY)?;
+                    if end <= start {
+                        return Err(bad(
+                            "end",
+                            "the node leaves service before it enters it".to_string(),
+                        ));
+                    }
+                    Some(Service { start, end })
+                }
+                _ => {
+                    return Err(bad(
+                        "node",
+                        format!(
+                            "the line has {} fields; write `NAME` or `NAME,START,END`",
+                            fields.len()
+                        ),
+                    ));
+                }
+            };
+            if fields[0].is_empty() {
+                return Err(bad("node", "the node name is empty".to_string()));
+            }
+            names.push((fields[0].to_string(), service));
+        }
+        if names.is_empty() {
+            return Err(TraceError::Empty {
+                file: file.to_string(),
+                hint: "a population file names one node a line (`NAME` or `NAME,START,END`)",
+            });
+        }
+        Ok(Population::Names(names))
+    }
+}
+
 impl Trace {
-    /// Declares the population: nodes that never failed still count in fleet and system figures.
+    /// Declares the population: nodes that never failed still count in fleet and system
+    /// figures, and a population file's service windows replace the trace's for its nodes.
     pub fn declare_population(&mut self, population: &Population) -> Result<(), PopulationError> {
         match population {
             Population::Count(total) => {
@@ -252,14 +341,24 @@ impl Trace {
                 self.unnamed_nodes = total - named;
             }
             Population::Names(names) => {
-                let known: std::collections::HashSet<String> =
-                    self.nodes.iter().map(|n| n.name.clone()).collect();
-                for name in names {
-                    if !known.contains(name) {
-                        self.nodes.push(Node {
+                let known: std::collections::HashMap<String, usize> = self
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.name.clone(), i))
+                    .collect();
+                for (name, service) in names {
+                    match known.get(name) {
+                        Some(&i) => {
+                            if let Some(service) = service {
+                                self.nodes[i].service = *service;
+                            }
+                        }
+                        None => self.nodes.push(Node {
                             name: name.clone(),
                             attrs: Default::default(),
-                        });
+                            service: service.unwrap_or_default(),
+                        }),
                     }
                 }
             }

@@ -4,6 +4,11 @@
 //! (such outages were merged into one), times are `f64` seconds, and node ids index `nodes`.
 //! Events that are not outages (partitions, delay and loss changes, pauses, elections) are kept
 //! in time order for the simulator; analytics ignores them.
+//!
+//! Every node has a [`Service`] window: the time it was in service (installed, in production,
+//! first seen) until it left (retired, decommissioned, last seen). Unknown ends are infinite, so
+//! a node nobody dated is in service for any window. Analytics observes a node only inside its
+//! own window, and a non-repairable unit's age counts from its service start.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,13 +78,45 @@ impl FromStr for Fault {
     }
 }
 
-/// One node of the trace: its name and the attributes extra columns gave it (first value wins).
+/// When a node was in service, `[start, end)` in trace seconds; `-∞` = since before the data,
+/// `+∞` = still in service when the data ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Service {
+    /// Installation, production date or first record.
+    pub start: f64,
+    /// Retirement, decommission, removal or last record.
+    pub end: f64,
+}
+
+impl Service {
+    /// In service for ever: the window of a node no source dates.
+    pub const ALWAYS: Service = Service {
+        start: f64::NEG_INFINITY,
+        end: f64::INFINITY,
+    };
+
+    /// Whether either end is known.
+    pub fn is_dated(&self) -> bool {
+        self.start.is_finite() || self.end.is_finite()
+    }
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Service::ALWAYS
+    }
+}
+
+/// One node of the trace: its name, the attributes extra columns gave it (first value wins) and
+/// its service window.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Node {
     /// The node's name as written in the trace (`n1`, `20.17`, a serial number, ...).
     pub name: String,
     /// Extra columns such as `group`, keyed by column name.
     pub attrs: BTreeMap<String, String>,
+    /// When it was in service.
+    pub service: Service,
 }
 
 impl Node {
@@ -157,19 +194,6 @@ impl Outage {
     }
 }
 
-/// A non-repairable unit's observed life: from `birth` until it failed or observation stopped.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Lifetime {
-    /// The unit.
-    pub node: NodeId,
-    /// When observation of the unit began.
-    pub birth: f64,
-    /// When it failed (`failed`) or was last seen working (right-censored).
-    pub end: f64,
-    /// Whether `end` is a failure rather than a censoring time.
-    pub failed: bool,
-}
-
 /// What a scenario event does (the non-outage rows of an event trace).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -216,8 +240,6 @@ pub struct Trace {
     pub outages: Vec<Outage>,
     /// Scenario events in time order (stable for equal times).
     pub events: Vec<ScenarioEvent>,
-    /// Lifetimes of non-repairable units, when the trace records them (Backblaze).
-    pub lifetimes: Vec<Lifetime>,
     /// Whether units are repaired; `false` when the source says they are not.
     pub repairable: bool,
     /// Root-cause names that [`Outage::cause`] indexes.

@@ -45,7 +45,7 @@ pub const INTERVAL_COLUMNS: [&str; 4] = ["node", "start", "end", "fault"];
 pub const EVENT_COLUMNS: [&str; 5] = ["time", "node", "event", "fault", "detail"];
 
 const EVENTS_HELP: &str =
-    "use down, crash, up, recover, partition, heal, delay, loss, pause or elect";
+    "use down, crash, up, recover, install, retire, partition, heal, delay, loss, pause or elect";
 
 fn parse_time(times: &mut TimeParser, column: &str, text: &str) -> Result<f64, FieldError> {
     times
@@ -107,6 +107,10 @@ pub fn add_interval<'a>(
 enum EventMeaning {
     Down,
     Up,
+    /// The node enters service.
+    Install,
+    /// The node leaves service.
+    Retire,
     Scenario(ScenarioKind),
 }
 
@@ -114,6 +118,8 @@ fn event_meaning(text: &str) -> Result<EventMeaning, FieldError> {
     Ok(match text.trim() {
         "down" | "crash" => EventMeaning::Down,
         "up" | "recover" => EventMeaning::Up,
+        "install" => EventMeaning::Install,
+        "retire" => EventMeaning::Retire,
         "partition" => EventMeaning::Scenario(ScenarioKind::Partition),
         "heal" => EventMeaning::Scenario(ScenarioKind::Heal),
         "delay" => EventMeaning::Scenario(ScenarioKind::Delay),
@@ -165,7 +171,9 @@ pub fn add_event<'a>(
     let fault = parse_fault(row.fault)?;
     let detail = row.detail.trim();
     let needs_node = match &meaning {
-        EventMeaning::Down | EventMeaning::Up => true,
+        EventMeaning::Down | EventMeaning::Up | EventMeaning::Install | EventMeaning::Retire => {
+            true
+        }
         EventMeaning::Scenario(kind) => {
             check_detail(*kind, detail)?;
             matches!(kind, ScenarioKind::Pause | ScenarioKind::Elect)
@@ -187,8 +195,16 @@ pub fn add_event<'a>(
     match (meaning, node) {
         (EventMeaning::Down, Some(node)) => builder.transition(node, time, true, fault),
         (EventMeaning::Up, Some(node)) => builder.transition(node, time, false, fault),
+        (EventMeaning::Install, Some(node)) => {
+            builder.observe(time);
+            builder.service_start(node, time);
+        }
+        (EventMeaning::Retire, Some(node)) => {
+            builder.observe(time);
+            builder.service_end(node, time);
+        }
         (EventMeaning::Scenario(kind), node) => builder.event(time, node, kind, detail),
-        _ => unreachable!("up and down events always resolve a node"),
+        _ => unreachable!("node events always resolve a node"),
     }
     Ok(())
 }

@@ -6,14 +6,15 @@
 //! snapshots, so times are known to the day only: a drive seen on `max_date` worked through that
 //! day and is censored at its end; a drive that failed on `first_fail` failed at some time during
 //! that day, taken as its middle (the unbiased choice for a failure uniform within the day).
-//! node = `serial_number`, `group` = `model`. A failed drive is also an outage from its failure on, so availability figures treat
-//! it as down for the rest of the window.
+//! node = `serial_number`, `group` = `model`; the drive's service window is `min_date` to the end
+//! of `max_date`, and a failure is an outage that never ends (the drive is replaced, not
+//! repaired), so analytics reads the drive's life from its window and its first outage.
 
 use std::io::Read;
 
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError};
-use crate::trace::model::{Fault, Lifetime};
+use crate::trace::model::{Fault, Service};
 use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, parse_datetime};
 use crate::units::DAY;
@@ -95,12 +96,15 @@ pub fn read(
         if let Some(model) = model {
             builder.attr(node, "group", field(model));
         }
-        builder.lifetime(Lifetime {
+        builder.observe(birth);
+        builder.observe(last_seen);
+        builder.service(
             node,
-            birth,
-            end,
-            failed: failure.is_some(),
-        });
+            Service {
+                start: birth,
+                end: last_seen.max(end),
+            },
+        );
         if let Some(at) = failure {
             builder.outage(node, at, f64::INFINITY, Fault::Permanent, None);
         }

@@ -9,15 +9,21 @@
 //! - population: the `nodes` column gives each system's node count, and every node `0..nodes`
 //!   of a system is declared, so nodes that never failed count as up. Rows with an empty
 //!   `nodenumz` (system 17 records whole-system events) become a node named after the system.
+//! - service window: `node prod` (production) to `node decom` (decommission), month precision:
+//!   in service from the first day of the production month to the end of the decommission
+//!   month (Denver midnight). `before tracking` means since before the data, `current` still in
+//!   service when it ends. The file writes months as `Nov-96` or, where a spreadsheet turned
+//!   `Nov-05` into a date, `5-Nov`; both mean November of that year. A declared node that never
+//!   appears in a row takes the window most of its system's recorded nodes share.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError};
-use crate::trace::model::Fault;
+use crate::trace::model::{Fault, Service};
 use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, local_to_epoch};
 
@@ -48,6 +54,99 @@ fn local_time(column: &str, text: &str) -> Result<f64, FieldError> {
         })
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A service month as written in `node prod` / `node decom`: `(year, month 1-12)`, or `None` for
+/// an open end (`before tracking`, `current`, empty).
+fn service_month(column: &str, text: &str) -> Result<Option<(i32, u32)>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("before tracking") || text == "current" {
+        return Ok(None);
+    }
+    let bad = || {
+        FieldError::new(
+            column,
+            format!("`{text}` is not a month (`Nov-96`, `5-Nov`), `before tracking` or `current`"),
+        )
+    };
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let month_of = |name: &str| {
+        MONTHS
+            .iter()
+            .position(|m| m.eq_ignore_ascii_case(name))
+            .map(|i| i as u32 + 1)
+    };
+    // `Nov-96` is month-year; `5-Nov` is the same text after a spreadsheet read `Nov-05` as a
+    // day of November, so its number is the year.
+    let (month, year) = match (month_of(a), month_of(b)) {
+        (Some(month), None) => (month, b),
+        (None, Some(month)) => (month, a),
+        _ => return Err(bad()),
+    };
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    let year = match year {
+        0..=69 => 2000 + year,
+        70..=99 => 1900 + year,
+        _ => year,
+    };
+    Ok(Some((year, month)))
+}
+
+/// Midnight (Denver) on the first day of a month.
+fn month_start(year: i32, month: u32) -> Option<f64> {
+    let day = NaiveDate::from_ymd_opt(year, month, 1)?;
+    local_to_epoch(
+        &chrono_tz::America::Denver,
+        &day.and_time(chrono::NaiveTime::MIN),
+    )
+}
+
+/// A node's service window from its `node prod` and `node decom` fields.
+fn service_window(prod: &str, decom: &str) -> Result<Service, FieldError> {
+    let invalid = |column: &str| FieldError::new(column, "the month does not exist");
+    let start = match service_month("node prod", prod)? {
+        None => f64::NEG_INFINITY,
+        Some((y, m)) => month_start(y, m).ok_or_else(|| invalid("node prod"))?,
+    };
+    let end = match service_month("node decom", decom)? {
+        None => f64::INFINITY,
+        Some((y, m)) => {
+            let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            month_start(y, m).ok_or_else(|| invalid("node decom"))?
+        }
+    };
+    if end <= start {
+        return Err(FieldError::new(
+            "node decom",
+            format!("the node is decommissioned ({decom}) before its production month ({prod})"),
+        ));
+    }
+    Ok(Service { start, end })
+}
+
+/// The window most of a system's recorded nodes share (ties: the earliest start).
+fn usual_window(windows: &[(f64, f64)]) -> Option<Service> {
+    let mut counts: BTreeMap<(u64, u64), usize> = BTreeMap::new();
+    for &(start, end) in windows {
+        *counts
+            .entry((
+                crate::trace::builder::ordered_bits(start),
+                crate::trace::builder::ordered_bits(end),
+            ))
+            .or_default() += 1;
+    }
+    let most = counts.values().copied().max()?;
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == most)
+        .map(|((start, end), _)| Service {
+            start: crate::trace::builder::from_ordered_bits(start),
+            end: crate::trace::builder::from_ordered_bits(end),
+        })
+}
+
 /// Reads a LANL outage CSV into the builder.
 pub fn read(
     file: &str,
@@ -71,12 +170,16 @@ pub fn read(
     let nodes = column("nodes")?;
     let nodenumz = column("nodenumz")?;
     let started = column("Prob Started")?;
+    let prod = column("node prod")?;
+    let decom = column("node decom")?;
     let fixed = column("Prob Fixed")?;
     let causes = CAUSE_COLUMNS
         .iter()
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
+    // Each recorded node's window, by system, to date the nodes no row names.
+    let mut dated: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
     let mut system_level = 0u64;
     each_record(file, &mut reader, 0, bad_rows, |record| {
         let field = |i: usize| record.get(i).unwrap_or("").trim();
@@ -110,8 +213,15 @@ pub fn read(
             }
             number => format!("{sys}-{number}"),
         };
+        let service = service_window(field(prod), field(decom))?;
         let node = builder.node(&name);
         builder.attr(node, "group", sys);
+        builder.service(node, service);
+        dated
+            .entry(sys.to_string())
+            .or_default()
+            .entry(name)
+            .or_insert((service.start, service.end));
         let cause = causes
             .iter()
             .zip(CAUSE_COLUMNS)
@@ -125,9 +235,17 @@ pub fn read(
         Ok(())
     })?;
     for (sys, size) in system_sizes {
+        let recorded = dated.get(&sys);
+        let usual =
+            recorded.and_then(|nodes| usual_window(&nodes.values().copied().collect::<Vec<_>>()));
         for number in 0..size {
-            let node = builder.node(&format!("{sys}-{number}"));
+            let name = format!("{sys}-{number}");
+            let never_recorded = recorded.is_none_or(|nodes| !nodes.contains_key(&name));
+            let node = builder.node(&name);
             builder.attr(node, "group", &sys);
+            if let (true, Some(usual)) = (never_recorded, usual) {
+                builder.service(node, usual);
+            }
         }
     }
     if system_level > 0 {

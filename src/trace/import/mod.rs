@@ -3,4 +3,6 @@
 
 pub mod backblaze;
 pub mod fta;
+pub mod fta_codes;
 pub mod lanl;
+pub mod titan;
