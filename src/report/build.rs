@@ -25,7 +25,7 @@ pub enum ReportError {
     #[error(transparent)]
     Plot(#[from] PlotError),
     /// A file could not be written.
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write")]
     Write {
         /// The file.
         path: String,

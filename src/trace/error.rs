@@ -1,5 +1,8 @@
 //! Errors met while reading a trace. Each names the file and, for a row, its line and column,
 //! and says how to fix the input.
+//!
+//! A message never repeats its cause: an operating-system error is the `source` of
+//! [`TraceError::Io`], and the CLI prints the whole chain once (`{:#}`).
 
 use thiserror::Error;
 
@@ -7,7 +10,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum TraceError {
     /// The file could not be opened or read.
-    #[error("{file}: cannot read the file: {source}")]
+    #[error("{file}: cannot read the file")]
     Io {
         /// The file's path.
         file: String,
@@ -78,5 +81,23 @@ impl FieldError {
     /// Places the problem at `file:line`.
     pub fn at(self, file: &str, line: u64) -> TraceError {
         TraceError::bad_row(file, line, &self.column, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CLI prints `{:#}`: the message, then each cause once.
+    #[test]
+    fn an_os_error_shows_once() {
+        let err = TraceError::Io {
+            file: "x.csv".to_string(),
+            source: std::io::Error::other("disk on fire"),
+        };
+        assert_eq!(
+            format!("{:#}", anyhow::Error::from(err)),
+            "x.csv: cannot read the file: disk on fire"
+        );
     }
 }
