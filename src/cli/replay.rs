@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
-use faultline::output::write_atomically;
+use faultline::output::{json_pretty, write_atomically};
 use faultline::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -145,10 +145,8 @@ fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
 }
 
 fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
-    write_atomically(&dir.join("summary.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &run.report)?;
-        writeln!(w)
-    })?;
+    let summary = json_pretty(&run.report)?;
+    write_atomically(&dir.join("summary.json"), |w| w.write_all(&summary))?;
     write_atomically(&dir.join("timeline.jsonl"), |w| {
         for entry in &run.timeline {
             serde_json::to_writer(&mut *w, entry)?;
@@ -186,20 +184,17 @@ fn run_fault_sweeps(
         bar.finish_and_clear();
         reports.push(report);
     }
-    let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        if let [one] = reports.as_slice() {
-            serde_json::to_writer_pretty(&mut *w, one)?;
-        } else {
-            serde_json::to_writer_pretty(&mut *w, &reports)?;
-        }
-        writeln!(w)
+    let json = if let [one] = reports.as_slice() {
+        json_pretty(one)?
+    } else {
+        json_pretty(&reports)?
     };
     if let Some(dir) = &args.out {
-        write_atomically(&dir.join("fault-sweep.json"), |w| json(w))?;
+        write_atomically(&dir.join("fault-sweep.json"), |w| w.write_all(&json))?;
     }
     let mut out = Vec::new();
     if args.format == "json" {
-        json(&mut out)?;
+        out = json;
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -334,13 +329,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let mut out = Vec::new();
     if args.format == "json" {
-        if runs.len() == 1 {
-            serde_json::to_writer_pretty(&mut out, &runs[0].report)?;
+        out = if runs.len() == 1 {
+            json_pretty(&runs[0].report)?
         } else {
             let reports: Vec<_> = runs.iter().map(|r| &r.report).collect();
-            serde_json::to_writer_pretty(&mut out, &reports)?;
-        }
-        out.push(b'\n');
+            json_pretty(&reports)?
+        };
     } else {
         for (i, run) in runs.iter().enumerate() {
             if i > 0 {

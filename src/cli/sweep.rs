@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
-use faultline::output::write_atomically;
+use faultline::output::{json_pretty, write_atomically};
 use faultline::replay::ProtocolName;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -258,18 +258,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let result = sweep(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
     if let Some(dir) = &args.out {
-        write_atomically(&dir.join("sweep.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &result)?;
-            writeln!(w)
-        })?;
+        let json = json_pretty(&result)?;
+        write_atomically(&dir.join("sweep.json"), |w| w.write_all(&json))?;
         render_plots(dir, &figures::sweep(&result))?;
     }
     let out = match args.format.as_str() {
-        "json" => {
-            let mut out = serde_json::to_vec_pretty(&result)?;
-            out.push(b'\n');
-            out
-        }
+        "json" => json_pretty(&result)?,
         "csv" => csv(&result)?,
         _ => table(&result).into_bytes(),
     };

@@ -5,6 +5,9 @@
 //! - `json` and `csv` are for programs: plain seconds and ratios, null (JSON) or empty (CSV) for
 //!   figures that do not exist. JSON keys are those of DESIGN.md.
 //!
+//! No format prints `-0`: the nines of 0 % availability come out of `-log10(1)` as `-0.0`, which
+//! every format shows as zero.
+//!
 //! Warnings are part of JSON (`"warnings"`) and Markdown; with `table` and `csv` the command
 //! prints them on standard error so that standard output stays the result alone.
 
@@ -14,9 +17,10 @@ use std::str::FromStr;
 
 use crate::analytics::Analysis;
 use crate::analytics::metrics::Metrics;
+use crate::output::json_pretty;
 use crate::trace::TimeKind;
 use crate::trace::time::format_epoch;
-use crate::units::{HumanDuration, HumanPercent};
+use crate::units::{HumanDuration, HumanPercent, fixed, unsigned_zero};
 
 /// An output format of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,10 +53,7 @@ impl FromStr for Format {
 /// Writes the analysis in `format`.
 pub fn render(analysis: &Analysis, format: Format, out: &mut impl Write) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, analysis)?;
-            writeln!(out)
-        }
+        Format::Json => out.write_all(&json_pretty(analysis)?),
         Format::Csv => write_csv(analysis, out),
         Format::Table => out.write_all(human(analysis, false).as_bytes()),
         Format::Md => out.write_all(human(analysis, true).as_bytes()),
@@ -115,7 +116,8 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
         "mttr_s",
         "annual_downtime_s",
     ])?;
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let number = |v: f64| unsigned_zero(v).to_string();
+    let opt = |v: Option<f64>| v.map(number).unwrap_or_default();
     for row in rows(analysis) {
         let m = row.metrics;
         let name = if row.scope == "system" {
@@ -128,14 +130,14 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
             name,
             row.nodes.map(|n| n.to_string()).unwrap_or_default(),
             m.failures.to_string(),
-            m.uptime_s.to_string(),
-            m.downtime_s.to_string(),
-            m.availability.to_string(),
+            number(m.uptime_s),
+            number(m.downtime_s),
+            number(m.availability),
             opt(m.nines),
             opt(m.mtbf_s),
             opt(m.mttf_s),
             opt(m.mttr_s),
-            m.annual_downtime_s.to_string(),
+            number(m.annual_downtime_s),
         ])?;
     }
     writer.flush()
@@ -160,7 +162,8 @@ fn cells(name: &str, m: &Metrics) -> Vec<String> {
         m.failures.to_string(),
         HumanDuration(m.downtime_s).to_string(),
         HumanPercent(m.availability).to_string(),
-        m.nines.map_or("-".to_string(), |n| format!("{n:.1} nines")),
+        m.nines
+            .map_or("-".to_string(), |n| format!("{} nines", fixed(n, 1))),
         duration(m.mtbf_s),
         duration(m.mttf_s),
         duration(m.mttr_s),
@@ -293,7 +296,7 @@ fn human(analysis: &Analysis, markdown: bool) -> String {
             duration(l.km_mean_life_s),
             duration(l.km_horizon_s),
             l.km_survival_at_horizon
-                .map_or("-".to_string(), |s| format!("{:.1} %", s * 100.0)),
+                .map_or("-".to_string(), |s| format!("{} %", fixed(s * 100.0, 1))),
         );
     }
     if markdown && !analysis.warnings.is_empty() {
