@@ -79,3 +79,137 @@ fn no_format_prints_a_negative_zero() {
         assert!(!text.contains("-0.0"), "{file}");
     }
 }
+
+/// `base` with each `--flag value` pair of `changes` replacing the flag's value, or added.
+fn with(base: &[&str], changes: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = base.iter().map(|a| a.to_string()).collect();
+    for pair in changes.chunks(2) {
+        match args.iter().position(|a| a == pair[0]) {
+            Some(at) => args[at + 1] = pair[1].to_string(),
+            None => args.extend(pair.iter().map(|a| a.to_string())),
+        }
+    }
+    args
+}
+
+/// Every numeric flag takes a negative value to its parser, whose message says what is valid
+/// (clap alone would call `-3` an unexpected argument).
+#[test]
+fn negative_numbers_are_told_the_valid_range() {
+    let trace = fixture("analyze/basic-interval.csv");
+    let gen_with = |changes: &[&str]| {
+        let base = [
+            "gen",
+            "--nodes",
+            "3",
+            "--duration",
+            "1d",
+            "--mttf",
+            "1h",
+            "--mttr",
+            "1m",
+        ];
+        with(&base, changes)
+    };
+    let replay_with = |changes: &[&str]| {
+        with(
+            &["replay", "--protocol", "multi-paxos", "--nodes", "3", "-q"],
+            changes,
+        )
+    };
+    let analyze_with = |changes: &[&str]| with(&["analyze", &trace], changes);
+    let sweep_with = |changes: &[&str]| with(&["sweep", "--timeouts", "2s", "-q"], changes);
+    const U32: &str = "4294967295";
+    const U64: &str = "18446744073709551615";
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            gen_with(&["--nodes", "-3"]),
+            format!("--nodes: `-3` is not a node count; give a whole number from 1 to {U32}"),
+        ),
+        (
+            gen_with(&["--seed", "-1"]),
+            format!("--seed: `-1` is not a seed; give a whole number from 0 to {U64}"),
+        ),
+        (
+            gen_with(&["--partitions", "-2"]),
+            "--partitions: `-2` is not a number of partitions per day; give a number of 0 or more"
+                .to_string(),
+        ),
+        (
+            gen_with(&["--mttf", "-1h"]),
+            "--mttf: `-1h` is not a duration: it must be a finite, non-negative length \
+             (examples: 250ms, 30s, 2h, 30d, 1.5y)"
+                .to_string(),
+        ),
+        (
+            analyze_with(&["--population", "-4"]),
+            "--population: `-4` is not a node count; give a whole number (at least the number \
+             of nodes the trace names) or a file of node names"
+                .to_string(),
+        ),
+        (
+            analyze_with(&["--proc", "-1s"]),
+            "--proc: `-1s` is not a duration: it must be a finite, non-negative length \
+             (examples: 250ms, 30s, 2h, 30d, 1.5y)"
+                .to_string(),
+        ),
+        (
+            replay_with(&["--nodes", "-3"]),
+            format!("--nodes: `-3` is not a node count; give a whole number from 2 to {U32}"),
+        ),
+        (
+            replay_with(&["--seed", "-1"]),
+            format!("--seed: `-1` is not a seed; give a whole number from 0 to {U64}"),
+        ),
+        (
+            replay_with(&["--seeds", "-1..5"]),
+            format!("--seeds: `-1` is not a seed; give a whole number from 0 to {U64}"),
+        ),
+        (
+            replay_with(&["--rate", "-5"]),
+            "--rate: `-5` is not a rate of commands per second; give a number above 0".to_string(),
+        ),
+        (
+            replay_with(&["--clients", "-2"]),
+            format!(
+                "--clients: `-2` is not a number of clients; give a whole number from 1 to {U32}"
+            ),
+        ),
+        (
+            replay_with(&["--loss", "-0.1"]),
+            "--loss: `-0.1` is not a probability; give a number from 0 to 1".to_string(),
+        ),
+        (
+            replay_with(&["--threshold", "-8"]),
+            "--threshold: `-8` is not a φ threshold; give a number above 0".to_string(),
+        ),
+        (
+            replay_with(&["--heartbeat", "-1s"]),
+            "--heartbeat: `-1s` is not a duration: it must be a finite, non-negative length \
+             (examples: 250ms, 30s, 2h, 30d, 1.5y)"
+                .to_string(),
+        ),
+        (
+            sweep_with(&["--nodes", "-5"]),
+            format!("--nodes: `-5` is not a node count; give a whole number from 2 to {U32}"),
+        ),
+        (
+            sweep_with(&["--seeds", "0"]),
+            format!("--seeds: `0` is not a number of seeds; give a whole number from 1 to {U64}"),
+        ),
+        (
+            sweep_with(&["--loss", "2"]),
+            "--loss: `2` is not a probability; give a number from 0 to 1".to_string(),
+        ),
+        (
+            sweep_with(&["--max-mistake-rate", "-1"]),
+            "--max-mistake-rate: `-1` is not a number of mistakes per node-hour; give a number \
+             of 0 or more"
+                .to_string(),
+        ),
+    ];
+    for (args, message) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(input_error(&args), error_line(&message), "{args:?}");
+    }
+}
