@@ -80,6 +80,11 @@ fn no_format_prints_a_negative_zero() {
     }
 }
 
+/// [`input_error`] for owned arguments.
+fn input_error_of(args: &[String]) -> String {
+    input_error(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// `base` with each `--flag value` pair of `changes` replacing the flag's value, or added.
 fn with(base: &[&str], changes: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = base.iter().map(|a| a.to_string()).collect();
@@ -209,7 +214,32 @@ fn negative_numbers_are_told_the_valid_range() {
         ),
     ];
     for (args, message) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        assert_eq!(input_error(&args), error_line(&message), "{args:?}");
+        assert_eq!(input_error_of(&args), error_line(&message), "{args:?}");
     }
+}
+
+#[test]
+fn a_delay_without_a_unit_is_refused() {
+    let base = ["replay", "--protocol", "heartbeat", "--nodes", "3", "-q"];
+    assert_eq!(
+        input_error_of(&with(&base, &["--delay", "const:5"])),
+        error_line("--delay: const:5: the delay `5` needs a unit, e.g. 5ms")
+    );
+    assert_eq!(
+        input_error(&[
+            "analyze",
+            &fixture("analyze/basic-interval.csv"),
+            "--delay",
+            "exp:mean=2"
+        ]),
+        error_line("--delay: exp:mean=2: the mean `2` needs a unit, e.g. 2ms")
+    );
+    let trace = fixture("errors/unitless-delay.csv");
+    assert_eq!(
+        input_error_of(&with(&base, &["--trace", &trace])),
+        error_line(&format!(
+            "{trace}: cannot replay this trace: a delay event: const:5: the delay `5` needs a \
+             unit, e.g. 5ms"
+        ))
+    );
 }
