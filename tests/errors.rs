@@ -243,3 +243,34 @@ fn a_delay_without_a_unit_is_refused() {
         ))
     );
 }
+
+/// A row that stops before a required column says the field is missing; a row longer than the
+/// header names the first field past it by position.
+#[test]
+fn short_and_long_rows_say_what_is_missing_or_extra() {
+    for (file, message) in [
+        (
+            "errors/short-row.csv",
+            "line 3: column `end`: missing (the row has 2 fields; the header has 3)",
+        ),
+        (
+            "errors/short-event-row.csv",
+            "line 3: column `event`: missing (the row has 2 fields; the header has 4)",
+        ),
+        (
+            "errors/long-row.csv",
+            "line 3: column 4 (no header): the row has 5 fields; the header has 3 (quote a field \
+             that holds a comma)",
+        ),
+        (
+            "errors/missing-key.jsonl",
+            "line 2: column `end`: missing (the object has no `end` key)",
+        ),
+    ] {
+        let path = fixture(file);
+        assert_eq!(
+            input_error(&["analyze", &path]),
+            error_line(&format!("{path}: {message}"))
+        );
+    }
+}

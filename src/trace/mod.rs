@@ -34,7 +34,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 pub use builder::TraceBuilder;
-pub use error::{FieldError, TraceError};
+pub use error::{Column, FieldError, TraceError};
 pub use model::{Fault, Lifetime, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Trace};
 pub use time::TimeKind;
 

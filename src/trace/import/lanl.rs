@@ -16,7 +16,7 @@ use std::io::Read;
 use chrono::NaiveDateTime;
 
 use crate::trace::builder::TraceBuilder;
-use crate::trace::error::{FieldError, TraceError};
+use crate::trace::error::{FieldError, TraceError, check_row_length};
 use crate::trace::model::Fault;
 use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, local_to_epoch};
@@ -76,9 +76,12 @@ pub fn read(
         .iter()
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = header.iter().map(String::from).collect();
+    let required = [system, started, fixed];
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
     let mut system_level = 0u64;
     each_record(file, &mut reader, 0, bad_rows, |record| {
+        check_row_length(&names, &required, record.len())?;
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let sys = field(system);
         if sys.is_empty() {
