@@ -20,6 +20,8 @@
 //! sorted and merged per node) → [`analytics::analyze`] → [`analytics::Analysis`] (plain
 //! `Serialize` structs) → [`report`]. The library never prints and never exits; every error is
 //! a typed `thiserror` enum whose message names the file, line and column and says how to fix it.
+//! A message never includes its cause: the cause (an operating-system error, say) is the error's
+//! `#[source]`, and the CLI prints the chain once with `{:#}`, `message: cause: cause…`.
 //!
 //! Determinism: the same inputs and seed give byte-identical output. Maps whose order reaches
 //! output are ordered, and every random choice comes from an explicitly seeded ChaCha stream.

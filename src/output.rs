@@ -3,9 +3,37 @@
 //! Output goes to a temporary file in the destination's folder, which is renamed over the
 //! destination only once everything was written and flushed; on any error the temporary file is
 //! removed and the destination is left as it was.
+//!
+//! JSON results go through [`json_pretty`], which writes no negative zero.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Number, Value};
+
+/// `value` as indented JSON and a line end, with every `-0.0` written as `0.0`: a negative zero
+/// is an artefact of floating-point arithmetic (`-log10(1)`), never a figure, and `-0.0` reads
+/// as a small negative number where there is none.
+pub fn json_pretty(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
+    fn fix(value: &mut Value) {
+        match value {
+            Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|x| x == 0.0) => {
+                if let Some(zero) = Number::from_f64(0.0) {
+                    *n = zero;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(fix),
+            Value::Object(map) => map.values_mut().for_each(fix),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(value)?;
+    fix(&mut value);
+    let mut out = serde_json::to_vec_pretty(&value)?;
+    out.push(b'\n');
+    Ok(out)
+}
 
 /// Writes `path` through `fill`, atomically.
 pub fn write_atomically<F>(path: &Path, fill: F) -> io::Result<()>
@@ -37,6 +65,15 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_has_no_negative_zero() {
+        let value = serde_json::json!({"a": -0.0, "b": [0.0, -0.0, -1.5], "c": 0});
+        assert_eq!(
+            String::from_utf8(json_pretty(&value).unwrap()).unwrap(),
+            "{\n  \"a\": 0.0,\n  \"b\": [\n    0.0,\n    0.0,\n    -1.5\n  ],\n  \"c\": 0\n}\n"
+        );
+    }
 
     #[test]
     fn a_failed_write_leaves_nothing_behind() {

@@ -5,6 +5,10 @@
 //! nines back into the short forms the table output shows (`3.65 d`, `99.95 %`, `4.2 nines`).
 //!
 //! A year is 365 days throughout, matching the downtime-budget definition in DESIGN.md.
+//!
+//! Nothing here prints `-0`: floating-point arithmetic yields a negative zero now and then
+//! (`-log10(1)` is the nines of 0 % availability), and `-0.0` reads as a small negative figure
+//! where there is none. [`unsigned_zero`] and [`fixed`] are for numbers printed elsewhere.
 
 use std::fmt;
 use std::str::FromStr;
@@ -132,6 +136,25 @@ impl FromStr for TimeUnit {
     }
 }
 
+/// `value`, with a negative zero made zero (`-0.0` prints as `-0`).
+pub fn unsigned_zero(value: f64) -> f64 {
+    if value == 0.0 { 0.0 } else { value }
+}
+
+/// Drops the sign of a number written as text when every digit is zero: `-0.0` and a tiny
+/// negative rounded to `-0.00` both become zero.
+fn without_negative_zero(text: String) -> String {
+    match text.strip_prefix('-') {
+        Some(digits) if digits.chars().all(|c| c == '0' || c == '.') => digits.to_string(),
+        _ => text,
+    }
+}
+
+/// `value` with `decimals` decimals (`1.06` for 2), never `-0.00`.
+pub fn fixed(value: f64, decimals: usize) -> String {
+    without_negative_zero(format!("{value:.decimals$}"))
+}
+
 /// A number of seconds shown in the largest unit that keeps it at least 1 (`3.65 d`, `2 h`).
 #[derive(Debug, Clone, Copy)]
 pub struct HumanDuration(pub f64);
@@ -178,10 +201,10 @@ impl fmt::Display for HumanPercent {
         }
         let magnitude = (-unavailable.log10() + 1e-9).floor() as i64;
         let mut decimals = magnitude.clamp(2, 12) as usize;
-        let mut text = format!("{pct:.decimals$}");
+        let mut text = fixed(pct, decimals);
         while text.starts_with("100") && decimals < 12 {
             decimals += 1;
-            text = format!("{pct:.decimals$}");
+            text = fixed(pct, decimals);
         }
         write!(f, "{text} %")
     }
@@ -205,11 +228,11 @@ impl fmt::Display for HumanNines {
 /// Formats a number with three significant digits, dropping trailing zeros (`3.65`, `120`, `2`).
 pub fn three_significant(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
-        return format!("{value}");
+        return format!("{}", unsigned_zero(value));
     }
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (2 - magnitude).max(0) as usize;
-    let text = format!("{value:.decimals$}");
+    let text = fixed(value, decimals);
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -270,5 +293,19 @@ mod tests {
         assert_eq!(HumanPercent(1.0).to_string(), "100 %");
         assert_eq!(HumanPercent(0.5).to_string(), "50.00 %");
         assert_eq!(HumanPercent(0.999977).to_string(), "99.998 %");
+    }
+
+    #[test]
+    fn negative_zero_prints_as_zero() {
+        assert_eq!(HumanPercent(-0.0).to_string(), "0.00 %");
+        assert_eq!(HumanPercent(-1e-18).to_string(), "0.00 %");
+        assert_eq!(HumanDuration(-0.0).to_string(), "0 s");
+        assert_eq!(three_significant(-0.0), "0");
+        assert_eq!(fixed(-0.0, 1), "0.0");
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(-0.06, 1), "-0.1");
+        assert_eq!(fixed(-0.0, 0), "0");
+        assert_eq!(unsigned_zero(-0.0).to_string(), "0");
+        assert_eq!(unsigned_zero(-2.5), -2.5);
     }
 }

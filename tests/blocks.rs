@@ -81,3 +81,25 @@ fn skipped_rows_are_counted_across_blocks() {
     assert!(warning.contains("skipped 3 bad row(s)"), "{warning}");
     assert!(warning.contains("line 6: column `start`"), "{warning}");
 }
+
+#[test]
+fn bad_rows_are_reported_alike_by_both_readers() {
+    // An unquoted file is split at commas directly; a quote anywhere sends it through the CSV
+    // reader. Both must name the same line, column and reason.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for bad in ["n2,5", "n2", "n2,5,6,7", "n2,5,", "n2,,6", "n2,x,6", ",5,6"] {
+        let plain = format!("node,start,end\nn1,1,2\n{bad}\n");
+        let quoted = format!("node,start,end\n\"n1\",1,2\n{bad}\n");
+        let message = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write trace");
+            let stderr = input_error(&["analyze", &path.display().to_string()]);
+            stderr.replace(&path.display().to_string(), "FILE")
+        };
+        assert_eq!(
+            message("plain.csv", &plain),
+            message("quoted.csv", &quoted),
+            "{bad}"
+        );
+    }
+}

@@ -111,7 +111,10 @@ fn bad_settings_exit_2() {
         "--mttr",
         "1m",
     ]);
-    assert!(stderr.contains("--nodes must be at least 1"), "{stderr}");
+    assert!(
+        stderr.contains("--nodes: `0` is not a node count; give a whole number from 1 to"),
+        "{stderr}"
+    );
     let stderr = input_error(&[
         "gen",
         "--nodes",

@@ -309,15 +309,15 @@ fn settings_it_cannot_run_are_usage_errors() {
         (&["--nodes", "65"][..], "at most 64 nodes; lower --nodes 65"),
         (
             &["--nodes", "5", "--rate", "0"][..],
-            "--rate must be a positive",
+            "--rate: `0` is not a rate of commands per second; give a number above 0",
         ),
         (
             &["--nodes", "5", "--clients", "0"][..],
-            "--clients must be at least 1",
+            "--clients: `0` is not a number of clients; give a whole number from 1 to 4294967295",
         ),
         (
             &["--nodes", "5", "--seeds", "9..3"][..],
-            "--seeds `9..3`: B is below A",
+            "--seeds: `9..3`: B is below A",
         ),
     ] {
         let err = input_error(&[&base[..], extra].concat());

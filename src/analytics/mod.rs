@@ -94,7 +94,7 @@ pub enum AnalyzeError {
     )]
     NothingObserved,
     /// polars failed (a bug, not bad input).
-    #[error("internal error in the analytics engine: {0}")]
+    #[error("internal error in the analytics engine")]
     Engine(#[from] polars::prelude::PolarsError),
 }
 
@@ -654,5 +654,14 @@ mod tests {
             analyze(&t, &options),
             Err(AnalyzeError::WindowKind { .. })
         ));
+    }
+
+    #[test]
+    fn an_engine_error_shows_its_cause_once() {
+        let err = AnalyzeError::from(polars::prelude::PolarsError::ComputeError("boom".into()));
+        assert_eq!(
+            format!("{:#}", anyhow::Error::from(err)),
+            "internal error in the analytics engine: boom"
+        );
     }
 }

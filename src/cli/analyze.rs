@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use super::values::duration;
 use super::{Failure, print, spinner};
 use faultline::analytics::breakdown::Breakdown;
 use faultline::analytics::system::SystemRule;
@@ -24,7 +25,7 @@ pub struct Input {
     traces: Vec<PathBuf>,
     /// Observation window START,END (numbers, `30d`-style durations, or datetimes).
     /// Default: the earliest to the latest time in the trace.
-    #[arg(long, value_name = "START,END")]
+    #[arg(long, value_name = "START,END", allow_hyphen_values = true)]
     window: Option<String>,
     /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K,
     /// active-passive:failover=EXPR (a duration, or an expression over d and r such as
@@ -35,11 +36,11 @@ pub struct Input {
     #[arg(long, default_value = "const:0s", value_parser = str::parse::<DelayModel>)]
     delay: DelayModel,
     /// The processing time `r` in a failover expression.
-    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    #[arg(long = "proc", default_value = "0s", allow_hyphen_values = true, value_parser = duration)]
     processing: f64,
     /// Nodes that never failed: a total count N, or a file of node names, one a line, each
     /// optionally with its service window (`NAME,START,END`).
-    #[arg(long, value_name = "N|FILE")]
+    #[arg(long, value_name = "N|FILE", allow_negative_numbers = true)]
     population: Option<String>,
     /// Input layout, when not detected from the header: interval, event, jsonl, lanl, fta,
     /// backblaze.
@@ -54,10 +55,6 @@ pub struct Input {
     /// Count malformed rows instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
-}
-
-fn duration(text: &str) -> Result<f64, String> {
-    faultline::units::parse_duration(text, 1.0).map_err(|e| e.to_string())
 }
 
 /// Parses `--system`; an active-passive failover may be an expression over `d` and `r`.
@@ -81,6 +78,13 @@ fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Resul
 fn population(text: &str, unit_seconds: f64, kind: TimeKind) -> Result<Population, Failure> {
     if let Ok(count) = text.parse::<u64>() {
         return Ok(Population::Count(count));
+    }
+    if text.trim().parse::<f64>().is_ok() && !std::path::Path::new(text).exists() {
+        return Err(anyhow::anyhow!(
+            "--population: `{text}` is not a node count; give a whole number (at least the \
+             number of nodes the trace names) or a file of node names"
+        )
+        .into());
     }
     let contents = std::fs::read_to_string(text).with_context(|| {
         format!("--population `{text}` is neither a node count nor a readable file of names")

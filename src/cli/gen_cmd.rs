@@ -6,30 +6,27 @@ use std::io::Write;
 
 use anyhow::anyhow;
 
+use super::values::{Range, duration, number, seed, whole};
 use super::{Failure, print};
 use faultline::output::write_atomically;
 use faultline::trace::synth::{FaultMix, GenConfig, Shape, generate};
 use faultline::trace::write::{write_event_csv, write_interval_csv};
-use faultline::units::parse_duration;
-
-fn duration(text: &str) -> Result<f64, String> {
-    parse_duration(text, 1.0).map_err(|e| e.to_string())
-}
 
 /// Arguments of `gen`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Number of nodes, named n1..nN.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true,
+          value_parser = whole::<u32>("a node count", 1, u32::MAX))]
     nodes: u32,
     /// Length of the trace (`10y`, `30d`, ...).
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     duration: f64,
     /// Mean time to failure.
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     mttf: f64,
     /// Mean time to repair.
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     mttr: f64,
     /// Time-to-failure distribution: exp, weibull:k=K, lognormal:sigma=S (mean = --mttf).
     #[arg(long, default_value = "exp", value_parser = str::parse::<Shape>)]
@@ -41,13 +38,14 @@ pub struct Args {
     #[arg(long, default_value = "transient=1", value_parser = str::parse::<FaultMix>)]
     faults: FaultMix,
     /// Network partitions per day across the cluster.
-    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    #[arg(long, default_value = "0", value_name = "RATE", allow_negative_numbers = true,
+          value_parser = number("a number of partitions per day", Range::NonNegative))]
     partitions: f64,
     /// A permanently failed node comes back as a replacement after this long.
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     replace_after: Option<f64>,
     /// Seed of every random choice; the same seed gives a byte-identical file.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value = "1", allow_negative_numbers = true, value_parser = seed)]
     seed: u64,
     /// Layout of the written trace: event (everything) or interval (outages only, compact).
     #[arg(long, default_value = "event", value_parser = ["event", "interval"])]

@@ -6,6 +6,7 @@ mod gen_cmd;
 mod replay;
 mod report;
 mod sweep;
+mod values;
 mod zk;
 
 use std::io::{self, Write};
@@ -55,7 +56,10 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
@@ -78,6 +82,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Reports a command line that does not parse. A value its flag's parser rejected is reported
+/// like any other bad input, `faultline: error: --flag: why`, since the parser's message names
+/// the value and says what is valid (clap's own wording would repeat the value); anything else,
+/// and `--help` and `--version`, is clap's to print.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() == ErrorKind::ValueValidation
+        && let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg)
+        && let Some(why) = std::error::Error::source(&err)
+    {
+        let flag = arg.split_whitespace().next().unwrap_or(arg);
+        eprintln!("faultline: error: {flag}: {why}");
+        return ExitCode::from(2);
+    }
+    err.exit()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
-use faultline::output::write_atomically;
+use faultline::output::{json_pretty, write_atomically};
 use faultline::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -21,9 +21,7 @@ use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::{ReadOptions, read_traces};
 use faultline::units::{TimeUnit, parse_duration};
 
-fn duration(text: &str) -> Result<f64, String> {
-    parse_duration(text, 1.0).map_err(|e| e.to_string())
-}
+use super::values::{Range, duration, number, seed, seed_range, whole};
 
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +31,8 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
     protocol: Vec<ProtocolName>,
     /// Cluster size; nodes are n1..nN.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true,
+          value_parser = whole::<u32>("a node count", 2, u32::MAX))]
     nodes: u32,
     /// Trace whose faults to replay (any layout `analyze` reads; nodes named n1..nN).
     #[arg(long)]
@@ -49,18 +48,19 @@ pub struct Args {
     #[arg(long, conflicts_with = "delay")]
     delays: Option<PathBuf>,
     /// Receiver processing time r.
-    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    #[arg(long = "proc", default_value = "0s", allow_hyphen_values = true, value_parser = duration)]
     processing: f64,
     /// Message loss probability.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value = "0", allow_negative_numbers = true,
+          value_parser = number("a probability", Range::Probability))]
     loss: f64,
     /// Heartbeat (or probe) interval h: detectors and multi-paxos default to 1s; elections and a
     /// distinguished Paxos proposer detect failures only when it is given.
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     heartbeat: Option<f64>,
     /// Timeout: an expression over durations and d, r, h (default: h+2d+r for heartbeats, 2d+r
     /// for probes).
-    #[arg(long, value_parser = TimeoutExpr::parse)]
+    #[arg(long, allow_hyphen_values = true, value_parser = TimeoutExpr::parse)]
     timeout: Option<TimeoutExpr>,
     /// Paxos: the proposing nodes, e.g. `n1,n2` (default n1).
     #[arg(long, value_delimiter = ',')]
@@ -78,24 +78,28 @@ pub struct Args {
     #[arg(long)]
     distinguished: bool,
     /// Multi-Paxos: commands per second from each client.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value = "10", allow_negative_numbers = true,
+          value_parser = number("a rate of commands per second", Range::Positive))]
     rate: f64,
     /// Multi-Paxos: how many clients send commands.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value = "1", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of clients", 1, u32::MAX))]
     clients: u32,
     /// φ accrual suspicion threshold.
-    #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD,
+          allow_negative_numbers = true, value_parser = number("a φ threshold", Range::Positive))]
     threshold: f64,
     /// Simulated time to run (default: past the last fault by ten rounds of h and timeout).
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     duration: Option<f64>,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 1, conflicts_with = "seeds")]
+    #[arg(long, default_value = "1", conflicts_with = "seeds", allow_negative_numbers = true,
+          value_parser = seed)]
     seed: u64,
     /// A fault sweep: one run per seed A..B (inclusive), in parallel, each with its own random
     /// faults (or the --trace's), summarised as the violations found and the seeds that failed.
-    #[arg(long, value_name = "A..B")]
-    seeds: Option<String>,
+    #[arg(long, value_name = "A..B", allow_hyphen_values = true, value_parser = seed_range)]
+    seeds: Option<RangeInclusive<u64>>,
     /// Replay the random fault scenario a fault sweep draws for --seed (crashes, recoveries,
     /// partitions, loss bursts, delay spikes, pauses, an `elect` every second), to look at one
     /// failing seed alone.
@@ -112,20 +116,6 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
-}
-
-fn seeds(range: &str) -> anyhow::Result<RangeInclusive<u64>> {
-    let (a, b) = range
-        .split_once("..")
-        .ok_or_else(|| anyhow!("--seeds `{range}` is not A..B"))?;
-    let (a, b): (u64, u64) = (
-        a.trim().parse().context("--seeds: A is not a number")?,
-        b.trim().parse().context("--seeds: B is not a number")?,
-    );
-    if b < a {
-        return Err(anyhow!("--seeds `{range}`: B is below A"));
-    }
-    Ok(a..=b)
 }
 
 fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
@@ -145,10 +135,8 @@ fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
 }
 
 fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
-    write_atomically(&dir.join("summary.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &run.report)?;
-        writeln!(w)
-    })?;
+    let summary = json_pretty(&run.report)?;
+    write_atomically(&dir.join("summary.json"), |w| w.write_all(&summary))?;
     write_atomically(&dir.join("timeline.jsonl"), |w| {
         for entry in &run.timeline {
             serde_json::to_writer(&mut *w, entry)?;
@@ -186,20 +174,17 @@ fn run_fault_sweeps(
         bar.finish_and_clear();
         reports.push(report);
     }
-    let json = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        if let [one] = reports.as_slice() {
-            serde_json::to_writer_pretty(&mut *w, one)?;
-        } else {
-            serde_json::to_writer_pretty(&mut *w, &reports)?;
-        }
-        writeln!(w)
+    let json = if let [one] = reports.as_slice() {
+        json_pretty(one)?
+    } else {
+        json_pretty(&reports)?
     };
     if let Some(dir) = &args.out {
-        write_atomically(&dir.join("fault-sweep.json"), |w| json(w))?;
+        write_atomically(&dir.join("fault-sweep.json"), |w| w.write_all(&json))?;
     }
     let mut out = Vec::new();
     if args.format == "json" {
-        json(&mut out)?;
+        out = json;
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -240,9 +225,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(path) => empirical(path)?,
         None => args.delay.clone(),
     };
-    if !(0.0..=1.0).contains(&args.loss) {
-        return Err(anyhow!("--loss must be a probability from 0 to 1").into());
-    }
     let faults = match &args.trace {
         Some(path) => {
             let options = ReadOptions {
@@ -293,13 +275,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         faults: faults.clone(),
     };
-    if let Some(range) = &args.seeds {
+    if let Some(seeds) = &args.seeds {
         let faults = if args.trace.is_some() {
             Faults::Fixed
         } else {
             Faults::Random(chaos.clone())
         };
-        return run_fault_sweeps(&args, seeds(range)?, &faults, settings);
+        return run_fault_sweeps(&args, seeds.clone(), &faults, settings);
     }
     let mut runs = Vec::new();
     for &protocol in &args.protocol {
@@ -334,13 +316,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let mut out = Vec::new();
     if args.format == "json" {
-        if runs.len() == 1 {
-            serde_json::to_writer_pretty(&mut out, &runs[0].report)?;
+        out = if runs.len() == 1 {
+            json_pretty(&runs[0].report)?
         } else {
             let reports: Vec<_> = runs.iter().map(|r| &r.report).collect();
-            serde_json::to_writer_pretty(&mut out, &reports)?;
-        }
-        out.push(b'\n');
+            json_pretty(&reports)?
+        };
     } else {
         for (i, run) in runs.iter().enumerate() {
             if i > 0 {

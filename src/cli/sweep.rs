@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
-use faultline::output::write_atomically;
+use faultline::output::{json_pretty, write_atomically};
 use faultline::replay::ProtocolName;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -15,18 +15,16 @@ use faultline::sim::time::from_secs;
 use faultline::sweep::{Sweep, SweepSettings, parse_list, sweep};
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
-use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE, parse_duration};
+use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE};
 
-fn duration(text: &str) -> Result<f64, String> {
-    parse_duration(text, 1.0).map_err(|e| e.to_string())
-}
+use super::values::{Range, duration, number, whole};
 
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Candidates: timeout expressions or ranges, e.g. `2d+r,1.5*(2d+r),100ms..1s:50ms`; for
     /// `--detector phi`, thresholds, e.g. `1..12:1`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     timeouts: String,
     /// The detector: heartbeat, probe or phi.
     #[arg(long, default_value = "heartbeat", value_parser = str::parse::<ProtocolName>)]
@@ -39,33 +37,37 @@ pub struct Args {
     #[arg(long, default_value = "exp:mean=5ms", value_parser = str::parse::<DelayModel>)]
     delay: DelayModel,
     /// Receiver processing time r.
-    #[arg(long = "proc", default_value = "0s", value_parser = duration)]
+    #[arg(long = "proc", default_value = "0s", allow_hyphen_values = true, value_parser = duration)]
     processing: f64,
     /// Message loss probability.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value = "0", allow_negative_numbers = true,
+          value_parser = number("a probability", Range::Probability))]
     loss: f64,
     /// Heartbeat or probe interval h.
-    #[arg(long, default_value = "1s", value_parser = duration)]
+    #[arg(long, default_value = "1s", allow_hyphen_values = true, value_parser = duration)]
     heartbeat: f64,
     /// Trace of crashes to replay (nodes n1..nN); default: a synthetic one (MTTF 10 min, MTTR
     /// 1 min, transient faults).
     #[arg(long)]
     trace: Option<PathBuf>,
     /// Cluster size.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value = "5", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a node count", 2, u32::MAX))]
     nodes: u32,
     /// Simulated time per run (default: the trace's end, or 1 h).
-    #[arg(long, value_parser = duration)]
+    #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     duration: Option<f64>,
     /// Seeds per candidate (1..=K), run in parallel.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value = "3", allow_negative_numbers = true,
+          value_parser = whole::<u64>("a number of seeds", 1, u64::MAX))]
     seeds: u64,
     /// Time to switch the service after detection, for the active-passive availability.
-    #[arg(long = "switch", default_value = "0s", value_parser = duration)]
+    #[arg(long = "switch", default_value = "0s", allow_hyphen_values = true, value_parser = duration)]
     switch: f64,
     /// Recommend the smallest candidate with at most this many false suspicions per node-hour
     /// (default: one per node-day).
-    #[arg(long, default_value_t = 1.0 / 24.0)]
+    #[arg(long, default_value_t = 1.0 / 24.0, allow_negative_numbers = true,
+          value_parser = number("a number of mistakes per node-hour", Range::NonNegative))]
     max_mistake_rate: f64,
     /// Output format: table, json or csv.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
@@ -242,7 +244,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         election: args.protocol,
         candidates,
         nodes,
-        seeds: args.seeds.max(1),
+        seeds: args.seeds,
         delay: args.delay,
         processing: from_secs(args.processing),
         loss: args.loss,
@@ -258,18 +260,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let result = sweep(&settings, &|| bar.inc(1))?;
     bar.finish_and_clear();
     if let Some(dir) = &args.out {
-        write_atomically(&dir.join("sweep.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &result)?;
-            writeln!(w)
-        })?;
+        let json = json_pretty(&result)?;
+        write_atomically(&dir.join("sweep.json"), |w| w.write_all(&json))?;
         render_plots(dir, &figures::sweep(&result))?;
     }
     let out = match args.format.as_str() {
-        "json" => {
-            let mut out = serde_json::to_vec_pretty(&result)?;
-            out.push(b'\n');
-            out
-        }
+        "json" => json_pretty(&result)?,
         "csv" => csv(&result)?,
         _ => table(&result).into_bytes(),
     };

@@ -5,6 +5,9 @@
 //! - `json` and `csv` are for programs: plain seconds and ratios, null (JSON) or empty (CSV) for
 //!   figures that do not exist. JSON keys are those of DESIGN.md.
 //!
+//! No format prints `-0`: the nines of 0 % availability come out of `-log10(1)` as `-0.0`, which
+//! every format shows as zero.
+//!
 //! Warnings are part of JSON (`"warnings"`) and Markdown; with `table` and `csv` the command
 //! prints them on standard error so that standard output stays the result alone.
 
@@ -16,9 +19,12 @@ use crate::analytics::Analysis;
 use crate::analytics::breakdown::{Breakdown, GroupRow};
 use crate::analytics::lifetimes::{LifetimeSummary, Lifetimes};
 use crate::analytics::metrics::Metrics;
+use crate::output::json_pretty;
 use crate::trace::TimeKind;
 use crate::trace::time::format_epoch;
-use crate::units::{HumanDuration, HumanNines, HumanPercent, YEAR, three_significant};
+use crate::units::{
+    HumanDuration, HumanNines, HumanPercent, YEAR, three_significant, unsigned_zero,
+};
 
 /// An output format of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,10 +62,7 @@ pub fn render(
     out: &mut impl Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, analysis)?;
-            writeln!(out)
-        }
+        Format::Json => out.write_all(&json_pretty(analysis)?),
         Format::Csv => write_csv(analysis, out),
         Format::Table => out.write_all(human(analysis, show).as_bytes()),
         Format::Md => out.write_all(
@@ -125,7 +128,7 @@ fn rows(analysis: &Analysis) -> Vec<Row<'_>> {
 }
 
 fn opt(v: Option<f64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+    v.map(|v| unsigned_zero(v).to_string()).unwrap_or_default()
 }
 
 fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
@@ -182,6 +185,7 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
         "mttr_s",
         "annual_downtime_s",
     ])?;
+    let number = |v: f64| unsigned_zero(v).to_string();
     for row in rows(analysis) {
         let m = row.metrics;
         writer.write_record([
@@ -190,15 +194,15 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
             row.nodes.map(|n| n.to_string()).unwrap_or_default(),
             m.exposure_s.to_string(),
             m.failures.to_string(),
-            m.uptime_s.to_string(),
-            m.downtime_s.to_string(),
+            number(m.uptime_s),
+            number(m.downtime_s),
             opt(row.share),
-            m.availability.to_string(),
+            number(m.availability),
             opt(m.nines),
             opt(m.mtbf_s),
             opt(m.mttf_s),
             opt(m.mttr_s),
-            m.annual_downtime_s.to_string(),
+            number(m.annual_downtime_s),
         ])?;
     }
     writer.flush()

@@ -12,7 +12,7 @@ use super::figures;
 use super::plot::{Plot, PlotError};
 use crate::analytics::breakdown::Breakdown;
 use crate::analytics::{AnalyzeError, AnalyzeOptions, analyze, system_timeline, window_of};
-use crate::output::write_atomically;
+use crate::output::{json_pretty, write_atomically};
 use crate::trace::{TimeKind, Trace};
 
 /// Why a report could not be written.
@@ -25,7 +25,7 @@ pub enum ReportError {
     #[error(transparent)]
     Plot(#[from] PlotError),
     /// A file could not be written.
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write")]
     Write {
         /// The file.
         path: String,
@@ -35,8 +35,8 @@ pub enum ReportError {
     },
 }
 
-fn write(path: &Path, text: &str) -> Result<(), ReportError> {
-    write_atomically(path, |w| w.write_all(text.as_bytes())).map_err(|source| ReportError::Write {
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    write_atomically(path, |w| w.write_all(bytes)).map_err(|source| ReportError::Write {
         path: path.display().to_string(),
         source,
     })
@@ -103,13 +103,15 @@ pub fn write_report(
     let title = "Availability report";
     write(
         &dir.join("index.html"),
-        &html(title, &trace.sources, &analysis, &months, &rendered),
+        html(title, &trace.sources, &analysis, &months, &rendered).as_bytes(),
     )?;
     write(
         &dir.join("report.md"),
-        &markdown(title, &trace.sources, &analysis, &months, &rendered),
+        markdown(title, &trace.sources, &analysis, &months, &rendered).as_bytes(),
     )?;
-    let json = serde_json::to_string_pretty(&analysis).unwrap_or_default() + "\n";
-    write(&dir.join("metrics.json"), &json)?;
+    write(
+        &dir.join("metrics.json"),
+        &json_pretty(&analysis).unwrap_or_default(),
+    )?;
     Ok(dir.join("index.html"))
 }

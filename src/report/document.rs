@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::analytics::Analysis;
 use crate::analytics::breakdown::GroupRow;
 use crate::analytics::metrics::Metrics;
-use crate::units::{HumanDuration, HumanPercent};
+use crate::units::{HumanDuration, HumanPercent, fixed};
 
 /// A rendered plot: file name, title and SVG text.
 pub struct Figure {
@@ -57,7 +57,7 @@ fn headline(m: &Metrics) -> [(String, String); 5] {
         ),
         (
             "nines".into(),
-            m.nines.map_or("∞".to_string(), |n| format!("{n:.2}")),
+            m.nines.map_or("∞".to_string(), |n| fixed(n, 2)),
         ),
         ("MTBF".into(), duration(m.mtbf_s)),
         ("MTTR".into(), duration(m.mttr_s)),

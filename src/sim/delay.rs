@@ -3,7 +3,8 @@
 //! `const:5ms`, `uniform:1ms,9ms`, `normal:mean=5ms,sd=1ms` (truncated at 0), `exp:mean=5ms`,
 //! `lognormal:mu=..,sigma=..` (of seconds), `pareto:scale=..,shape=..` (scale a duration), or an
 //! empirical distribution of measured delays (`--delays FILE`, one delay a line, sampled
-//! uniformly). Every model knows its `d`, the one-way delay bound timeout expressions use: the
+//! uniformly). Every length carries its unit (`const:5ms`; `const:5` is refused, not read as
+//! seconds). Every model knows its `d`, the one-way delay bound timeout expressions use: the
 //! bound itself for `const` and `uniform`, otherwise the model's 99.9th percentile.
 
 use std::fmt;
@@ -40,7 +41,7 @@ pub enum DelayModel {
 
 /// A delay model that could not be understood.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("delay model `{text}`: {reason}")]
+#[error("{text}: {reason}")]
 pub struct DelayError {
     /// The text as given.
     pub text: String,
@@ -112,7 +113,16 @@ impl FromStr for DelayModel {
             reason,
         };
         let (name, params) = text.split_once(':').unwrap_or((text, ""));
-        let duration = |s: &str| parse_duration(s, 1.0).map_err(|e| err(e.to_string()));
+        // Every length needs its unit: `const:5` could mean 5 s or 5 ms, and a network delay is
+        // far more often milliseconds than the seconds a bare number means elsewhere.
+        // (Log-normal's mu and sigma, and Pareto's shape, are plain numbers.)
+        let duration = |what: &str, s: &str| {
+            let s = s.trim();
+            if s.parse::<f64>().is_ok_and(f64::is_finite) {
+                return Err(err(format!("the {what} `{s}` needs a unit, e.g. {s}ms")));
+            }
+            parse_duration(s, 1.0).map_err(|e| err(e.to_string()))
+        };
         let named = |key: &str| -> Result<&str, DelayError> {
             params
                 .split(',')
@@ -130,23 +140,29 @@ impl FromStr for DelayModel {
         };
         let bad = |e: &dyn fmt::Display| err(e.to_string());
         Ok(match name {
-            "const" => DelayModel::Const(from_secs(duration(params)?)),
+            "const" => DelayModel::Const(from_secs(duration("delay", params)?)),
             "uniform" => {
                 let (lo, hi) = params
                     .split_once(',')
                     .ok_or_else(|| err("needs LOW,HIGH, e.g. uniform:1ms,9ms".into()))?;
-                let (lo, hi) = (from_secs(duration(lo)?), from_secs(duration(hi)?));
+                let (lo, hi) = (
+                    from_secs(duration("delay", lo)?),
+                    from_secs(duration("delay", hi)?),
+                );
                 if hi < lo {
                     return Err(err("HIGH is below LOW".into()));
                 }
                 DelayModel::Uniform(lo, hi)
             }
             "normal" => DelayModel::Normal(
-                Normal::new(duration(named("mean")?)?, duration(named("sd")?)?)
-                    .map_err(|e| bad(&e))?,
+                Normal::new(
+                    duration("mean", named("mean")?)?,
+                    duration("sd", named("sd")?)?,
+                )
+                .map_err(|e| bad(&e))?,
             ),
             "exp" => {
-                let mean = duration(named("mean")?)?;
+                let mean = duration("mean", named("mean")?)?;
                 if mean <= 0.0 {
                     return Err(err("the mean must be positive".into()));
                 }
@@ -157,7 +173,7 @@ impl FromStr for DelayModel {
                 DelayModel::LogNormal(mu, sigma, LogNormal::new(mu, sigma).map_err(|e| bad(&e))?)
             }
             "pareto" => {
-                let (scale, shape) = (duration(named("scale")?)?, number("shape")?);
+                let (scale, shape) = (duration("scale", named("scale")?)?, number("shape")?);
                 DelayModel::Pareto(
                     scale,
                     shape,
@@ -214,6 +230,35 @@ mod tests {
             (0..1000).all(|_| n.sample(&mut a) < u64::MAX / 2),
             "truncated at zero"
         );
+    }
+
+    #[test]
+    fn lengths_need_a_unit() {
+        let error = |text: &str| text.parse::<DelayModel>().unwrap_err().to_string();
+        assert_eq!(
+            error("const:5"),
+            "const:5: the delay `5` needs a unit, e.g. 5ms"
+        );
+        assert_eq!(
+            error("uniform:1ms,9"),
+            "uniform:1ms,9: the delay `9` needs a unit, e.g. 9ms"
+        );
+        assert_eq!(
+            error("normal:mean=5ms,sd=1"),
+            "normal:mean=5ms,sd=1: the sd `1` needs a unit, e.g. 1ms"
+        );
+        assert_eq!(
+            error("exp:mean=0.005"),
+            "exp:mean=0.005: the mean `0.005` needs a unit, e.g. 0.005ms"
+        );
+        assert_eq!(
+            error("pareto:scale=1,shape=3"),
+            "pareto:scale=1,shape=3: the scale `1` needs a unit, e.g. 1ms"
+        );
+        // Parameters that are not lengths stay plain numbers.
+        assert_eq!(model("lognormal:mu=-6,sigma=0.5").bound(), 11_621_670);
+        assert_eq!(model("pareto:scale=1ms,shape=3").bound(), 10_000_000);
+        assert_eq!(model("const:0s").bound(), 0);
     }
 
     #[test]

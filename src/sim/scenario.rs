@@ -110,11 +110,11 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
             match e.kind {
                 ScenarioKind::Partition => parse_partition(&e.detail, nodes)?,
                 ScenarioKind::Heal => Fault::Heal,
-                ScenarioKind::Delay => Fault::Delay(
-                    e.detail
-                        .parse()
-                        .map_err(|err: super::delay::DelayError| ScenarioError(err.to_string()))?,
-                ),
+                ScenarioKind::Delay => {
+                    Fault::Delay(e.detail.parse().map_err(|err: super::delay::DelayError| {
+                        ScenarioError(format!("a delay event: {err}"))
+                    })?)
+                }
                 ScenarioKind::Loss => Fault::Loss(e.detail.parse().map_err(|_| {
                     ScenarioError(format!("loss `{}` is no probability", e.detail))
                 })?),

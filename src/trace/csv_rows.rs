@@ -1,12 +1,17 @@
 //! Reader for faultline's own CSV layouts: interval CSV (`node,start,end[,fault]...`) and event
 //! CSV (`time,node,event[,fault][,detail]...`). Columns are found by header name, in any order;
 //! other columns are kept as attributes. Lines starting with `#` are comments.
+//!
+//! A row may stop before optional columns (they read as empty), but not before a required one
+//! (``column `end`: missing (the row has 2 fields; the header has 3)``), and may not have more
+//! fields than the header (`column 4 (no header): ...`). Both the CSV reader and the fast path
+//! for quote-free blocks hand their fields to [`RowParser::row`], so they report alike.
 
 use std::io::{BufRead, Cursor, Read};
 
 use super::blocks::{ParseRows, Sink, read_blocks};
 use super::builder::TraceBuilder;
-use super::error::{FieldError, TraceError};
+use super::error::{Column, FieldError, TraceError, check_row_length, field_count};
 use super::records::{BadRows, csv_body_reader, csv_error, csv_reader, each_record};
 use super::rows::{
     EVENT_COLUMNS, EventFields, INTERVAL_COLUMNS, IntervalFields, add_event, add_interval,
@@ -26,6 +31,8 @@ pub enum Layout {
 struct Columns {
     names: Vec<String>,
     wanted: Vec<Option<usize>>,
+    /// Positions of the required columns.
+    required: Vec<usize>,
     extras: Vec<usize>,
 }
 
@@ -49,6 +56,7 @@ impl Columns {
             .filter(|i| !found.contains(&Some(*i)) && !names[*i].is_empty())
             .collect();
         Ok(Self {
+            required: found[..required].iter().flatten().copied().collect(),
             names,
             wanted: found,
             extras,
@@ -138,16 +146,17 @@ impl RowParser<'_> {
         times: &mut TimeParser,
     ) -> Result<(), FieldError> {
         let columns = &self.columns;
-        if fields.len() > columns.names.len() {
-            return Err(FieldError::new(
-                "-",
-                format!(
-                    "the row has {} fields but the header names {}; quote fields that hold commas",
-                    fields.len(),
-                    columns.names.len()
+        let (len, header) = (fields.len(), columns.names.len());
+        if len > header {
+            return Err(FieldError {
+                column: Column::Unnamed(header + 1),
+                reason: format!(
+                    "the row has {}; the header has {header} (quote a field that holds a comma)",
+                    field_count(len)
                 ),
-            ));
+            });
         }
+        check_row_length(&columns.names, &columns.required, len)?;
         let extras = columns.extras.iter().map(|&i| {
             (
                 columns.names[i].as_str(),

@@ -1,6 +1,8 @@
 //! Reader for JSONL traces: one JSON object a line with the same fields as the CSV layouts as
 //! keys. An object with `start` is an interval row, one with `event` an event row; other keys are
-//! attributes. Times may be JSON numbers or strings. Blank lines are skipped.
+//! attributes. Times may be JSON numbers or strings. Blank lines are skipped. An outage needs
+//! `node`, `start` and `end`, an event `time` (and `node` unless it is network-wide); other keys
+//! may be left out.
 
 use std::io::BufRead;
 
@@ -38,11 +40,21 @@ fn add_object(
     } else if object.contains_key("event") {
         &EVENT_COLUMNS
     } else {
-        return Err(FieldError::new(
-            "-",
+        return Err(FieldError::row(
             "an object needs `node`,`start`,`end` (an outage) or `time`,`node`,`event` (an event)",
         ));
     };
+    let required: &[&str] = if is_interval {
+        &INTERVAL_COLUMNS[..3]
+    } else {
+        &["time"]
+    };
+    if let Some(key) = required.iter().find(|k| !object.contains_key(**k)) {
+        return Err(FieldError::new(
+            key,
+            format!("missing (the object has no `{key}` key)"),
+        ));
+    }
     let fields: Vec<String> = known
         .iter()
         .map(|key| text(object, key))
@@ -84,8 +96,8 @@ pub fn read(
     each_line(file, input, bad_rows, |line| {
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(object)) => add_object(&object, builder, times),
-            Ok(_) => Err(FieldError::new("-", "each line must be one JSON object")),
-            Err(err) => Err(FieldError::new("-", format!("not valid JSON: {err}"))),
+            Ok(_) => Err(FieldError::row("each line must be one JSON object")),
+            Err(err) => Err(FieldError::row(format!("not valid JSON: {err}"))),
         }
     })
 }

@@ -35,7 +35,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 pub use builder::TraceBuilder;
-pub use error::{FieldError, TraceError};
+pub use error::{Column, FieldError, TraceError};
 pub use model::{Fault, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Service, Trace};
 pub use time::TimeKind;
 
@@ -267,7 +267,7 @@ impl Population {
                 continue;
             }
             let bad = |column: &str, reason: String| {
-                TraceError::bad_row(file, index as u64 + 1, column, reason)
+                FieldError::new(column, reason).at(file, index as u64 + 1)
             };
             let service = match fields[..] {
                 [_] => None,

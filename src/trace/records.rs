@@ -91,7 +91,7 @@ pub fn csv_error(file: &str, err: csv::Error, lines_before: u64) -> TraceError {
             source: std::io::Error::other(err.to_string()),
         };
     }
-    TraceError::bad_row(file, line, "-", format!("not valid CSV: {err}"))
+    FieldError::row(format!("not valid CSV: {err}")).at(file, line)
 }
 
 /// Calls `row` with every record of `reader`; errors are placed `lines_before` lines further

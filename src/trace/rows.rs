@@ -212,6 +212,7 @@ pub fn add_event<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::error::Column;
 
     fn interval<'a>(node: &'a str, start: &'a str, end: &'a str) -> IntervalFields<'a> {
         IntervalFields {
@@ -233,7 +234,7 @@ mod tests {
             std::iter::empty(),
         )
         .unwrap_err();
-        assert_eq!(err.column, "end");
+        assert_eq!(err.column, Column::named("end"));
         assert_eq!(b.node_count(), 0);
     }
 
@@ -261,9 +262,9 @@ mod tests {
             detail,
         };
         let err = add_event(&mut b, &mut t, row("explode", ""), std::iter::empty()).unwrap_err();
-        assert_eq!(err.column, "event");
+        assert_eq!(err.column, Column::named("event"));
         let err = add_event(&mut b, &mut t, row("loss", "1.5"), std::iter::empty()).unwrap_err();
-        assert_eq!(err.column, "detail");
+        assert_eq!(err.column, Column::named("detail"));
         let err = add_event(
             &mut b,
             &mut t,
@@ -271,7 +272,7 @@ mod tests {
             std::iter::empty(),
         )
         .unwrap_err();
-        assert_eq!(err.column, "detail");
+        assert_eq!(err.column, Column::named("detail"));
         add_event(&mut b, &mut t, row("pause", "3s"), std::iter::empty()).unwrap();
         add_event(
             &mut b,
@@ -294,6 +295,6 @@ mod tests {
             detail: "",
         };
         let err = add_event(&mut b, &mut t, row, std::iter::empty()).unwrap_err();
-        assert_eq!(err.column, "node");
+        assert_eq!(err.column, Column::named("node"));
     }
 }

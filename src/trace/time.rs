@@ -54,6 +54,11 @@ impl TimeParser {
     /// Parses one time field into seconds; the error is the reason, for the caller to place.
     pub fn parse(&mut self, text: &str) -> Result<f64, String> {
         let text = text.trim();
+        if text.is_empty() {
+            return Err(
+                "the time is empty (use seconds, RFC 3339 or `YYYY-MM-DD HH:MM[:SS]`)".to_string(),
+            );
+        }
         let (value, kind) = if let Ok(number) = text.parse::<f64>() {
             if !number.is_finite() {
                 return Err(format!("`{text}` is not a finite time"));
@@ -194,6 +199,10 @@ mod tests {
         let mut parser = TimeParser::new(1.0);
         assert!(parser.parse("yesterday").is_err());
         assert!(parser.parse("inf").is_err());
+        assert_eq!(
+            parser.parse(" "),
+            Err("the time is empty (use seconds, RFC 3339 or `YYYY-MM-DD HH:MM[:SS]`)".into())
+        );
     }
 
     #[test]

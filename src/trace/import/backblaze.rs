@@ -13,7 +13,7 @@
 use std::io::Read;
 
 use crate::trace::builder::TraceBuilder;
-use crate::trace::error::{FieldError, TraceError};
+use crate::trace::error::{FieldError, TraceError, check_row_length};
 use crate::trace::model::{Fault, Service};
 use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, parse_datetime};
@@ -66,7 +66,10 @@ pub fn read(
         });
     };
     let model = column("model");
+    let names: Vec<String> = header.iter().map(String::from).collect();
+    let required = [serial, min, max];
     each_record(file, &mut reader, 0, bad_rows, |record| {
+        check_row_length(&names, &required, record.len())?;
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         if field(serial).is_empty() {
             return Err(FieldError::new(

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use crate::trace::builder::TraceBuilder;
-use crate::trace::error::{FieldError, TraceError};
+use crate::trace::error::{FieldError, TraceError, field_count};
 use crate::trace::model::Fault;
 use crate::trace::records::{BadRows, each_line};
 use crate::trace::time::TimeKind;
@@ -61,8 +61,8 @@ pub fn read(
             return Err(FieldError::new(
                 COLUMNS[fields.len()],
                 format!(
-                    "the row has {} columns; the FTA layout has {}",
-                    fields.len(),
+                    "missing (the row has {}; the FTA layout has {})",
+                    field_count(fields.len()),
                     COLUMNS.len()
                 ),
             ));

@@ -22,7 +22,7 @@ use std::io::Read;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::trace::builder::TraceBuilder;
-use crate::trace::error::{FieldError, TraceError};
+use crate::trace::error::{FieldError, TraceError, check_row_length};
 use crate::trace::model::{Fault, Service};
 use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
 use crate::trace::time::{TimeKind, local_to_epoch};
@@ -177,11 +177,14 @@ pub fn read(
         .iter()
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = header.iter().map(String::from).collect();
+    let required = [system, started, fixed];
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
     // Each recorded node's window, by system, to date the nodes no row names.
     let mut dated: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
     let mut system_level = 0u64;
     each_record(file, &mut reader, 0, bad_rows, |record| {
+        check_row_length(&names, &required, record.len())?;
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let sys = field(system);
         if sys.is_empty() {
