@@ -6,6 +6,10 @@ mod common;
 use std::path::Path;
 
 use common::{fixture, ok};
+use faultline::report::plot::{PNG_SCALE, SIZE};
+
+/// The size of every PNG: the plots' logical size at the PNG scale.
+const PNG: (u32, u32) = (SIZE.0 * PNG_SCALE, SIZE.1 * PNG_SCALE);
 
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -76,10 +80,7 @@ fn the_report_holds_every_file_and_plot() {
         );
         assert!(svg.contains(title), "{name}: title");
         assert!(svg.contains(axis), "{name}: axis label");
-        assert_eq!(
-            png_size(&dir.path().join(format!("plots/{name}.png"))),
-            (960, 540)
-        );
+        assert_eq!(png_size(&dir.path().join(format!("plots/{name}.png"))), PNG);
     }
     let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
     assert!(html.contains("<meta name=\"viewport\""));
@@ -133,10 +134,7 @@ fn replay_and_sweep_write_their_plots() {
     ] {
         let svg = std::fs::read_to_string(replay.join(format!("plots/{name}.svg"))).expect("svg");
         assert!(svg.contains(title) && svg.contains(axis), "{name}");
-        assert_eq!(
-            png_size(&replay.join(format!("plots/{name}.png"))),
-            (960, 540)
-        );
+        assert_eq!(png_size(&replay.join(format!("plots/{name}.png"))), PNG);
     }
     let sweep = dir.path().join("sweep");
     ok(&[

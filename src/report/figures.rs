@@ -61,6 +61,7 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
         chart: Chart::Strips {
             rows,
             range: (0.0, window.seconds / unit),
+            dates: false,
         },
     }
 }
@@ -90,12 +91,10 @@ pub fn monthly(months: &[GroupRow]) -> Vec<Plot> {
             x_label: "month number (1 = first month of the window)".into(),
             y_label: "availability (nines, capped at 6)".into(),
             chart: Chart::Lines {
-                series: vec![Series {
-                    label: "fleet".into(),
-                    points: nines,
-                }],
+                series: vec![Series::new("fleet", nines)],
                 marks: Vec::new(),
                 log_x: false,
+                log_y: false,
             },
         },
     ]
@@ -182,14 +181,8 @@ pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
             chart: Chart::Histogram {
                 bins: histogram,
                 curves: vec![
-                    Series {
-                        label: exp_label.clone(),
-                        points: exp_pdf,
-                    },
-                    Series {
-                        label: weibull_label.clone(),
-                        points: weibull_pdf,
-                    },
+                    Series::new(exp_label.clone(), exp_pdf),
+                    Series::new(weibull_label.clone(), weibull_pdf),
                 ],
             },
         },
@@ -200,28 +193,20 @@ pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
             y_label: "fraction at most x".into(),
             chart: Chart::Lines {
                 series: vec![
-                    Series {
-                        label: "empirical".into(),
-                        points: ecdf,
-                    },
-                    Series {
-                        label: exp_label,
-                        points: exp_cdf,
-                    },
-                    Series {
-                        label: weibull_label,
-                        points: weibull_cdf,
-                    },
+                    Series::new("empirical", ecdf),
+                    Series::new(exp_label, exp_cdf),
+                    Series::new(weibull_label, weibull_cdf),
                 ],
                 marks: Vec::new(),
                 log_x: false,
+                log_y: false,
             },
         },
     ]
 }
 
-/// HdrHistogram-style percentile plot: x is `1/(1 − percentile)` on a log axis (from 0 % to
-/// 99.999 %), one series per latency metric.
+/// HdrHistogram-style percentile plot: percentiles from 0 % to 99.999 % on a log scale of
+/// `1/(1 − p)`, one series per latency metric.
 pub fn latency(
     report: &ReplayReport,
     histograms: &BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
@@ -231,26 +216,24 @@ pub fn latency(
     }
     let series = histograms
         .iter()
-        .map(|(metric, h)| Series {
-            label: (*metric).to_string(),
-            points: [
-                0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999,
-            ]
-            .iter()
-            .map(|&q| (1.0 / (1.0 - q), h.value_at_quantile(q) as f64 / 1e6))
-            .collect(),
+        .map(|(metric, h)| {
+            Series::new(
+                *metric,
+                [
+                    0.0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999,
+                ]
+                .iter()
+                .map(|&q| (q, h.value_at_quantile(q) as f64 / 1e6))
+                .collect(),
+            )
         })
         .collect();
     Some(Plot {
         name: "latency".into(),
         title: format!("{}: latency by percentile", report.protocol),
-        x_label: "percentile (log scale of 1/(1 − p))".into(),
+        x_label: "percentile".into(),
         y_label: "latency (ms)".into(),
-        chart: Chart::Lines {
-            series,
-            marks: Vec::new(),
-            log_x: true,
-        },
+        chart: Chart::Percentiles { series },
     })
 }
 
@@ -313,12 +296,10 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
             x_label: "mean detection time T_D (s)".into(),
             y_label: "mistake rate λ_M (per node-hour)".into(),
             chart: Chart::Lines {
-                series: vec![Series {
-                    label: "timeouts".into(),
-                    points,
-                }],
+                series: vec![Series::new("timeouts", points)],
                 marks,
                 log_x: false,
+                log_y: false,
             },
         },
         Plot {
@@ -331,12 +312,10 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
             },
             y_label: "availability (%)".into(),
             chart: Chart::Lines {
-                series: vec![Series {
-                    label: "availability".into(),
-                    points: availability,
-                }],
+                series: vec![Series::new("availability", availability)],
                 marks: Vec::new(),
                 log_x: false,
+                log_y: false,
             },
         },
     ]
