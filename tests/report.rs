@@ -48,7 +48,7 @@ fn the_report_holds_every_file_and_plot() {
         (
             "timeline",
             "Availability timeline",
-            "time since window start (hours)",
+            "time (UTC) on 2024-01-01",
         ),
         (
             "downtime-per-month",
@@ -58,7 +58,7 @@ fn the_report_holds_every_file_and_plot() {
         (
             "availability-per-month",
             "Fleet availability per month",
-            "availability (nines",
+            "availability (nines: 3 = 99.90 %)",
         ),
         (
             "time-to-repair-histogram",

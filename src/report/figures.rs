@@ -1,19 +1,28 @@
 //! The plots of a report, from the data: an availability timeline, downtime and availability
 //! per month, time-between-failures and time-to-repair distributions with fitted curves, and,
 //! for replays and sweeps, latency percentiles, messages by type and the timeout trade-off.
+//!
+//! Times of dated traces are drawn as dates (UTC), numeric traces in hours or days since the
+//! window's start; availability is drawn in nines, the tables' measure, with the axis saying
+//! what a nine means in the tables' percent notation ([`nines_label`]).
 
 use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
 
 use super::plot::{Chart, Plot, Series, fit};
 use crate::analytics::breakdown::GroupRow;
 use crate::analytics::window::Window;
 use crate::replay::ReplayReport;
 use crate::sweep::Sweep;
-use crate::trace::Trace;
-use crate::units::{DAY, HOUR};
+use crate::trace::{TimeKind, Trace};
+use crate::units::{DAY, HOUR, HumanPercent};
 
 /// Nodes drawn in the timeline; the rest are noted in the title.
 pub const TIMELINE_NODES: usize = 50;
+
+/// Where availability without any downtime (infinitely many nines) is drawn.
+pub const NINES_CAP: f64 = 6.0;
 
 /// The time unit of an axis covering `seconds`: hours up to ten days, days beyond.
 fn axis_unit(seconds: f64) -> (f64, &'static str) {
@@ -24,10 +33,45 @@ fn axis_unit(seconds: f64) -> (f64, &'static str) {
     }
 }
 
-/// One strip per node (the first 50) and one for the system: red where down.
+/// The description of an availability axis drawn in nines, with the percentage a nine stands
+/// for written as the tables write it: `availability (nines: 3 = 99.90 %)`.
+pub fn nines_label() -> String {
+    format!("availability (nines: 3 = {})", HumanPercent(0.999))
+}
+
+/// Nines of an availability for a plot: capped at [`NINES_CAP`] (no downtime at all has no
+/// finite nines); also says whether it was capped.
+fn plotted_nines(nines: Option<f64>) -> (f64, bool) {
+    match nines {
+        Some(n) if n < NINES_CAP => (n, false),
+        _ => (NINES_CAP, true),
+    }
+}
+
+/// The nines axis's description, noting the cap when a value was drawn at it.
+fn nines_axis(capped: bool) -> String {
+    if capped {
+        format!("{}; 100 % drawn at {NINES_CAP}", nines_label())
+    } else {
+        nines_label()
+    }
+}
+
+/// One strip per node (the first 50) and one for the system: red where down. Dated traces get
+/// a date axis; numeric ones hours or days since the window's start.
 pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &str) -> Plot {
-    let (unit, unit_name) = axis_unit(window.seconds);
-    let rel = |t: f64| (t - window.start) / unit;
+    let dated = trace.time_kind == TimeKind::Datetime;
+    let (origin, unit, x_label) = if dated {
+        (0.0, 1.0, "time (UTC)".to_string())
+    } else {
+        let (unit, unit_name) = axis_unit(window.seconds);
+        (
+            window.start,
+            unit,
+            format!("time since window start ({unit_name})"),
+        )
+    };
+    let rel = |t: f64| (t - origin) / unit;
     let clip = |(a, b): (f64, f64)| {
         let (a, b) = (a.max(window.start), b.min(window.end));
         (a <= b && a < window.end).then(|| (rel(a), rel(b)))
@@ -56,50 +100,69 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
     Plot {
         name: "timeline".into(),
         title,
-        x_label: format!("time since window start ({unit_name})"),
+        x_label,
         y_label: "node (red: down)".into(),
         chart: Chart::Strips {
             rows,
-            range: (0.0, window.seconds / unit),
-            dates: false,
+            range: (rel(window.start), rel(window.end)),
+            dates: dated,
         },
     }
 }
 
-/// Downtime per month (bars) and availability per month in nines (line).
+/// The first instant of month `YYYY-MM`, epoch seconds (UTC).
+fn month_start(name: &str) -> Option<f64> {
+    let date = NaiveDate::parse_from_str(&format!("{name}-01"), "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp() as f64)
+}
+
+/// Downtime per month (bars) and availability per month in nines (a step over each month, on
+/// a date axis).
 pub fn monthly(months: &[GroupRow]) -> Vec<Plot> {
     let bars = months
         .iter()
         .map(|m| (m.group.clone(), m.metrics.downtime_s / HOUR))
         .collect();
-    let nines: Vec<(f64, f64)> = months
+    let mut capped = false;
+    let mut steps: Vec<(f64, f64)> = months
         .iter()
-        .enumerate()
-        .map(|(i, m)| (i as f64 + 1.0, m.metrics.nines.unwrap_or(6.0).min(6.0)))
+        .filter_map(|m| {
+            let (nines, cap) = plotted_nines(m.metrics.nines);
+            capped |= cap;
+            Some((month_start(&m.group)?, nines))
+        })
         .collect();
+    // The last month's value holds to its end.
+    if let (Some(&(_, last)), Some(end)) = (
+        steps.last(),
+        months
+            .last()
+            .and_then(|m| month_start(&m.group))
+            .map(|t| t + 31.0 * DAY)
+            .and_then(|t| chrono::DateTime::from_timestamp(t as i64, 0))
+            .and_then(|d| month_start(&d.format("%Y-%m").to_string())),
+    ) {
+        steps.push((end, last));
+    }
     vec![
         Plot {
             name: "downtime-per-month".into(),
             title: "Fleet downtime per month".into(),
-            x_label: "month".into(),
+            x_label: "month (UTC)".into(),
             y_label: "downtime (node-hours)".into(),
             chart: Chart::Bars { bars },
         },
         Plot {
             name: "availability-per-month".into(),
             title: "Fleet availability per month".into(),
-            x_label: "month number (1 = first month of the window)".into(),
-            y_label: "availability (nines, capped at 6)".into(),
-            chart: Chart::Lines {
-                series: vec![Series::new("fleet", nines)],
-                marks: Vec::new(),
-                log_x: false,
-                log_y: false,
+            x_label: "month (UTC)".into(),
+            y_label: nines_axis(capped),
+            chart: Chart::DateLines {
+                series: vec![Series::steps("fleet", steps)],
             },
         },
     ]
 }
-
 /// Times between failures (per node, consecutive failure starts) and times to repair, in the
 /// window, in seconds.
 pub fn tbf_ttr(trace: &Trace, window: &Window) -> (Vec<f64>, Vec<f64>) {
@@ -319,4 +382,84 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
             },
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::metrics::Metrics;
+    use crate::trace::time::parse_datetime;
+    use crate::trace::{Fault, TraceBuilder};
+
+    fn date(text: &str) -> f64 {
+        parse_datetime(text).unwrap()
+    }
+
+    fn trace(kind: TimeKind, outages: &[(f64, f64)]) -> Trace {
+        let mut b = TraceBuilder::new();
+        b.time_kind("t.csv", kind).unwrap();
+        let node = b.node("n1");
+        for &(start, end) in outages {
+            b.outage(node, start, end, Fault::Unknown, None);
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn a_dated_timeline_shows_dates_and_a_numeric_one_time_since_the_start() {
+        let dated = trace(
+            TimeKind::Datetime,
+            &[(date("2004-03-15"), date("2004-03-16"))],
+        );
+        let window = Window::new(date("2003-06-01"), date("2005-02-01")).unwrap();
+        let plot = timeline(&dated, &window, &[], "all");
+        assert_eq!(plot.x_label, "time (UTC)");
+        let Chart::Strips { range, dates, .. } = &plot.chart else {
+            panic!("{:?}", plot.chart)
+        };
+        assert!(*dates);
+        assert_eq!(*range, (window.start, window.end));
+        let svg = plot.svg().unwrap();
+        assert!(svg.contains("2004-"), "a date tick label");
+        assert!(!svg.contains("days"));
+
+        let numeric = trace(TimeKind::Number, &[(100.0, 200.0)]);
+        let window = Window::new(0.0, 30.0 * DAY).unwrap();
+        let plot = timeline(&numeric, &window, &[], "all");
+        assert_eq!(plot.x_label, "time since window start (days)");
+        assert!(matches!(plot.chart, Chart::Strips { dates: false, .. }));
+        assert!(!plot.svg().unwrap().contains("1970-"));
+    }
+
+    #[test]
+    fn availability_per_month_steps_over_the_months_in_nines() {
+        let month = |group: &str, downtime_h: f64| GroupRow {
+            group: group.into(),
+            nodes: 10,
+            metrics: Metrics::from_totals(10.0 * 30.0 * DAY, downtime_h * HOUR, 1),
+        };
+        let plots = monthly(&[
+            month("2004-01", 2.0),
+            month("2004-02", 0.0),
+            month("2004-03", 20.0),
+        ]);
+        let Chart::DateLines { series } = &plots[1].chart else {
+            panic!("{:?}", plots[1].chart)
+        };
+        let points = &series[0].points;
+        assert!(series[0].step);
+        assert_eq!(points[0].0, date("2004-01-01"));
+        assert_eq!(points[1], (date("2004-02-01"), NINES_CAP));
+        assert_eq!(points[3], (date("2004-04-01"), points[2].1));
+        // 2 h down in 7200 node-hours: -log10(2/7200) = 3.56 nines.
+        assert!((points[0].1 - 3.556).abs() < 1e-3, "{}", points[0].1);
+        assert_eq!(
+            plots[1].y_label,
+            "availability (nines: 3 = 99.90 %); 100 % drawn at 6"
+        );
+        assert_eq!(plots[1].x_label, "month (UTC)");
+        let svg = plots[1].svg().unwrap();
+        assert!(svg.contains("2004-0"), "a date tick label");
+        assert!(!svg.contains("month number"));
+    }
 }
