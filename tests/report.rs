@@ -62,12 +62,12 @@ fn the_report_holds_every_file_and_plot() {
         ),
         (
             "time-to-repair-histogram",
-            "time to repair: histogram",
-            "density (per hour)",
+            "Time to repair: histogram",
+            "count per bin",
         ),
         (
             "time-to-repair-cdf",
-            "time to repair: empirical CDF",
+            "Time to repair: empirical CDF",
             "fraction at most x",
         ),
     ];

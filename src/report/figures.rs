@@ -4,19 +4,20 @@
 //!
 //! Times of dated traces are drawn as dates (UTC), numeric traces in hours or days since the
 //! window's start; availability is drawn in nines, the tables' measure, with the axis saying
-//! what a nine means in the tables' percent notation ([`nines_label`]).
+//! what a nine means in the tables' percent notation ([`nines_label`]); durations whose positive
+//! values span more than two decades are drawn on a log axis ([`wants_log`]).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::plot::{Chart, Plot, Series, fit};
+use super::plot::{Chart, Plot, Series, fit, wants_log};
 use crate::analytics::breakdown::GroupRow;
 use crate::analytics::window::Window;
 use crate::replay::ReplayReport;
 use crate::sweep::Sweep;
 use crate::trace::{TimeKind, Trace};
-use crate::units::{DAY, HOUR, HumanPercent};
+use crate::units::{DAY, HOUR, HumanPercent, three_significant};
 
 /// Nodes drawn in the timeline; the rest are noted in the title.
 pub const TIMELINE_NODES: usize = 50;
@@ -184,84 +185,137 @@ pub fn tbf_ttr(trace: &Trace, window: &Window) -> (Vec<f64>, Vec<f64>) {
     (tbf, ttr)
 }
 
-/// A histogram (as a density) with the fitted exponential and Weibull densities, and the
-/// empirical CDF with the fitted CDFs.
-pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
-    if samples.len() < 2 {
-        return Vec::new();
-    }
-    let Some((mean, k, scale)) = fit(samples) else {
-        return Vec::new();
+/// Bins of a histogram of `xs` (sorted, positive, in axis units): 30 equal bins up to `top`,
+/// or, on a log axis, bins of equal ratio from the smallest to the largest value (five per
+/// decade). Returns the bins with their counts and the ratio between a log bin's ends.
+fn bins(xs: &[f64], top: f64, log: bool) -> (Vec<(f64, f64, f64)>, Option<f64>) {
+    let (edges, ratio) = if log {
+        let (lo, hi) = (xs[0], xs[xs.len() - 1]);
+        let count = ((hi / lo).log10() * 5.0).ceil().clamp(10.0, 40.0) as usize;
+        let ratio = (hi / lo).powf(1.0 / count as f64);
+        let edges: Vec<f64> = (0..=count).map(|i| lo * ratio.powi(i as i32)).collect();
+        (edges, Some(ratio))
+    } else {
+        let edges = (0..=30).map(|i| top * f64::from(i) / 30.0).collect();
+        (edges, None)
     };
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let (unit, unit_name) = axis_unit(sorted[sorted.len() * 99 / 100]);
-    let top = sorted[(sorted.len() * 99 / 100).min(sorted.len() - 1)] / unit;
-    let bins = 30;
-    let width = top / bins as f64;
-    let n = samples.len() as f64;
-    let mut counts = vec![0u64; bins];
-    for x in &sorted {
-        let i = ((x / unit) / width).floor() as usize;
-        if i < bins {
-            counts[i] += 1;
+    let mut counts = vec![0u64; edges.len() - 1];
+    for &x in xs {
+        // The first edge above x; the largest value belongs to the last (closed) log bin.
+        let i = edges.partition_point(|e| *e <= x);
+        if i >= 1 && i < edges.len() {
+            counts[i - 1] += 1;
+        } else if log && i == edges.len() {
+            counts[i - 2] += 1;
         }
     }
-    let histogram: Vec<(f64, f64, f64)> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let lo = i as f64 * width;
-            (lo, lo + width, *c as f64 / n / width)
-        })
+    let bins = edges
+        .windows(2)
+        .zip(counts)
+        .map(|(e, c)| (e[0], e[1], c as f64))
         .collect();
+    (bins, ratio)
+}
+
+/// A histogram of the samples with the fitted exponential and Weibull distributions as the
+/// counts they predict per bin, and the empirical CDF with the fitted CDFs. When the samples
+/// span more than two decades both use a log x axis (log-spaced bins, the whole range);
+/// otherwise a linear one up to the 99th percentile.
+pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
+    let mut sorted: Vec<f64> = samples
+        .iter()
+        .copied()
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .collect();
+    if sorted.len() < 2 {
+        return Vec::new();
+    }
+    let Some((mean, k, scale)) = fit(&sorted) else {
+        return Vec::new();
+    };
+    sorted.sort_by(f64::total_cmp);
+    let log = wants_log(&sorted);
+    let n = sorted.len();
+    let p99 = sorted[(n * 99 / 100).min(n - 1)];
+    let (unit, unit_name) = axis_unit(p99);
+    let xs: Vec<f64> = sorted.iter().map(|x| x / unit).collect();
+    let top = p99 / unit;
     let (m, s) = (mean / unit, scale / unit);
-    let grid: Vec<f64> = (1..=200).map(|i| top * i as f64 / 200.0).collect();
-    let exp_pdf = grid.iter().map(|&x| (x, (-x / m).exp() / m)).collect();
-    let weibull_pdf = grid
-        .iter()
-        .map(|&x| (x, k / s * (x / s).powf(k - 1.0) * (-(x / s).powf(k)).exp()))
+    let exp_cdf = |x: f64| 1.0 - (-x.max(0.0) / m).exp();
+    let weibull_cdf = |x: f64| 1.0 - (-(x.max(0.0) / s).powf(k)).exp();
+    let (histogram, ratio) = bins(&xs, top, log);
+    let (lo, hi) = if log { (xs[0], xs[n - 1]) } else { (0.0, top) };
+    let grid: Vec<f64> = (0..=200)
+        .map(|i| {
+            let f = f64::from(i) / 200.0;
+            if log { lo * (hi / lo).powf(f) } else { hi * f }
+        })
+        .filter(|x| *x > 0.0)
         .collect();
-    let ecdf: Vec<(f64, f64)> = sorted
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x / unit, (i + 1) as f64 / n))
-        .filter(|(x, _)| *x <= top)
+    // What a fit predicts for a bin like the histogram's centred on x.
+    let width = top / 30.0;
+    let expected = |cdf: &dyn Fn(f64) -> f64, x: f64| {
+        let (a, b) = match ratio {
+            Some(r) => (x / r.sqrt(), x * r.sqrt()),
+            None => (x - width / 2.0, x + width / 2.0),
+        };
+        n as f64 * (cdf(b) - cdf(a))
+    };
+    let curve = |cdf: &dyn Fn(f64) -> f64| grid.iter().map(|&x| (x, expected(cdf, x))).collect();
+    // Every sample would make the CDF's path heavy; a thousand steps look the same.
+    let stride = n.div_ceil(1000);
+    let ecdf: Vec<(f64, f64)> = (0..n)
+        .filter(|i| i % stride == stride - 1 || *i == n - 1)
+        .map(|i| (xs[i], (i + 1) as f64 / n as f64))
+        .filter(|(x, _)| log || *x <= top)
         .collect();
-    let exp_cdf = grid.iter().map(|&x| (x, 1.0 - (-x / m).exp())).collect();
-    let weibull_cdf = grid
-        .iter()
-        .map(|&x| (x, 1.0 - (-(x / s).powf(k)).exp()))
-        .collect();
-    let exp_label = format!("exponential, mean {:.3} {unit_name}", m);
-    let weibull_label = format!("Weibull, k = {k:.2}, scale {:.3} {unit_name}", s);
+    let fitted_cdf = |cdf: &dyn Fn(f64) -> f64| grid.iter().map(|&x| (x, cdf(x))).collect();
+    let exp_label = format!("exponential, mean {} {unit_name}", three_significant(m));
+    let weibull_label = format!(
+        "Weibull, k = {}, scale {} {unit_name}",
+        three_significant(k),
+        three_significant(s)
+    );
+    let (x_label, range) = if log {
+        (format!("{what} ({unit_name}, log scale)"), "")
+    } else {
+        (format!("{what} ({unit_name})"), " up to p99")
+    };
+    let mut title = what.to_string();
+    if let Some(first) = title.get(..1) {
+        title.replace_range(..1, &first.to_uppercase());
+    }
     vec![
         Plot {
             name: format!("{name}-histogram"),
-            title: format!("{what}: histogram (up to p99) and fitted densities"),
-            x_label: format!("{what} ({unit_name})"),
-            y_label: format!("density (per {})", &unit_name[..unit_name.len() - 1]),
+            title: format!("{title}: histogram{range} and fits"),
+            x_label: x_label.clone(),
+            y_label: if log {
+                "count per bin (5 bins per decade)".into()
+            } else {
+                "count per bin".into()
+            },
             chart: Chart::Histogram {
                 bins: histogram,
                 curves: vec![
-                    Series::new(exp_label.clone(), exp_pdf),
-                    Series::new(weibull_label.clone(), weibull_pdf),
+                    Series::new(exp_label.clone(), curve(&exp_cdf)),
+                    Series::new(weibull_label.clone(), curve(&weibull_cdf)),
                 ],
             },
         },
         Plot {
             name: format!("{name}-cdf"),
-            title: format!("{what}: empirical CDF and fitted CDFs"),
-            x_label: format!("{what} ({unit_name})"),
+            title: format!("{title}: empirical CDF and fitted CDFs"),
+            x_label,
             y_label: "fraction at most x".into(),
             chart: Chart::Lines {
                 series: vec![
-                    Series::new("empirical", ecdf),
-                    Series::new(exp_label, exp_cdf),
-                    Series::new(weibull_label, weibull_cdf),
+                    Series::steps("empirical", ecdf),
+                    Series::new(exp_label, fitted_cdf(&exp_cdf)),
+                    Series::new(weibull_label, fitted_cdf(&weibull_cdf)),
                 ],
                 marks: Vec::new(),
-                log_x: false,
+                log_x: log,
                 log_y: false,
             },
         },
@@ -461,5 +515,38 @@ mod tests {
         let svg = plots[1].svg().unwrap();
         assert!(svg.contains("2004-0"), "a date tick label");
         assert!(!svg.contains("month number"));
+    }
+
+    #[test]
+    fn distributions_spanning_decades_use_log_axes() {
+        // 1 s to 10^4 s: four decades; 1 s to 9 s: one.
+        let wide: Vec<f64> = (0..400).map(|i| 10f64.powf(f64::from(i) / 100.0)).collect();
+        let plots = distribution("ttr", "time to repair", &wide);
+        assert!(
+            plots[0].x_label.contains("log scale"),
+            "{}",
+            plots[0].x_label
+        );
+        let Chart::Histogram { bins, .. } = &plots[0].chart else {
+            panic!()
+        };
+        let ratio = |b: &(f64, f64, f64)| b.1 / b.0;
+        assert!((ratio(&bins[0]) - ratio(&bins[bins.len() - 1])).abs() < 1e-9);
+        assert_eq!(bins.iter().map(|b| b.2).sum::<f64>(), 400.0);
+        assert!(matches!(plots[1].chart, Chart::Lines { log_x: true, .. }));
+
+        let narrow: Vec<f64> = (0..400).map(|i| 1.0 + f64::from(i) / 50.0).collect();
+        let plots = distribution("ttr", "time to repair", &narrow);
+        assert!(!plots[0].x_label.contains("log"));
+        let Chart::Histogram { bins, .. } = &plots[0].chart else {
+            panic!()
+        };
+        assert_eq!(bins[0].0, 0.0);
+        assert!((bins[1].1 - bins[1].0 - (bins[7].1 - bins[7].0)).abs() < 1e-12);
+        let Chart::Lines { series, log_x, .. } = &plots[1].chart else {
+            panic!()
+        };
+        assert!(!log_x);
+        assert!(series[0].step, "the empirical CDF is a step function");
     }
 }
