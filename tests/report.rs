@@ -127,8 +127,8 @@ fn replay_and_sweep_write_their_plots() {
     for (name, title, axis) in [
         (
             "latency",
-            "heartbeat: latency by percentile",
-            "latency (ms)",
+            "heartbeat: detection latency percentiles",
+            "detection latency (ms)",
         ),
         ("messages", "Messages sent by type", "message type"),
     ] {

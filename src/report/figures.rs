@@ -2,10 +2,11 @@
 //! per month, time-between-failures and time-to-repair distributions with fitted curves, and,
 //! for replays and sweeps, latency percentiles, messages by type and the timeout trade-off.
 //!
-//! Times of dated traces are drawn as dates (UTC), numeric traces in hours or days since the
-//! window's start; availability is drawn in nines, the tables' measure, with the axis saying
-//! what a nine means in the tables' percent notation ([`nines_label`]); durations whose positive
-//! values span more than two decades are drawn on a log axis ([`wants_log`]).
+//! Conventions shared by every figure: times of dated traces are drawn as dates (UTC), numeric
+//! traces in hours or days since the window's start; availability is drawn in nines, the
+//! tables' measure, with the axis saying what a nine means in the tables' percent notation
+//! ([`nines_label`]); a quantity whose positive values span more than two decades is drawn on a
+//! log axis ([`wants_log`]).
 
 use std::collections::BTreeMap;
 
@@ -322,8 +323,8 @@ pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
     ]
 }
 
-/// HdrHistogram-style percentile plot: percentiles from 0 % to 99.999 % on a log scale of
-/// `1/(1 − p)`, one series per latency metric.
+/// Latency by percentile, HdrHistogram style (0 % to 99.999 % on a log scale of
+/// `1/(1 − p)`), one series per latency metric; the title and axis name the metrics.
 pub fn latency(
     report: &ReplayReport,
     histograms: &BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
@@ -331,6 +332,12 @@ pub fn latency(
     if histograms.is_empty() {
         return None;
     }
+    let names: Vec<&str> = histograms.keys().copied().collect();
+    let metrics = match names.as_slice() {
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
     let series = histograms
         .iter()
         .map(|(metric, h)| {
@@ -347,9 +354,9 @@ pub fn latency(
         .collect();
     Some(Plot {
         name: "latency".into(),
-        title: format!("{}: latency by percentile", report.protocol),
+        title: format!("{}: {metrics} latency percentiles", report.protocol),
         x_label: "percentile".into(),
-        y_label: "latency (ms)".into(),
+        y_label: format!("{metrics} latency (ms)"),
         chart: Chart::Percentiles { series },
     })
 }
@@ -379,20 +386,29 @@ pub fn messages(reports: &[&ReplayReport]) -> Plot {
 }
 
 /// The timeout trade-off (detection time against mistake rate, each point labelled with its
-/// timeout, the recommendation starred) and availability against the timeout.
+/// timeout, the recommendation first and starred; mistake rates on a log axis when they span
+/// decades) and availability in nines against the timeout.
 pub fn sweep(result: &Sweep) -> Vec<Plot> {
+    let recommended = |expr: &str| {
+        result
+            .recommended
+            .as_ref()
+            .is_some_and(|rec| rec.expr == expr)
+    };
     let points: Vec<(f64, f64)> = result
         .rows
         .iter()
         .filter_map(|r| Some((r.detection_mean_s?, r.mistake_rate_per_node_hour)))
         .collect();
-    let marks = result
+    // Labels that would overlap are left out in order, so the recommendation goes first.
+    let mut marks: Vec<(f64, f64, String)> = result
         .rows
         .iter()
         .filter_map(|r| {
-            let star = match &result.recommended {
-                Some(rec) if rec.expr == r.expr => " (recommended)",
-                _ => "",
+            let star = if recommended(&r.expr) {
+                " (recommended)"
+            } else {
+                ""
             };
             Some((
                 r.detection_mean_s?,
@@ -401,22 +417,36 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
             ))
         })
         .collect();
-    let availability = result
+    marks.sort_by_key(|(.., text)| !text.ends_with(" (recommended)"));
+    let detection: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let rates: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let log_y = wants_log(&rates);
+    let mut capped = false;
+    let availability: Vec<(f64, f64)> = result
         .rows
         .iter()
-        .filter_map(|r| Some((r.timeout_s, r.availability? * 100.0)))
+        .filter_map(|r| {
+            let (nines, cap) = plotted_nines(crate::analytics::metrics::nines(r.availability?));
+            capped |= cap;
+            Some((r.timeout_s, nines))
+        })
         .collect();
+    let timeouts: Vec<f64> = availability.iter().map(|p| p.0).collect();
     vec![
         Plot {
             name: "sweep-tradeoff".into(),
             title: format!("{}: detection time against mistakes", result.detector),
             x_label: "mean detection time T_D (s)".into(),
-            y_label: "mistake rate λ_M (per node-hour)".into(),
+            y_label: if log_y {
+                "mistake rate λ_M (per node-hour, log scale)".into()
+            } else {
+                "mistake rate λ_M (per node-hour)".into()
+            },
             chart: Chart::Lines {
                 series: vec![Series::new("timeouts", points)],
                 marks,
-                log_x: false,
-                log_y: false,
+                log_x: wants_log(&detection),
+                log_y,
             },
         },
         Plot {
@@ -427,11 +457,11 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
             } else {
                 "timeout (s)".into()
             },
-            y_label: "availability (%)".into(),
+            y_label: nines_axis(capped),
             chart: Chart::Lines {
                 series: vec![Series::new("availability", availability)],
                 marks: Vec::new(),
-                log_x: false,
+                log_x: wants_log(&timeouts),
                 log_y: false,
             },
         },
@@ -442,6 +472,9 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
 mod tests {
     use super::*;
     use crate::analytics::metrics::Metrics;
+    use crate::replay::{ProtocolName, ReplaySettings, replay};
+    use crate::sim::time::SECOND;
+    use crate::sweep::{Recommendation, Row};
     use crate::trace::time::parse_datetime;
     use crate::trace::{Fault, TraceBuilder};
 
@@ -548,5 +581,105 @@ mod tests {
         };
         assert!(!log_x);
         assert!(series[0].step, "the empirical CDF is a step function");
+    }
+
+    fn row(expr: &str, timeout: f64, rate: f64, availability: f64) -> Row {
+        Row {
+            expr: expr.into(),
+            timeout_s: timeout,
+            detection_mean_s: Some(timeout / 2.0),
+            detection_p99_s: None,
+            mistake_rate_per_node_hour: rate,
+            mistake_duration_mean_s: None,
+            query_accuracy: 1.0,
+            missed_detections: 0,
+            availability: Some(availability),
+            predicted_detection_mean_s: None,
+            predicted_mistake_rate_per_node_hour: None,
+            elections: None,
+            leader_availability: None,
+        }
+    }
+
+    fn sweep_of(rates: &[f64]) -> Sweep {
+        Sweep {
+            detector: "heartbeat".into(),
+            d_s: 0.1,
+            r_s: 0.0,
+            h_s: 1.0,
+            rows: rates
+                .iter()
+                .enumerate()
+                .map(|(i, r)| row(&format!("{}s", i + 1), (i + 1) as f64, *r, 0.9996))
+                .collect(),
+            recommended: Some(Recommendation {
+                expr: "3s".into(),
+                timeout_s: 3.0,
+                why: String::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn mistake_rates_spanning_decades_get_a_log_axis_and_availability_is_in_nines() {
+        let plots = sweep(&sweep_of(&[1077.0, 91.4, 7.5, 0.66, 0.0]));
+        let Chart::Lines {
+            marks,
+            log_x,
+            log_y,
+            ..
+        } = &plots[0].chart
+        else {
+            panic!()
+        };
+        assert!(*log_y && !*log_x);
+        assert_eq!(marks[0].2, "3s (recommended)");
+        let svg = plots[0].svg().unwrap();
+        assert!(svg.contains("3s (recommended)"));
+        for tick in ["0", "1", "1000"] {
+            assert!(svg.contains(&format!(">\n{tick}\n<")), "tick {tick}");
+        }
+        assert_eq!(plots[1].y_label, nines_label());
+        let Chart::Lines { series, .. } = &plots[1].chart else {
+            panic!()
+        };
+        assert!((series[0].points[0].1 - 3.398).abs() < 1e-3);
+
+        let plots = sweep(&sweep_of(&[5.0, 4.0, 3.0]));
+        assert!(matches!(plots[0].chart, Chart::Lines { log_y: false, .. }));
+    }
+
+    #[test]
+    fn the_latency_plot_names_its_metric() {
+        let run = replay(
+            &ReplaySettings {
+                duration: Some(3 * SECOND),
+                ..ReplaySettings::new(ProtocolName::MultiPaxos, 3)
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let plot = latency(&run.report, &run.histograms).unwrap();
+        assert_eq!(plot.title, "multi-paxos: commit latency percentiles");
+        assert_eq!(plot.y_label, "commit latency (ms)");
+        let svg = plot.svg().unwrap();
+        assert!(svg.contains("99.9 %"), "percentile ticks");
+    }
+
+    #[test]
+    fn message_counts_have_whole_ticks() {
+        let plot = Plot {
+            chart: Chart::Bars {
+                bars: vec![("prepare".into(), 3.0), ("accept".into(), 2.0)],
+            },
+            ..messages(&[])
+        };
+        let svg = plot.svg().unwrap();
+        for tick in ["0", "1", "2", "3"] {
+            assert!(svg.contains(&format!(">\n{tick}\n<")), "tick {tick}");
+        }
+        for half in ["0.5", "1.5", "2.5"] {
+            assert!(!svg.contains(&format!(">\n{half}\n<")), "tick {half}");
+        }
     }
 }
