@@ -1026,6 +1026,28 @@ fn path(series: &Series) -> Vec<(f64, f64)> {
     path
 }
 
+/// Intervals as drawn in a strip over `range`: clipped to it, at least `min_width` (a pixel)
+/// wide so that short ones show, and merged where they overlap once widened, since they would
+/// be drawn over each other anyway (a ten-year trace has outages every few hours per node:
+/// merging keeps the SVG a fraction of the size). Gaps stay as wide as they are.
+fn spans(intervals: &[(f64, f64)], range: (f64, f64), min_width: f64) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, f64)> = intervals
+        .iter()
+        .map(|&(a, b)| (a.max(range.0), b.min(range.1)))
+        .filter(|(a, b)| a <= b)
+        .map(|(a, b)| (a, b.max(a + min_width)))
+        .collect();
+    sorted.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(sorted.len());
+    for (a, b) in sorted {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
 /// Legend swatches of lines in the palette's colours from `first_colour` on.
 fn line_swatches(series: &[Series], first_colour: usize) -> Vec<(Swatch, &str)> {
     series
@@ -1425,13 +1447,11 @@ impl Plot {
                         )))
                         .map_err(&e)?;
                     chart
-                        .draw_series(down.iter().map(|&(a, b)| {
-                            let (a, b) = (a.max(range.0), b.min(range.1));
-                            Rectangle::new(
-                                [(a, y0), (b.max(a + min_width), y1)],
-                                PALETTE[3].filled(),
-                            )
-                        }))
+                        .draw_series(
+                            spans(down, *range, min_width).into_iter().map(|(a, b)| {
+                                Rectangle::new([(a, y0), (b, y1)], PALETTE[3].filled())
+                            }),
+                        )
                         .map_err(&e)?;
                 }
             }
@@ -1930,6 +1950,16 @@ mod tests {
             assert!(left + text_width(text, TEXT_SIZE) <= 640.0);
         }
         assert!(frame.plot.b - frame.plot.t > 3.0 * LINE);
+    }
+
+    #[test]
+    fn strips_merge_outages_that_would_overlap_on_screen() {
+        let down = [(5.0, 5.1), (0.5, 1.0), (1.2, 2.0), (9.5, 12.0), (-1.0, 0.2)];
+        // (0, 0.2) widens to (0, 0.5) and meets (0.5, 1); (1.2, 2) stays apart.
+        assert_eq!(
+            spans(&down, (0.0, 10.0), 0.5),
+            [(0.0, 1.0), (1.2, 2.0), (5.0, 5.5), (9.5, 10.0)]
+        );
     }
 
     #[test]
