@@ -6,6 +6,10 @@ mod common;
 use std::path::Path;
 
 use common::{fixture, ok};
+use faultline::report::plot::{PNG_SCALE, SIZE};
+
+/// The size of every PNG: the plots' logical size at the PNG scale.
+const PNG: (u32, u32) = (SIZE.0 * PNG_SCALE, SIZE.1 * PNG_SCALE);
 
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -44,7 +48,7 @@ fn the_report_holds_every_file_and_plot() {
         (
             "timeline",
             "Availability timeline",
-            "time since window start (hours)",
+            "time (UTC) on 2024-01-01",
         ),
         (
             "downtime-per-month",
@@ -54,16 +58,16 @@ fn the_report_holds_every_file_and_plot() {
         (
             "availability-per-month",
             "Fleet availability per month",
-            "availability (nines",
+            "availability (nines: 3 = 99.90 %)",
         ),
         (
             "time-to-repair-histogram",
-            "time to repair: histogram",
-            "density (per hour)",
+            "Time to repair: histogram",
+            "count per bin",
         ),
         (
             "time-to-repair-cdf",
-            "time to repair: empirical CDF",
+            "Time to repair: empirical CDF",
             "fraction at most x",
         ),
     ];
@@ -76,10 +80,7 @@ fn the_report_holds_every_file_and_plot() {
         );
         assert!(svg.contains(title), "{name}: title");
         assert!(svg.contains(axis), "{name}: axis label");
-        assert_eq!(
-            png_size(&dir.path().join(format!("plots/{name}.png"))),
-            (960, 540)
-        );
+        assert_eq!(png_size(&dir.path().join(format!("plots/{name}.png"))), PNG);
     }
     let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
     assert!(html.contains("<meta name=\"viewport\""));
@@ -126,17 +127,14 @@ fn replay_and_sweep_write_their_plots() {
     for (name, title, axis) in [
         (
             "latency",
-            "heartbeat: latency by percentile",
-            "latency (ms)",
+            "heartbeat: detection latency percentiles",
+            "detection latency (ms)",
         ),
         ("messages", "Messages sent by type", "message type"),
     ] {
         let svg = std::fs::read_to_string(replay.join(format!("plots/{name}.svg"))).expect("svg");
         assert!(svg.contains(title) && svg.contains(axis), "{name}");
-        assert_eq!(
-            png_size(&replay.join(format!("plots/{name}.png"))),
-            (960, 540)
-        );
+        assert_eq!(png_size(&replay.join(format!("plots/{name}.png"))), PNG);
     }
     let sweep = dir.path().join("sweep");
     ok(&[
