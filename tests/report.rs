@@ -98,7 +98,8 @@ fn the_report_holds_every_file_and_plot() {
     assert!(html.contains("Availability timeline"));
     // Headline numbers first: the fleet's availability appears before the node table.
     let headline = html.find("93.50 %").expect("fleet availability");
-    assert!(headline < html.find("<h2>Nodes</h2>").expect("node table"));
+    let nodes = html.find("<details><summary>Nodes that failed (3)</summary>");
+    assert!(headline < nodes.expect("node table"));
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
     assert!(md.contains("![Availability timeline](plots/timeline.png)"));
     let metrics: serde_json::Value = serde_json::from_str(
@@ -153,4 +154,83 @@ fn replay_and_sweep_write_their_plots() {
     assert!(svg.contains("mean detection time T_D (s)") && svg.contains("1.1s"));
     assert!(sweep.join("plots/sweep-availability.png").exists());
     assert!(sweep.join("sweep.json").exists());
+}
+
+/// The page's sections in reading order: headline cards, groups, offenders, causes, month
+/// trends, plots, then the collapsed full tables and the definitions.
+#[test]
+fn a_fleet_report_leads_with_groups_offenders_and_causes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    // `--by` is one of the options `report` shares with `analyze`.
+    ok(&[
+        "report",
+        &fixture("import/lanl.csv"),
+        "--by",
+        "group",
+        "--out",
+        &out,
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
+    let at = |text: &str| {
+        html.find(text)
+            .unwrap_or_else(|| panic!("the page has no `{text}`"))
+    };
+    let order = [
+        "<h2>Fleet</h2>",
+        "<h2>System (all)</h2>",
+        "<h2>Groups</h2>",
+        // 5 of the 8 nodes failed (fixtures/README.md, import/lanl.csv).
+        "<h2>Top 5 nodes by downtime</h2>",
+        "<h2>Causes</h2>",
+        "<h2>Month by month</h2>",
+        "<h2>Plots</h2>",
+        "<details><summary>Nodes that failed (5)</summary>",
+        "3 more node(s) had no failure and no downtime",
+        "<details><summary>Months (10)</summary>",
+        "<h2>Definitions</h2>",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
+    }
+    // Groups by downtime: system 20 (13 h), then 2 (2 h); the worst node first.
+    assert!(at("<tr><td>20<td>4<td>2<td>13 h") < at("<tr><td>2<td>2<td>1<td>2 h"));
+    assert!(html.contains("<tr><td>20-1<td>20<td>1<td>8 h"), "offenders");
+    // Software: 8 of the fleet's 17 hours of downtime.
+    assert!(
+        html.contains("<tr><td>Software<td>1<td>8 h<td>47.1 %"),
+        "causes"
+    );
+    // February 2004: system 2 is not in production yet, so 6 nodes are in service.
+    assert!(html.contains("<tr><td>2004-02<td>6<td>0<td>0 s"), "months");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
+    assert!(md.contains("![Availability per group, worst first](plots/groups.png)"));
+}
+
+#[test]
+fn a_report_of_replaced_units_shows_lifetimes_not_availability() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    ok(&[
+        "report",
+        &fixture("lifetimes/backblaze-small.csv"),
+        "--out",
+        &out,
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(dir.path().join("index.html")).expect("html");
+    assert!(html.contains("<h1>Lifetime report</h1>"));
+    assert!(html.contains("<h2>Units (replaced, not repaired)</h2>"));
+    // fixtures/lifetimes/README.md: 14 drives, 7 failed, AFR 98.14 % a unit-year.
+    assert!(html.contains("<div class=\"value\">98.14 %</div><div class=\"name\">AFR</div>"));
+    assert!(!html.contains("<div class=\"name\">availability</div>"));
+    assert!(!html.contains("<h2>Fleet</h2>"));
+    for plot in ["groups", "survival"] {
+        assert!(
+            dir.path().join(format!("plots/{plot}.svg")).exists(),
+            "{plot}"
+        );
+    }
+    assert!(html.contains("Survival by age"));
 }

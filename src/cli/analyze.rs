@@ -49,7 +49,11 @@ pub struct Input {
     /// Unit of bare-number times: ms, s, m, h, d.
     #[arg(long, default_value = "s", value_parser = str::parse::<TimeUnit>)]
     time_unit: TimeUnit,
-    /// Units are not repaired: MTTF is the mean time to first failure (with Kaplan–Meier).
+    /// Break the fleet down by node, fault, group, cause or month.
+    #[arg(long, value_parser = str::parse::<Breakdown>)]
+    by: Option<Breakdown>,
+    /// Units are replaced, not repaired: lifetimes (AFR, MTTF from exposure, Weibull,
+    /// Kaplan–Meier) instead of availability.
     #[arg(long)]
     non_repairable: bool,
     /// Count malformed rows instead of stopping at the first.
@@ -93,7 +97,7 @@ fn population(text: &str, unit_seconds: f64, kind: TimeKind) -> Result<Populatio
 }
 
 impl Input {
-    /// Reads the traces and turns the flags into analysis options (with no breakdown).
+    /// Reads the traces and turns the flags into analysis options.
     pub fn load(&self) -> Result<(Trace, AnalyzeOptions), Failure> {
         let unit = self.time_unit.seconds();
         let window = self
@@ -114,7 +118,7 @@ impl Input {
         let options = AnalyzeOptions {
             window,
             system: system_rule(&self.system, &self.delay, self.processing)?,
-            by: None,
+            by: self.by,
             non_repairable: self.non_repairable,
         };
         Ok((trace, options))
@@ -126,9 +130,6 @@ impl Input {
 pub struct Args {
     #[command(flatten)]
     input: Input,
-    /// Break the fleet down by node, fault, group, cause or month.
-    #[arg(long, value_parser = str::parse::<Breakdown>)]
-    by: Option<Breakdown>,
     /// Output format: table, json, csv, md.
     #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
     format: Format,
@@ -145,10 +146,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let bar = spinner(args.quiet, "reading traces");
     let (trace, options) = args.input.load()?;
     bar.set_message("analysing");
-    let options = AnalyzeOptions {
-        by: args.by,
-        ..options
-    };
     let analysis = analyze(&trace, &options)?;
     bar.finish_and_clear();
     let mut out = Vec::new();

@@ -24,8 +24,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let bar = spinner(args.quiet, "reading traces");
     let (trace, options) = args.input.load()?;
     bar.set_message("drawing the report");
-    let page = write_report(&trace, &options, &args.out)?;
+    let written = write_report(&trace, &options, &args.out)?;
     bar.finish_and_clear();
-    print(format!("report written; open {}\n", page.display()).as_bytes())?;
+    for warning in &written.warnings {
+        eprintln!("faultline: warning: {warning}");
+    }
+    print(format!("report written; open {}\n", written.page.display()).as_bytes())?;
     Ok(())
 }

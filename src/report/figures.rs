@@ -21,7 +21,7 @@ use crate::trace::{TimeKind, Trace};
 use crate::units::{DAY, HOUR, HumanPercent, three_significant};
 
 /// Nodes drawn in the timeline; the rest are noted in the title.
-pub const TIMELINE_NODES: usize = 50;
+pub const TIMELINE_NODES: usize = 30;
 
 /// Where availability without any downtime (infinitely many nines) is drawn.
 pub const NINES_CAP: f64 = 6.0;
@@ -59,8 +59,9 @@ fn nines_axis(capped: bool) -> String {
     }
 }
 
-/// One strip per node (the first 50) and one for the system: red where down. Dated traces get
-/// a date axis; numeric ones hours or days since the window's start.
+/// One strip per node (the 30 with the most downtime when there are more) and one for the
+/// system: red where down. Dated traces get a date axis; numeric ones hours or days since the
+/// window's start.
 pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &str) -> Plot {
     let dated = trace.time_kind == TimeKind::Datetime;
     let (origin, unit, x_label) = if dated {
@@ -82,18 +83,34 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
         format!("system ({rule})"),
         system.iter().copied().filter_map(clip).collect(),
     )];
-    for (id, node) in trace.nodes.iter().enumerate().take(TIMELINE_NODES) {
+    // With more nodes than rows, the rows go to the nodes with the most downtime in the window
+    // (ties in trace order): the ones a reader wants to see.
+    let mut chosen: Vec<(u32, f64)> = (0..trace.nodes.len() as u32)
+        .map(|id| {
+            let down = trace
+                .outages_of(id)
+                .iter()
+                .map(|o| window.clipped_downtime(o.start, o.end))
+                .sum();
+            (id, down)
+        })
+        .collect();
+    let cut = chosen.len() > TIMELINE_NODES;
+    if cut {
+        chosen.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        chosen.truncate(TIMELINE_NODES);
+    }
+    for (id, _) in chosen {
         let down = trace
-            .outages_of(id as u32)
+            .outages_of(id)
             .iter()
             .filter_map(|o| clip((o.start, o.end)))
             .collect();
-        rows.push((node.name.clone(), down));
+        rows.push((trace.nodes[id as usize].name.clone(), down));
     }
-    let cut = trace.nodes.len().saturating_sub(TIMELINE_NODES);
-    let title = if cut > 0 {
+    let title = if cut {
         format!(
-            "Availability timeline (first {TIMELINE_NODES} of {} nodes)",
+            "Availability timeline ({TIMELINE_NODES} of {} nodes, most downtime first)",
             trace.nodes.len()
         )
     } else {
@@ -523,6 +540,7 @@ mod tests {
         let month = |group: &str, downtime_h: f64| GroupRow {
             group: group.into(),
             nodes: 10,
+            share_of_downtime: None,
             metrics: Metrics::from_totals(10.0 * 30.0 * DAY, downtime_h * HOUR, 1),
         };
         let plots = monthly(&[

@@ -4,11 +4,13 @@
 //! - [`replay`]: replay summaries;
 //! - [`plot`]: plots as SVG and PNG (plotters, embedded font);
 //! - [`figures`]: which plots a report shows, from the data;
+//! - [`comparisons`]: per-group and per-cause bars, survival curves;
 //! - [`document`]: the HTML and Markdown report pages;
 //! - [`build`]: `faultline report`, everything written to one folder.
 
 pub mod analysis;
 pub mod build;
+pub mod comparisons;
 pub mod document;
 pub mod figures;
 pub mod plot;
