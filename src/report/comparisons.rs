@@ -12,8 +12,8 @@ use crate::units::{DAY, YEAR};
 
 /// Groups drawn at most in one bar chart (the worst ones; the table lists them all).
 pub const MAX_BARS: usize = 40;
-/// Survival curves drawn at most (the largest groups).
-pub const MAX_CURVES: usize = 6;
+/// Survival curves drawn at most (the largest groups with failures).
+pub const MAX_CURVES: usize = 5;
 
 /// Availability per group in nines, worst first, with the fleet's as the reference.
 pub fn group_availability(groups: &[GroupRow], fleet_nines: Option<f64>) -> Plot {
@@ -98,9 +98,10 @@ pub fn survival(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
     for (name, summary) in &largest {
         let mut points = vec![(0.0, 1.0)];
         points.extend(summary.km.iter().map(|&[t, s]| (t / DAY, s)));
-        series.push(Series::steps(format!("{name} (Kaplan–Meier)"), points));
+        series.push(Series::steps(*name, points));
     }
-    for (name, summary) in &largest {
+    // Each fit in its group's colour, after all the steps so that colours follow the groups.
+    for (colour, (name, summary)) in largest.iter().enumerate() {
         let Some(w) = summary.weibull else { continue };
         let horizon = summary.km.last().map_or(YEAR, |p| p[0]);
         let fit: Vec<(f64, f64)> = (0..=60)
@@ -109,11 +110,11 @@ pub fn survival(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
                 (t / DAY, (-(t / w.scale_s).powf(w.shape)).exp())
             })
             .collect();
-        series.push(Series::new(format!("{name} (Weibull)"), fit));
+        series.push(Series::new(format!("{name} (Weibull)"), fit).coloured_like(colour));
     }
     Plot {
         name: "survival".into(),
-        title: "Survival by age: Kaplan–Meier steps and fitted Weibull curves".into(),
+        title: "Survival by age: Kaplan–Meier (steps) and fitted Weibull (smooth)".into(),
         x_label: "age (days since the unit's start)".into(),
         y_label: "fraction still working".into(),
         chart: Chart::Lines {
@@ -130,5 +131,70 @@ fn cut_note(total: usize) -> String {
         format!(" ({MAX_BARS} of {total} shown)")
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::lifetimes::{Unit, summarize};
+    use crate::analytics::metrics::Metrics;
+
+    fn group(name: &str, downtime: f64) -> GroupRow {
+        GroupRow {
+            group: name.into(),
+            nodes: 1,
+            share_of_downtime: None,
+            metrics: Metrics::from_totals(1000.0, downtime, 1),
+        }
+    }
+
+    #[test]
+    fn groups_are_drawn_worst_first_with_the_fleet_as_reference() {
+        // 10 s down of 1000 is 2 nines, 1 s is 3, none is drawn at the cap.
+        let plot = group_availability(
+            &[group("a", 1.0), group("b", 10.0), group("c", 0.0)],
+            Some(2.5),
+        );
+        let Chart::HBars { bars, reference } = plot.chart else {
+            panic!("bars")
+        };
+        let names: Vec<&str> = bars.iter().map(|b| b.0.as_str()).collect();
+        assert_eq!(names, vec!["b", "a", "c"]);
+        assert_eq!(bars[2].1, NINES_CAP);
+        assert_eq!(reference, Some(2.5));
+    }
+
+    #[test]
+    fn each_weibull_fit_takes_its_groups_colour_and_no_legend_entry() {
+        let units = |ages: &[f64]| -> Vec<Unit> {
+            ages.iter()
+                .map(|&a| Unit {
+                    entry_s: 0.0,
+                    exit_s: a * DAY,
+                    failed: true,
+                })
+                .collect()
+        };
+        let groups = vec![
+            GroupLifetimes {
+                group: "small".into(),
+                summary: summarize(&units(&[1.0, 3.0])),
+            },
+            GroupLifetimes {
+                group: "large".into(),
+                summary: summarize(&units(&[2.0, 4.0, 5.0])),
+            },
+        ];
+        let fleet = summarize(&units(&[1.0, 2.0, 3.0, 4.0, 5.0]));
+        let Chart::Lines { series, .. } = survival(&groups, &fleet).chart else {
+            panic!("lines")
+        };
+        // Largest group first; steps from (0, 1) through each failure age in days.
+        assert_eq!(series[0].label, "large");
+        assert!(series[0].step);
+        assert_eq!(series[0].points[..2], [(0.0, 1.0), (2.0, 1.0 - 1.0 / 3.0)]);
+        assert_eq!(series[2].label, "large (Weibull)");
+        assert_eq!((series[2].colour, series[3].colour), (Some(0), Some(1)));
     }
 }

@@ -133,6 +133,9 @@ pub struct Series {
     /// next point's x (a Kaplan–Meier curve, an empirical CDF). Otherwise points are joined by
     /// straight lines.
     pub step: bool,
+    /// The palette index to draw it in; by default its position among the series. A series
+    /// that shares another's colour (a fit drawn over its data) takes no legend entry.
+    pub colour: Option<usize>,
 }
 
 impl Series {
@@ -142,6 +145,16 @@ impl Series {
             label: label.into(),
             points,
             step: false,
+            colour: None,
+        }
+    }
+
+    /// The same series drawn in palette colour `index`, without a legend entry of its own: for
+    /// a curve that belongs to the series of that colour.
+    pub fn coloured_like(self, index: usize) -> Self {
+        Self {
+            colour: Some(index),
+            ..self
         }
     }
 
@@ -1053,6 +1066,7 @@ fn line_swatches(series: &[Series], first_colour: usize) -> Vec<(Swatch, &str)> 
     series
         .iter()
         .enumerate()
+        .filter(|(_, s)| s.colour.is_none())
         .map(|(i, s)| {
             (
                 Swatch::Line(PALETTE[(i + first_colour) % PALETTE.len()]),
@@ -1075,7 +1089,7 @@ where
 {
     let e = err(pen.name);
     for (i, s) in series.iter().enumerate() {
-        let color = PALETTE[(i + first_colour) % PALETTE.len()];
+        let color = PALETTE[s.colour.unwrap_or(i + first_colour) % PALETTE.len()];
         chart
             .draw_series(LineSeries::new(
                 path(s),
