@@ -472,3 +472,54 @@ fn active_passive_fails_over_to_the_next_live_node() {
     ]);
     assert_eq!(any["system"]["availability"], 1.0);
 }
+
+/// `fixtures/analyze/service.csv`: nodes installed and retired (fixtures/README.md).
+#[test]
+fn each_node_counts_only_while_in_service() {
+    let path = fixture("analyze/service.csv");
+    let r = json(&["analyze", &path]);
+    let exposure: Vec<f64> = r["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["exposure_s"].as_f64())
+        .collect();
+    assert_eq!(exposure, vec![100.0, 50.0, 60.0, 100.0]);
+    assert_eq!(node(&r, "c")["downtime_s"], 10.0);
+    assert_eq!(node(&r, "c")["failures"], 2);
+    assert_eq!(node(&r, "c")["mtbf_s"], 30.0);
+    assert_eq!(r["fleet"]["exposure_s"], 310.0);
+    close(&r["fleet"]["availability"], 290.0 / 310.0);
+    // Series: down while a (10-20) or c (45-50, 60-65) is down.
+    assert_eq!(r["system"]["downtime_s"], 20.0);
+    assert_eq!(r["system"]["failures"], 3);
+    // A majority of the nodes in service is always up: 2 of 3, 3 of 4, then 2 of 3 after b
+    // retires.
+    let quorum = json(&["analyze", &path, "--system", "quorum"]);
+    assert_eq!(quorum["system"]["downtime_s"], 0.0);
+    let three = json(&["analyze", &path, "--system", "k:3"]);
+    assert_eq!(three["system"]["downtime_s"], 15.0);
+    assert_eq!(three["system"]["failures"], 2);
+    // A population file adds e, in service from 30 to 80 and never failing: at 60-65 a, d
+    // and e are up, so k:3 holds there.
+    let declared = json(&[
+        "analyze",
+        &path,
+        "--system",
+        "k:3",
+        "--population",
+        &fixture("analyze/service-population.csv"),
+    ]);
+    assert_eq!(node(&declared, "e")["exposure_s"], 50.0);
+    assert_eq!(declared["fleet"]["nodes"], 5);
+    assert_eq!(declared["fleet"]["exposure_s"], 360.0);
+    assert_eq!(declared["system"]["downtime_s"], 10.0);
+    // As units replaced rather than repaired: c fails at age 5 with four at risk, a at age 10
+    // with three (b, d still in service).
+    let lives = json(&["analyze", &path, "--non-repairable"]);
+    let l = &lives["lifetimes"];
+    assert_eq!(l["exposure_s"], 165.0);
+    assert_eq!(l["mean_failed_life_s"], 7.5);
+    assert_eq!(l["mttf_s"], 82.5);
+    assert_eq!(l["km"], serde_json::json!([[5.0, 0.75], [10.0, 0.5]]));
+}

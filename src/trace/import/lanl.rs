@@ -259,3 +259,36 @@ pub fn read(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_months_in_both_spellings() {
+        assert_eq!(service_month("node prod", "Nov-96"), Ok(Some((1996, 11))));
+        // A spreadsheet's reading of `Nov-05` as the 5th of November.
+        assert_eq!(service_month("node decom", "5-Nov"), Ok(Some((2005, 11))));
+        assert_eq!(service_month("node prod", "before tracking"), Ok(None));
+        assert_eq!(service_month("node decom", "current"), Ok(None));
+        assert!(service_month("node prod", "Nov").is_err());
+        assert!(service_month("node prod", "13-96").is_err());
+    }
+
+    #[test]
+    fn a_window_runs_from_the_first_of_production_to_the_end_of_decommission() {
+        let w = service_window("Sep-03", "4-Dec").unwrap();
+        // Midnight in Denver: 06:00 UTC in September (MDT), 07:00 UTC in January (MST).
+        assert_eq!(
+            w.start,
+            crate::trace::time::parse_datetime("2003-09-01 06:00").unwrap()
+        );
+        assert_eq!(
+            w.end,
+            crate::trace::time::parse_datetime("2005-01-01 07:00").unwrap()
+        );
+        let open = service_window("before tracking", "current").unwrap();
+        assert_eq!((open.start, open.end), (f64::NEG_INFINITY, f64::INFINITY));
+        assert!(service_window("Jan-04", "Dec-03").is_err());
+    }
+}
