@@ -208,11 +208,11 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
     writer.flush()
 }
 
-fn duration(v: Option<f64>) -> String {
+pub(crate) fn duration(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |s| HumanDuration(s).to_string())
 }
 
-fn percent(v: Option<f64>) -> String {
+pub(crate) fn percent(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |s| format!("{:.1} %", s * 100.0))
 }
 
@@ -243,7 +243,7 @@ fn cells(name: &str, m: &Metrics) -> Vec<String> {
 }
 
 /// Columns of a breakdown by group, node or month: slices of the fleet with their own nodes.
-const GROUP_HEADERS: [&str; 9] = [
+pub(crate) const GROUP_HEADERS: [&str; 9] = [
     "",
     "nodes",
     "failures",
@@ -255,7 +255,7 @@ const GROUP_HEADERS: [&str; 9] = [
     "MTTR",
 ];
 
-fn group_cells(g: &GroupRow) -> Vec<String> {
+pub(crate) fn group_cells(g: &GroupRow) -> Vec<String> {
     let m = &g.metrics;
     vec![
         g.group.clone(),
@@ -272,7 +272,7 @@ fn group_cells(g: &GroupRow) -> Vec<String> {
 
 /// Columns of a breakdown by fault or cause: kinds of outage over the whole fleet, where what
 /// matters is how much downtime each causes and how often it strikes somewhere in the fleet.
-const KIND_HEADERS: [&str; 7] = [
+pub(crate) const KIND_HEADERS: [&str; 7] = [
     "",
     "failures",
     "downtime",
@@ -282,7 +282,7 @@ const KIND_HEADERS: [&str; 7] = [
     "availability lost",
 ];
 
-fn kind_cells(g: &GroupRow, window_s: f64) -> Vec<String> {
+pub(crate) fn kind_cells(g: &GroupRow, window_s: f64) -> Vec<String> {
     let m = &g.metrics;
     let every = (m.failures > 0).then(|| window_s / m.failures as f64);
     vec![
@@ -351,7 +351,10 @@ fn table(header: &[&str], body: &[Vec<String>], markdown: bool, text: &mut Strin
     }
 }
 
-fn with_name<const N: usize>(headers: [&'static str; N], name: &'static str) -> [&'static str; N] {
+pub(crate) fn with_name<const N: usize>(
+    headers: [&'static str; N],
+    name: &'static str,
+) -> [&'static str; N] {
     let mut headers = headers;
     headers[0] = name;
     headers
@@ -469,7 +472,7 @@ fn human(analysis: &Analysis, show: Show) -> String {
 }
 
 /// Columns of the lifetime table.
-const LIFETIME_HEADERS: [&str; 9] = [
+pub(crate) const LIFETIME_HEADERS: [&str; 9] = [
     "",
     "units",
     "failed",
@@ -481,7 +484,7 @@ const LIFETIME_HEADERS: [&str; 9] = [
     "mean failed life",
 ];
 
-fn lifetime_cells(name: &str, s: &LifetimeSummary) -> Vec<String> {
+pub(crate) fn lifetime_cells(name: &str, s: &LifetimeSummary) -> Vec<String> {
     let (shape, scale) = match &s.weibull {
         Some(w) => (
             format!(

@@ -20,6 +20,11 @@ use crate::trace::TimeKind;
 use crate::trace::time::format_epoch;
 use crate::units::{HumanDuration, HumanNines, HumanPercent, YEAR, three_significant};
 
+use super::analysis::{
+    GROUP_HEADERS, KIND_HEADERS, LIFETIME_HEADERS, duration, group_cells, kind_cells,
+    lifetime_cells, with_name,
+};
+
 /// A rendered plot: file name, title and SVG text.
 pub struct Figure {
     /// File name without extension.
@@ -103,16 +108,6 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn duration(v: Option<f64>) -> String {
-    v.map_or("–".to_string(), |s| HumanDuration(s).to_string())
-}
-
-fn percent(v: Option<f64>) -> String {
-    v.map_or("–".to_string(), |s| {
-        format!("{} %", three_significant(s * 100.0))
-    })
-}
-
 fn headline(m: &Metrics) -> Vec<(&'static str, String)> {
     vec![
         ("availability", HumanPercent(m.availability).to_string()),
@@ -150,54 +145,15 @@ struct Table {
 
 fn group_table(first: &'static str, groups: &[GroupRow]) -> Table {
     Table {
-        header: vec![
-            first,
-            "nodes",
-            "failures",
-            "downtime",
-            "share",
-            "availability",
-            "nines",
-            "MTBF",
-            "MTTR",
-        ],
-        rows: groups
-            .iter()
-            .map(|g| {
-                let m = &g.metrics;
-                vec![
-                    g.group.clone(),
-                    g.nodes.to_string(),
-                    m.failures.to_string(),
-                    HumanDuration(m.downtime_s).to_string(),
-                    percent(g.share_of_downtime),
-                    HumanPercent(m.availability).to_string(),
-                    HumanNines(m.nines).to_string(),
-                    duration(m.mtbf_s),
-                    duration(m.mttr_s),
-                ]
-            })
-            .collect(),
+        header: with_name(GROUP_HEADERS, first).to_vec(),
+        rows: groups.iter().map(group_cells).collect(),
     }
 }
 
 fn cause_table(first: &'static str, causes: &[GroupRow], window_s: f64) -> Table {
     Table {
-        header: vec![first, "failures", "downtime", "share", "MTTR", "one every"],
-        rows: causes
-            .iter()
-            .map(|c| {
-                let m = &c.metrics;
-                vec![
-                    c.group.clone(),
-                    m.failures.to_string(),
-                    HumanDuration(m.downtime_s).to_string(),
-                    percent(c.share_of_downtime),
-                    duration(m.mttr_s),
-                    duration((m.failures > 0).then(|| window_s / m.failures as f64)),
-                ]
-            })
-            .collect(),
+        header: with_name(KIND_HEADERS, first).to_vec(),
+        rows: causes.iter().map(|c| kind_cells(c, window_s)).collect(),
     }
 }
 
@@ -249,41 +205,14 @@ fn node_table(nodes: &[&NodeRow]) -> Table {
 }
 
 fn lifetime_table(l: &Lifetimes) -> Table {
-    let row = |name: &str, s: &LifetimeSummary| {
-        vec![
-            name.to_string(),
-            s.units.to_string(),
-            s.failed.to_string(),
-            three_significant(s.exposure_s / YEAR),
-            s.afr.map_or("–".into(), |a| format!("{:.2} %", a * 100.0)),
-            duration(s.mttf_s),
-            s.weibull.map_or("–".into(), |w| {
-                format!(
-                    "{} ({}–{})",
-                    three_significant(w.shape),
-                    three_significant(w.shape_ci[0]),
-                    three_significant(w.shape_ci[1])
-                )
-            }),
-            s.weibull
-                .map_or("–".into(), |w| HumanDuration(w.scale_s).to_string()),
-            duration(s.mean_failed_life_s),
-        ]
-    };
-    let mut rows = vec![row("all units", &l.fleet)];
-    rows.extend(l.groups.iter().map(|g| row(&g.group, &g.summary)));
+    let mut rows = vec![lifetime_cells("all units", &l.fleet)];
+    rows.extend(
+        l.groups
+            .iter()
+            .map(|g| lifetime_cells(&g.group, &g.summary)),
+    );
     Table {
-        header: vec![
-            "group",
-            "units",
-            "failed",
-            "unit-years",
-            "AFR",
-            "MTTF",
-            "Weibull shape (95 % CI)",
-            "Weibull scale",
-            "mean failed life",
-        ],
+        header: with_name(LIFETIME_HEADERS, "group").to_vec(),
         rows,
     }
 }

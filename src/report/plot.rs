@@ -1076,6 +1076,16 @@ fn line_swatches(series: &[Series], first_colour: usize) -> Vec<(Swatch, &str)> 
         .collect()
 }
 
+/// The legend of a chart of lines: none when there is only one line to tell apart.
+fn lines_legend(series: &[Series]) -> Vec<(Swatch, &str)> {
+    let swatches = line_swatches(series, 0);
+    if swatches.len() > 1 {
+        swatches
+    } else {
+        Vec::new()
+    }
+}
+
 /// Draws each series as a line in the palette's colours (from `first_colour` on), and marks its
 /// points where there are few enough to tell apart (not on steps, whose corners show them).
 fn lines<DB: DrawingBackend>(
@@ -1191,11 +1201,7 @@ impl Plot {
                         }
                     }
                 };
-                let swatches = if series.len() > 1 {
-                    line_swatches(series, 0)
-                } else {
-                    Vec::new()
-                };
+                let swatches = lines_legend(series);
                 Frame::new(
                     self,
                     size,
@@ -1210,11 +1216,7 @@ impl Plot {
                 let ys = padded(extent(
                     series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
                 ));
-                let swatches = if series.len() > 1 {
-                    line_swatches(series, 0)
-                } else {
-                    Vec::new()
-                };
+                let swatches = lines_legend(series);
                 Frame::new(
                     self,
                     size,
@@ -1231,11 +1233,7 @@ impl Plot {
                 let (lo, hi) = from_zero(extent(
                     series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
                 ));
-                let swatches = if series.len() > 1 {
-                    line_swatches(series, 0)
-                } else {
-                    Vec::new()
-                };
+                let swatches = lines_legend(series);
                 Frame::new(
                     self,
                     size,

@@ -120,6 +120,23 @@ pub fn each_record<R: Read>(
     }
 }
 
+/// The position of the column `name` in an importer's header, or an error saying that the
+/// `layout` needs it.
+pub fn required_column(
+    file: &str,
+    header: &csv::StringRecord,
+    layout: &str,
+    name: &str,
+) -> Result<usize, TraceError> {
+    header
+        .iter()
+        .position(|h| h.trim() == name)
+        .ok_or_else(|| TraceError::BadHeader {
+            file: file.to_string(),
+            reason: format!("the {layout} layout needs a `{name}` column"),
+        })
+}
+
 /// Calls `row` with every non-blank line of a line-based file (JSONL, FTA).
 pub fn each_line(
     file: &str,

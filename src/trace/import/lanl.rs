@@ -24,7 +24,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError, check_row_length};
 use crate::trace::model::{Fault, Service};
-use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
+use crate::trace::records::{BadRows, csv_error, csv_reader, each_record, required_column};
 use crate::trace::time::{TimeKind, local_to_epoch};
 
 /// The six root-cause columns; exactly one is non-empty in a classified row.
@@ -157,15 +157,7 @@ pub fn read(
     builder.time_kind(file, TimeKind::Datetime)?;
     let mut reader = csv_reader(input);
     let header = reader.headers().map_err(|e| csv_error(file, e, 0))?.clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| TraceError::BadHeader {
-                file: file.to_string(),
-                reason: format!("the LANL layout needs a `{name}` column"),
-            })
-    };
+    let column = |name: &str| required_column(file, &header, "LANL", name);
     let system = column("System")?;
     let nodes = column("nodes")?;
     let nodenumz = column("nodenumz")?;

@@ -19,7 +19,7 @@ use std::io::Read;
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError};
 use crate::trace::model::Fault;
-use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
+use crate::trace::records::{BadRows, csv_error, csv_reader, each_record, required_column};
 use crate::trace::time::{TimeKind, parse_datetime};
 
 /// Whether a header row is the Titan GPU layout.
@@ -49,15 +49,7 @@ pub fn read(
     builder.non_repairable();
     let mut reader = csv_reader(input);
     let header = reader.headers().map_err(|e| csv_error(file, e, 0))?.clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| TraceError::BadHeader {
-                file: file.to_string(),
-                reason: format!("the Titan GPU layout needs a `{name}` column"),
-            })
-    };
+    let column = |name: &str| required_column(file, &header, "Titan GPU", name);
     let (serial, location, insert, remove) = (
         column("SN")?,
         column("location")?,
