@@ -165,6 +165,11 @@ impl fmt::Display for HumanDuration {
         if !s.is_finite() {
             return write!(f, "∞");
         }
+        if s >= 1e4 * YEAR {
+            // Ten thousand years and more come from extrapolations (a Weibull scale fitted to a
+            // handful of failures); digits would suggest a precision they do not have.
+            return write!(f, "{:.1e} y", s / YEAR);
+        }
         let (value, unit) = if s == 0.0 {
             (0.0, "s")
         } else if s >= YEAR {
@@ -276,6 +281,8 @@ mod tests {
         assert_eq!(HumanDuration(0.25).to_string(), "250 ms");
         assert_eq!(HumanDuration(0.0).to_string(), "0 s");
         assert_eq!(HumanDuration(90.0).to_string(), "1.5 min");
+        assert_eq!(HumanDuration(9_999.0 * YEAR).to_string(), "9999 y");
+        assert_eq!(HumanDuration(36_903.0 * YEAR).to_string(), "3.7e4 y");
     }
 
     #[test]

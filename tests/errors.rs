@@ -90,8 +90,8 @@ fn a_rule_needing_more_nodes_than_there_are_is_refused() {
     let error = input_error(&["analyze", &trace, "--system", "k:500"]);
     assert_eq!(
         error,
-        "faultline: error: --system k:500: the system needs 500 nodes up but the trace has only \
-         3; give K from 1 to 3, or declare the other nodes with --population\n"
+        "faultline: error: --system k:500: the system needs 500 nodes up but at most 3 are in \
+         service at once; give K from 1 to 3, or declare the other nodes with --population\n"
     );
 }
 

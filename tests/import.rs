@@ -237,3 +237,21 @@ fn real_traces_match_their_reference_figures() {
     assert!((3.8..3.95).contains(&years), "system 12 MTBF {years} years");
     assert_eq!(twelve["failures"], 257);
 }
+
+/// A window wider than the data adds no node time: LANL's open ends (`before tracking`,
+/// `current`) are the data's first and last times, and nothing is observed past them.
+#[test]
+fn a_window_wider_than_the_lanl_data_credits_no_time() {
+    let path = fixture("import/lanl.csv");
+    let default = json(&["analyze", &path]);
+    let wide = json(&["analyze", &path, "--window", "2000-01-01,2010-01-01"]);
+    close(
+        &wide["fleet"]["exposure_s"],
+        default["fleet"]["exposure_s"].as_f64().unwrap_or(0.0),
+    );
+    assert_eq!(wide["fleet"]["downtime_s"], default["fleet"]["downtime_s"]);
+    assert_eq!(
+        wide["system"]["availability"],
+        default["system"]["availability"]
+    );
+}

@@ -195,15 +195,21 @@ fn a_fleet_report_leads_with_groups_offenders_and_causes() {
         assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
     }
     // Groups by downtime: system 20 (13 h), then 2 (2 h); the worst node first.
-    assert!(at("<tr><td>20<td>4<td>2<td>13 h") < at("<tr><td>2<td>2<td>1<td>2 h"));
-    assert!(html.contains("<tr><td>20-1<td>20<td>1<td>8 h"), "offenders");
+    assert!(at("<tr><td>20<td>99.95 %<td>3.3 nines<td>13 h") < at("<tr><td>2<td>99.98 %"));
+    assert!(
+        html.contains("<tr><td>20-1<td>8 h<td>99.89 %<td>1<td>8 h<td>20"),
+        "offenders"
+    );
     // Software: 8 of the fleet's 17 hours of downtime.
     assert!(
-        html.contains("<tr><td>Software<td>1<td>8 h<td>47.1 %"),
+        html.contains("<tr><td>Software<td>47.1 %<td>8 h<td>1"),
         "causes"
     );
     // February 2004: system 2 is not in production yet, so 6 nodes are in service.
-    assert!(html.contains("<tr><td>2004-02<td>6<td>0<td>0 s"), "months");
+    assert!(
+        html.contains("<tr><td>2004-02<td>100 %<td>∞ nines<td>0 s<td>0.0 %<td>0<td>6<td>"),
+        "months"
+    );
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
     assert!(md.contains("![Availability per group, worst first](plots/groups.png)"));
 }

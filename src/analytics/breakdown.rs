@@ -50,6 +50,25 @@ pub enum Breakdown {
     Month,
 }
 
+impl Breakdown {
+    /// The name `--by` takes, which also names the breakdown's rows in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Breakdown::Node => "node",
+            Breakdown::Fault => "fault",
+            Breakdown::Group => "group",
+            Breakdown::Cause => "cause",
+            Breakdown::Month => "month",
+        }
+    }
+}
+
+impl Serialize for Breakdown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl FromStr for Breakdown {
     type Err = String;
 

@@ -123,7 +123,12 @@ pub fn summarize(units: &[Unit]) -> LifetimeSummary {
 /// age.
 pub fn kaplan_meier(units: &[Unit]) -> Vec<[f64; 2]> {
     let mut entries: Vec<f64> = units.iter().map(|u| u.entry_s).collect();
-    let mut exits: Vec<(f64, bool)> = units.iter().map(|u| (u.exit_s, u.failed)).collect();
+    // A unit that fails at the very age it enters observation was never at risk: its failure
+    // happened before anyone watched it, so it is not a death of the curve.
+    let mut exits: Vec<(f64, bool)> = units
+        .iter()
+        .map(|u| (u.exit_s, u.failed && u.entry_s < u.exit_s))
+        .collect();
     entries.sort_by(f64::total_cmp);
     exits.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut curve = Vec::new();

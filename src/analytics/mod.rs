@@ -76,10 +76,10 @@ pub enum AnalyzeError {
     /// The trace spans no time, so no default window exists.
     #[error("the trace spans no time (everything happens at {0}); give --window START,END")]
     EmptySpan(f64),
-    /// `k:K` asks for more nodes than there are.
+    /// `k:K` asks for more nodes than are ever in service at once.
     #[error(
-        "--system k:{k}: the system needs {k} nodes up but the trace has only {nodes}; \
-         give K from 1 to {nodes}, or declare the other nodes with --population"
+        "--system k:{k}: the system needs {k} nodes up but at most {nodes} are in service at \
+         once; give K from 1 to {nodes}, or declare the other nodes with --population"
     )]
     RuleTooLarge {
         /// The K asked for.
@@ -143,8 +143,8 @@ pub struct Analysis {
     pub fleet: Option<FleetRow>,
     /// System figures; null for non-repairable units.
     pub system: Option<SystemRow>,
-    /// Which breakdown `groups` holds.
-    #[serde(skip)]
+    /// Which breakdown `groups` holds (`node`, `fault`, `group`, `cause` or `month`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Breakdown>,
     /// The breakdown, with `--by`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,6 +173,19 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
                     .to_string(),
             );
         }
+        if let Some(by) = options.by.filter(|by| *by != Breakdown::Group) {
+            warnings.push(format!(
+                "--by {} does not apply to units that are replaced, not repaired; their \
+                 lifetimes are given per group",
+                by.name()
+            ));
+        }
+        if options.system != SystemRule::All {
+            warnings.push(format!(
+                "--system {} does not apply to units that are replaced, not repaired",
+                options.system
+            ));
+        }
         let lifetimes = non_repairable(trace, &window, &observation, &mut warnings);
         return Ok(Analysis {
             window,
@@ -186,13 +199,11 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             warnings,
         });
     }
-    if let SystemRule::AtLeast(k) = options.system
-        && k > trace.population()
-    {
-        return Err(AnalyzeError::RuleTooLarge {
-            k,
-            nodes: trace.population(),
-        });
+    if let SystemRule::AtLeast(k) = options.system {
+        let most = membership(trace).most_at_once();
+        if k > most {
+            return Err(AnalyzeError::RuleTooLarge { k, nodes: most });
+        }
     }
     let node_totals = observation.node_totals(&trace.outages);
     let groups = options

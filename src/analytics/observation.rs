@@ -142,7 +142,12 @@ mod tests {
         let o = Observation::new(&t, &w);
         assert_eq!(
             o.windows,
-            vec![Window::new(10.0, 100.0), None, Window::new(50.0, 100.0)]
+            // `late` has no retirement: in service until the data's last time, 70, inclusive.
+            vec![
+                Window::new(10.0, 100.0),
+                None,
+                Window::new(50.0, 70.0_f64.next_up())
+            ]
         );
         assert_eq!(o.unobserved, 1);
         assert_eq!(o.outside_service, (1, 1));

@@ -162,9 +162,22 @@ impl Membership {
         }
     }
 
-    /// The most nodes ever in service at once is at most this (the whole population).
-    pub fn population(&self) -> u64 {
-        self.initial + self.joins.len() as u64
+    /// The most nodes in service at any one time (departures at an instant count before the
+    /// arrivals, as a handover).
+    pub fn most_at_once(&self) -> u64 {
+        let mut changes: Vec<(f64, i64)> = self
+            .joins
+            .iter()
+            .map(|&t| (t, 1))
+            .chain(self.leaves.iter().map(|&t| (t, -1)))
+            .collect();
+        changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (mut now, mut most) = (self.initial as i64, self.initial as i64);
+        for (_, change) in changes {
+            now += change;
+            most = most.max(now);
+        }
+        most.max(0) as u64
     }
 }
 

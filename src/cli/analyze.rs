@@ -20,7 +20,7 @@ use faultline::units::TimeUnit;
 /// The traces and analysis settings `analyze` and `report` share.
 #[derive(Debug, clap::Args)]
 pub struct Input {
-    /// Trace files (interval CSV, event CSV, JSONL, LANL, FTA or Backblaze layouts).
+    /// Trace files (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze or Titan GPU layouts).
     #[arg(required = true, value_name = "TRACE")]
     traces: Vec<PathBuf>,
     /// Observation window START,END (numbers, `30d`-style durations, or datetimes).
@@ -43,7 +43,7 @@ pub struct Input {
     #[arg(long, value_name = "N|FILE", allow_negative_numbers = true)]
     population: Option<String>,
     /// Input layout, when not detected from the header: interval, event, jsonl, lanl, fta,
-    /// backblaze.
+    /// backblaze, titan.
     #[arg(long, value_name = "F", value_parser = str::parse::<InputFormat>)]
     input_format: Option<InputFormat>,
     /// Unit of bare-number times: ms, s, m, h, d.

@@ -63,7 +63,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Json => out.write_all(&json_pretty(analysis)?),
-        Format::Csv => write_csv(analysis, out),
+        Format::Csv => write_csv(analysis, show, out),
         Format::Table => out.write_all(human(analysis, show).as_bytes()),
         Format::Md => out.write_all(
             human(
@@ -80,17 +80,21 @@ pub fn render(
 
 /// One printed row: what it describes, its name, and its figures.
 struct Row<'a> {
-    scope: &'static str,
+    scope: &'a str,
     name: String,
     nodes: Option<u64>,
     share: Option<f64>,
     metrics: &'a Metrics,
 }
 
-fn rows(analysis: &Analysis) -> Vec<Row<'_>> {
+/// The CSV's rows: nodes (not with a breakdown, unless `show.nodes`), the breakdown's rows
+/// (their scope is the breakdown: `cause`, `month`, ...), the fleet and the system.
+fn rows(analysis: &Analysis, show: Show) -> Vec<Row<'_>> {
+    let with_nodes = analysis.groups.is_none() || show.nodes;
     let mut rows: Vec<Row<'_>> = analysis
         .nodes
         .iter()
+        .filter(|_| with_nodes)
         .map(|n| Row {
             scope: "node",
             name: n.node.clone(),
@@ -99,8 +103,9 @@ fn rows(analysis: &Analysis) -> Vec<Row<'_>> {
             metrics: &n.metrics,
         })
         .collect();
+    let scope = analysis.by.map_or("group", Breakdown::name);
     rows.extend(analysis.groups.iter().flatten().map(|g| Row {
-        scope: "group",
+        scope,
         name: g.group.clone(),
         nodes: Some(g.nodes),
         share: g.share_of_downtime,
@@ -131,7 +136,7 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| unsigned_zero(v).to_string()).unwrap_or_default()
 }
 
-fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
+fn write_csv(analysis: &Analysis, show: Show, out: &mut impl Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     if let Some(l) = &analysis.lifetimes {
         writer.write_record([
@@ -186,7 +191,7 @@ fn write_csv(analysis: &Analysis, out: &mut impl Write) -> io::Result<()> {
         "annual_downtime_s",
     ])?;
     let number = |v: f64| unsigned_zero(v).to_string();
-    for row in rows(analysis) {
+    for row in rows(analysis, show) {
         let m = row.metrics;
         writer.write_record([
             row.scope.to_string(),
@@ -243,14 +248,16 @@ fn cells(name: &str, m: &Metrics) -> Vec<String> {
 }
 
 /// Columns of a breakdown by group, node or month: slices of the fleet with their own nodes.
+/// Availability first: on a phone the table scrolls sideways, and what a reader compares
+/// groups by should be on screen.
 pub(crate) const GROUP_HEADERS: [&str; 9] = [
     "",
-    "nodes",
-    "failures",
-    "downtime",
-    "share",
     "availability",
     "nines",
+    "downtime",
+    "share",
+    "failures",
+    "nodes",
     "MTBF",
     "MTTR",
 ];
@@ -259,12 +266,12 @@ pub(crate) fn group_cells(g: &GroupRow) -> Vec<String> {
     let m = &g.metrics;
     vec![
         g.group.clone(),
-        g.nodes.to_string(),
-        m.failures.to_string(),
-        HumanDuration(m.downtime_s).to_string(),
-        percent(g.share_of_downtime),
         HumanPercent(m.availability).to_string(),
         HumanNines(m.nines).to_string(),
+        HumanDuration(m.downtime_s).to_string(),
+        percent(g.share_of_downtime),
+        m.failures.to_string(),
+        g.nodes.to_string(),
         duration(m.mtbf_s),
         duration(m.mttr_s),
     ]
@@ -274,11 +281,11 @@ pub(crate) fn group_cells(g: &GroupRow) -> Vec<String> {
 /// matters is how much downtime each causes and how often it strikes somewhere in the fleet.
 pub(crate) const KIND_HEADERS: [&str; 7] = [
     "",
-    "failures",
-    "downtime",
     "share",
-    "MTTR",
+    "downtime",
+    "failures",
     "one every",
+    "MTTR",
     "availability lost",
 ];
 
@@ -287,11 +294,11 @@ pub(crate) fn kind_cells(g: &GroupRow, window_s: f64) -> Vec<String> {
     let every = (m.failures > 0).then(|| window_s / m.failures as f64);
     vec![
         g.group.clone(),
-        m.failures.to_string(),
-        HumanDuration(m.downtime_s).to_string(),
         percent(g.share_of_downtime),
-        duration(m.mttr_s),
+        HumanDuration(m.downtime_s).to_string(),
+        m.failures.to_string(),
         duration(every),
+        duration(m.mttr_s),
         format!(
             "{} %",
             three_significant((1.0 - m.availability) * 100.0 + 0.0)
@@ -362,7 +369,7 @@ pub(crate) fn with_name<const N: usize>(
 
 fn time_text(analysis: &Analysis, seconds: f64) -> String {
     match analysis.time_kind {
-        TimeKind::Datetime => format_epoch(seconds),
+        TimeKind::Datetime => format!("{} UTC", format_epoch(seconds)),
         TimeKind::Number => format!("{seconds} s"),
     }
 }
@@ -451,11 +458,12 @@ fn human(analysis: &Analysis, show: Show) -> String {
         }
         if matches!(analysis.by, Some(Breakdown::Fault | Breakdown::Cause)) {
             let body: Vec<Vec<String>> = groups.iter().map(|g| kind_cells(g, w.seconds)).collect();
-            table(&with_name(KIND_HEADERS, "kind"), &body, markdown, &mut text);
+            let name = analysis.by.map_or("kind", Breakdown::name);
+            table(&with_name(KIND_HEADERS, name), &body, markdown, &mut text);
         } else {
             let body: Vec<Vec<String>> = groups.iter().map(group_cells).collect();
             table(
-                &with_name(GROUP_HEADERS, "group"),
+                &with_name(GROUP_HEADERS, analysis.by.map_or("group", Breakdown::name)),
                 &body,
                 markdown,
                 &mut text,
@@ -474,11 +482,11 @@ fn human(analysis: &Analysis, show: Show) -> String {
 /// Columns of the lifetime table.
 pub(crate) const LIFETIME_HEADERS: [&str; 9] = [
     "",
+    "AFR",
+    "MTTF",
     "units",
     "failed",
     "unit-years",
-    "AFR",
-    "MTTF",
     "Weibull shape (95 % CI)",
     "Weibull scale (95 % CI)",
     "mean failed life",
@@ -504,12 +512,12 @@ pub(crate) fn lifetime_cells(name: &str, s: &LifetimeSummary) -> Vec<String> {
     };
     vec![
         name.to_string(),
-        s.units.to_string(),
-        s.failed.to_string(),
-        three_significant(s.exposure_s / YEAR),
         s.afr
             .map_or("-".to_string(), |a| format!("{:.2} %", a * 100.0)),
         duration(s.mttf_s),
+        s.units.to_string(),
+        s.failed.to_string(),
+        three_significant(s.exposure_s / YEAR),
         shape,
         scale,
         duration(s.mean_failed_life_s),

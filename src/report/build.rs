@@ -45,13 +45,15 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// Renders plots into `DIR/plots`, returning them for embedding.
+/// Renders plots into `DIR/plots`, returning them for embedding. Plots an earlier run left
+/// there and this one does not draw are removed, so the folder shows one run's plots.
 pub fn render_plots(dir: &Path, plots: &[Plot]) -> Result<Vec<Figure>, ReportError> {
     let folder = dir.join("plots");
     std::fs::create_dir_all(&folder).map_err(|source| ReportError::Write {
         path: folder.display().to_string(),
         source,
     })?;
+    remove_stale_plots(&folder, plots);
     plots
         .iter()
         .map(|p| {
@@ -62,6 +64,25 @@ pub fn render_plots(dir: &Path, plots: &[Plot]) -> Result<Vec<Figure>, ReportErr
             })
         })
         .collect()
+}
+
+/// Removes the SVG and PNG files of `folder` that none of `plots` will write. Only plot files
+/// are touched; a file that cannot be removed is left (it is stale, not wrong).
+fn remove_stale_plots(folder: &Path, plots: &[Plot]) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_plot = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("svg" | "png")
+        );
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if is_plot && !plots.iter().any(|p| p.name == stem) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Nodes listed among the top offenders.
@@ -137,7 +158,7 @@ pub fn write_report(
         let (tbf, ttr) = figures::tbf_ttr(trace, &window);
         plots.extend(figures::distribution(
             "time-between-failures",
-            "time between failures",
+            "time between a node's consecutive failures",
             &tbf,
         ));
         plots.extend(figures::distribution(

@@ -39,9 +39,18 @@ pub fn group_availability(groups: &[GroupRow], fleet_nines: Option<f64>) -> Plot
     }
 }
 
+/// Groups with less than this share of all units' exposure are left out of the AFR bars: a
+/// model with 15 drives and 7 failures has an AFR of 400 % that says little and would set the
+/// scale for everyone else (the table still lists it).
+pub const MIN_EXPOSURE_SHARE: f64 = 0.01;
+
 /// Annualised failure rate per group, highest first, with the fleet's as the reference.
 pub fn group_afr(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
-    let mut bars: Vec<(String, f64)> = groups
+    let enough =
+        |g: &&GroupLifetimes| g.summary.exposure_s >= MIN_EXPOSURE_SHARE * fleet.exposure_s;
+    let shown: Vec<&GroupLifetimes> = groups.iter().filter(enough).collect();
+    let small = groups.len() - shown.len();
+    let mut bars: Vec<(String, f64)> = shown
         .iter()
         .filter_map(|g| g.summary.afr.map(|a| (g.group.clone(), a * 100.0)))
         .collect();
@@ -50,8 +59,13 @@ pub fn group_afr(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
     Plot {
         name: "groups".into(),
         title: format!(
-            "Annualised failure rate per group, highest first{}",
-            cut_note(groups.len())
+            "Annualised failure rate per group, highest first{}{}",
+            cut_note(shown.len()),
+            if small > 0 {
+                format!(" ({small} groups under 1 % of the unit-years left out)")
+            } else {
+                String::new()
+            }
         ),
         x_label: "AFR (% of units failing per unit-year); dashed: all units".into(),
         y_label: "group".into(),

@@ -73,7 +73,7 @@ const PLACED: [&str; 4] = [
 ];
 
 /// The definitions section, shared by both formats.
-const DEFINITIONS: [(&str, &str); 9] = [
+const DEFINITIONS: [(&str, &str); 8] = [
     (
         "window",
         "the observation window [W0, W1); each node is observed only while in service \
@@ -91,10 +91,6 @@ const DEFINITIONS: [(&str, &str); 9] = [
     ("MTTF", "uptime / failures"),
     ("MTTR", "downtime / failures"),
     ("downtime/year", "(1 − availability) × 365 days"),
-    (
-        "AFR",
-        "units replaced rather than repaired: failures per unit-year observed",
-    ),
     (
         "system",
         "up while the redundancy rule holds for the nodes in service at that instant",
@@ -161,22 +157,22 @@ fn offender_table(offenders: &[(NodeRow, String)]) -> Table {
     Table {
         header: vec![
             "node",
-            "group",
-            "failures",
             "downtime",
             "availability",
+            "failures",
             "MTTR",
+            "group",
         ],
         rows: offenders
             .iter()
             .map(|(n, group)| {
                 vec![
                     n.node.clone(),
-                    group.clone(),
-                    n.metrics.failures.to_string(),
                     HumanDuration(n.metrics.downtime_s).to_string(),
                     HumanPercent(n.metrics.availability).to_string(),
+                    n.metrics.failures.to_string(),
                     duration(n.metrics.mttr_s),
+                    group.clone(),
                 ]
             })
             .collect(),
@@ -187,16 +183,16 @@ fn offender_table(offenders: &[(NodeRow, String)]) -> Table {
 /// every figure).
 fn node_table(nodes: &[&NodeRow]) -> Table {
     Table {
-        header: vec!["node", "failures", "downtime", "availability", "MTTR"],
+        header: vec!["node", "availability", "downtime", "failures", "MTTR"],
         rows: nodes
             .iter()
             .map(|n| {
                 let m = &n.metrics;
                 vec![
                     n.node.clone(),
-                    m.failures.to_string(),
-                    HumanDuration(m.downtime_s).to_string(),
                     HumanPercent(m.availability).to_string(),
+                    HumanDuration(m.downtime_s).to_string(),
+                    m.failures.to_string(),
                     duration(m.mttr_s),
                 ]
             })
@@ -231,7 +227,7 @@ fn failed_nodes(analysis: &Analysis) -> (Vec<&NodeRow>, usize) {
 fn window_text(page: &Page<'_>) -> String {
     let w = &page.analysis.window;
     let at = |t: f64| match page.time_kind {
-        TimeKind::Datetime => format_epoch(t),
+        TimeKind::Datetime => format!("{} UTC", format_epoch(t)),
         TimeKind::Number => format!("{t} s"),
     };
     format!(
@@ -273,7 +269,7 @@ trait Writer {
     fn table(&mut self, table: &Table);
     fn figure(&mut self, figure: &Figure);
     fn collapsed(&mut self, summary: &str, table: &Table, note: Option<&str>);
-    fn definitions(&mut self);
+    fn definitions(&mut self, terms: &[(&str, &str)]);
     fn warnings(&mut self, warnings: &[String]);
 }
 
@@ -377,9 +373,41 @@ fn compose(page: &Page<'_>, w: &mut impl Writer) {
             None,
         );
     }
-    w.definitions();
+    w.definitions(if a.lifetimes.is_some() {
+        &LIFETIME_DEFINITIONS
+    } else {
+        &DEFINITIONS
+    });
     w.warnings(&a.warnings);
 }
+
+/// The definitions of the lifetime report (units replaced rather than repaired).
+const LIFETIME_DEFINITIONS: [(&str, &str); 7] = [
+    (
+        "age",
+        "time since the unit's own start (installation or first record); a unit already in \
+         service when observation began enters at the age it had then",
+    ),
+    (
+        "censored",
+        "still working when observation stopped (end of the data, removed, retired)",
+    ),
+    ("AFR", "failures per unit-year observed"),
+    ("MTTF", "unit-time observed per failure"),
+    (
+        "mean failed life",
+        "mean age at failure of the units that failed; it ignores the censored ones",
+    ),
+    (
+        "Weibull",
+        "S(t) = exp(−(t/scale)^shape), fitted by maximum likelihood with censoring; shape < 1: \
+         failures become rarer with age, > 1: wear-out; 95 % intervals",
+    ),
+    (
+        "Kaplan–Meier",
+        "the fraction of units still working at each age, from the units at risk then",
+    ),
+];
 
 /// Makes an SVG scale to its container: plotters writes a `viewBox` and a fixed width and
 /// height; without the latter the page's CSS sizes the plot.
@@ -443,11 +471,12 @@ impl Writer for Html {
     }
 
     fn figure(&mut self, f: &Figure) {
+        // The plot draws its own title; the label is for screen readers.
         let _ = writeln!(
             self.0,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            responsive(&f.svg),
-            escape(&f.title)
+            "<figure role=\"img\" aria-label=\"{}\">{}</figure>",
+            escape(&f.title),
+            responsive(&f.svg)
         );
     }
 
@@ -460,9 +489,9 @@ impl Writer for Html {
         self.0.push_str("</details>\n");
     }
 
-    fn definitions(&mut self) {
+    fn definitions(&mut self, terms: &[(&str, &str)]) {
         self.0.push_str("<h2>Definitions</h2>\n<dl>\n");
-        for (term, meaning) in DEFINITIONS {
+        for (term, meaning) in terms {
             let _ = writeln!(
                 self.0,
                 "<dt>{}</dt><dd>{}</dd>",
@@ -523,7 +552,7 @@ impl Writer for Markdown {
         let values: Vec<String> = cards.iter().map(|(_, v)| md_cell(v)).collect();
         let _ = writeln!(self.0, "| {} |", names.join(" | "));
         let _ = writeln!(self.0, "|{}", " ---: |".repeat(cards.len()));
-        let _ = writeln!(self.0, "| {} |", values.join(" | "));
+        let _ = writeln!(self.0, "| {} |\n", values.join(" | "));
     }
 
     fn table(&mut self, table: &Table) {
@@ -552,9 +581,9 @@ impl Writer for Markdown {
         self.table(table);
     }
 
-    fn definitions(&mut self) {
+    fn definitions(&mut self, terms: &[(&str, &str)]) {
         self.0.push_str("\n## Definitions\n\n");
-        for (term, meaning) in DEFINITIONS {
+        for (term, meaning) in terms {
             let _ = writeln!(self.0, "- **{term}**: {meaning}");
         }
     }

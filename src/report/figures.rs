@@ -83,6 +83,7 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
         format!("system ({rule})"),
         system.iter().copied().filter_map(clip).collect(),
     )];
+    let mut in_service = vec![(rel(window.start), rel(window.end))];
     // With more nodes than rows, the rows go to the nodes with the most downtime in the window
     // (ties in trace order): the ones a reader wants to see.
     let mut chosen: Vec<(u32, f64)> = (0..trace.nodes.len() as u32)
@@ -106,6 +107,11 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
             .iter()
             .filter_map(|o| clip((o.start, o.end)))
             .collect();
+        let service = trace.nodes[id as usize].service;
+        in_service.push((
+            rel(service.start.max(window.start)),
+            rel(service.end.min(window.end)),
+        ));
         rows.push((trace.nodes[id as usize].name.clone(), down));
     }
     let title = if cut {
@@ -120,11 +126,12 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
         name: "timeline".into(),
         title,
         x_label,
-        y_label: "node (red: down)".into(),
+        y_label: "node (green: up, red: down, blank: not in service)".into(),
         chart: Chart::Strips {
             rows,
             range: (rel(window.start), rel(window.end)),
             dates: dated,
+            in_service,
         },
     }
 }

@@ -178,6 +178,9 @@ pub enum Chart {
         range: (f64, f64),
         /// X values are epoch seconds, labelled with UTC dates; otherwise plain numbers.
         dates: bool,
+        /// Each row's time in service, where its green band is drawn (empty: every row is in
+        /// service over the whole range).
+        in_service: Vec<(f64, f64)>,
     },
     /// Vertical bars, one per category, left to right.
     Bars {
@@ -1140,7 +1143,9 @@ impl Plot {
         let whole_y =
             |series: &[Series]| all_whole(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
         match &self.chart {
-            Chart::Strips { rows, range, dates } => {
+            Chart::Strips {
+                rows, range, dates, ..
+            } => {
                 let names: Vec<String> = rows.iter().map(|(name, _)| name.clone()).collect();
                 Frame::new(
                     self,
@@ -1441,7 +1446,12 @@ impl Plot {
         let e = err(&self.name);
         let p = frame.plot;
         match &self.chart {
-            Chart::Strips { rows, range, .. } => {
+            Chart::Strips {
+                rows,
+                range,
+                in_service,
+                ..
+            } => {
                 let n = rows.len();
                 // At least a pixel wide, so that short outages show.
                 let min_width = (range.1 - range.0) / ((p.r - p.l) * pen.scale).max(1.0);
@@ -1452,12 +1462,16 @@ impl Plot {
                 };
                 for (i, (_, down)) in rows.iter().enumerate() {
                     let (y0, y1) = ((n - i - 1) as f64 + gap, (n - i) as f64 - gap);
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new(
-                            [(range.0, y0), (range.1, y1)],
-                            PALETTE[2].mix(0.35).filled(),
-                        )))
-                        .map_err(&e)?;
+                    let (from, to) = in_service.get(i).copied().unwrap_or(*range);
+                    let (from, to) = (from.max(range.0), to.min(range.1));
+                    if from < to {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(from, y0), (to, y1)],
+                                PALETTE[2].mix(0.35).filled(),
+                            )))
+                            .map_err(&e)?;
+                    }
                     chart
                         .draw_series(
                             spans(down, *range, min_width).into_iter().map(|(a, b)| {
@@ -1705,6 +1719,7 @@ mod tests {
                 rows: vec![("n1".into(), vec![(1.0, 2.0)])],
                 range: (0.0, 10.0),
                 dates: false,
+                in_service: vec![(0.0, 8.0)],
             }),
             plot(Chart::Bars {
                 bars: vec![("a".into(), 1.0), ("b".into(), 2.0)],
@@ -1803,6 +1818,7 @@ mod tests {
             rows: vec![("n1".into(), vec![(date("2004-03-15"), date("2004-03-16"))])],
             range: (start, end),
             dates: true,
+            in_service: Vec::new(),
         });
         let svg = dated.svg().unwrap();
         assert!(

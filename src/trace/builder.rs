@@ -45,6 +45,10 @@ pub struct TraceBuilder {
     repairable: bool,
     span: Option<(f64, f64)>,
     warnings: Vec<String>,
+    /// Nodes installed again after they retired, the first by name.
+    reinstalled: (u64, Option<String>),
+    /// Nodes whose source dates every node, so that an open end means the data's span.
+    bounded: rustc_hash::FxHashSet<NodeId>,
 }
 
 impl TraceBuilder {
@@ -180,6 +184,13 @@ impl TraceBuilder {
     /// Records that `node` was in service from `time` (installed, in production, first seen).
     /// The earliest known start wins; `-∞` (since before the data) never replaces a known one.
     pub fn service_start(&mut self, node: NodeId, time: f64) {
+        let record = &self.nodes[node as usize];
+        if record.service.end.is_finite() && time >= record.service.end {
+            self.reinstalled.0 += 1;
+            self.reinstalled
+                .1
+                .get_or_insert_with(|| record.name.clone());
+        }
         let service = &mut self.nodes[node as usize].service;
         if service.start == f64::NEG_INFINITY || time < service.start {
             service.start = time;
@@ -193,6 +204,12 @@ impl TraceBuilder {
         if service.end == f64::INFINITY || time > service.end {
             service.end = time;
         }
+    }
+
+    /// Records that `node` comes from a source that dates its nodes' service, so that an end it
+    /// leaves open (`before tracking`, `current`, empty) is the data's first or last time.
+    pub fn dated_by_source(&mut self, node: NodeId) {
+        self.bounded.insert(node);
     }
 
     /// Records a whole service window (both ends as [`TraceBuilder::service_start`] and
@@ -225,6 +242,12 @@ impl TraceBuilder {
             }
             self.service(id, node.service);
         }
+        self.bounded
+            .extend(later.bounded.iter().map(|&n| nodes[n as usize]));
+        self.reinstalled.0 += later.reinstalled.0;
+        if self.reinstalled.1.is_none() {
+            self.reinstalled.1 = later.reinstalled.1;
+        }
         let causes: Vec<u32> = later.causes.iter().map(|c| self.cause(c)).collect();
         self.outages.extend(later.outages.iter().map(|o| {
             let cause = o.cause().map(|c| causes[c as usize]);
@@ -251,6 +274,18 @@ impl TraceBuilder {
     /// Merges everything into a canonical trace; `None` when nothing at all was read.
     pub fn finish(mut self) -> Option<Trace> {
         let span = self.span?;
+        if let (count, Some(name)) = &self.reinstalled {
+            self.warnings.push(format!(
+                "{count} node(s) enter service again after they left it (e.g. {name}); a node \
+                 has one service window, from its first start to its last end, so the time \
+                 between counts as in service"
+            ));
+        }
+        for (id, node) in self.nodes.iter_mut().enumerate() {
+            node.service = node
+                .service
+                .within(span, self.bounded.contains(&(id as NodeId)));
+        }
         self.order_nodes_naturally();
         self.transitions_to_outages();
         let outages = merge_outages(std::mem::take(&mut self.outages));

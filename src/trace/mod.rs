@@ -257,6 +257,7 @@ impl Population {
     ) -> Result<Self, TraceError> {
         let mut times = TimeParser::new(unit_seconds);
         let mut names = Vec::new();
+        let mut lines_of: std::collections::HashMap<String, usize> = Default::default();
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -313,6 +314,16 @@ impl Population {
             if fields[0].is_empty() {
                 return Err(bad("node", "the node name is empty".to_string()));
             }
+            if let Some(first) = lines_of.insert(fields[0].to_string(), index + 1) {
+                return Err(bad(
+                    "node",
+                    format!(
+                        "`{}` is named twice (first on line {first}); a node has one service \
+                         window",
+                        fields[0]
+                    ),
+                ));
+            }
             names.push((fields[0].to_string(), service));
         }
         if names.is_empty() {
@@ -351,13 +362,13 @@ impl Trace {
                     match known.get(name) {
                         Some(&i) => {
                             if let Some(service) = service {
-                                self.nodes[i].service = *service;
+                                self.nodes[i].service = service.within(self.span, false);
                             }
                         }
                         None => self.nodes.push(Node {
                             name: name.clone(),
                             attrs: Default::default(),
-                            service: service.unwrap_or_default(),
+                            service: service.unwrap_or_default().within(self.span, false),
                         }),
                     }
                 }

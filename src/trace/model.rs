@@ -99,6 +99,37 @@ impl Service {
     pub fn is_dated(&self) -> bool {
         self.start.is_finite() || self.end.is_finite()
     }
+
+    /// A dated window's open ends closed at the data's span: "since before the data" means
+    /// since the data's first record, "still in service" until its last one, inclusive (an
+    /// outage recorded at that instant is inside), so a window wider than the data never
+    /// credits a node with time nobody recorded. A window with no known end (a node no source
+    /// dates) stays open, in service for whatever window is analysed, unless `bounded`: its
+    /// source is a record of the fleet over the data's span (LANL), so an empty date means the
+    /// span and a date past it (decommissioned after the records stop) is cut to it.
+    pub fn within(self, (first, last): (f64, f64), bounded: bool) -> Service {
+        if !self.is_dated() && !bounded {
+            return self;
+        }
+        if bounded {
+            return Service {
+                start: self.start.max(first),
+                end: self.end.min(last.next_up()),
+            };
+        }
+        Service {
+            start: if self.start.is_finite() {
+                self.start
+            } else {
+                first
+            },
+            end: if self.end.is_finite() {
+                self.end
+            } else {
+                last.next_up()
+            },
+        }
+    }
 }
 
 impl Default for Service {

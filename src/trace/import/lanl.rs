@@ -212,6 +212,7 @@ pub fn read(
         let node = builder.node(&name);
         builder.attr(node, "group", sys);
         builder.service(node, service);
+        builder.dated_by_source(node);
         dated
             .entry(sys.to_string())
             .or_default()
@@ -238,6 +239,7 @@ pub fn read(
             let never_recorded = recorded.is_none_or(|nodes| !nodes.contains_key(&name));
             let node = builder.node(&name);
             builder.attr(node, "group", &sys);
+            builder.dated_by_source(node);
             if let (true, Some(usual)) = (never_recorded, usual) {
                 builder.service(node, usual);
             }

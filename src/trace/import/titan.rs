@@ -141,8 +141,12 @@ mod tests {
         assert_eq!(outages.len(), 1, "only the final removal is a failure");
         assert_eq!(outages[0].start, parse_datetime("2018-05-29").unwrap());
         assert_eq!(t.causes, vec!["DBE".to_string()]);
-        // B: removed without an event, in place before the data: censored, open start.
-        assert_eq!(t.nodes[1].service.start, f64::NEG_INFINITY);
+        // B: removed without an event, in place before the data: censored, in service since
+        // the data's first time.
+        assert_eq!(
+            t.nodes[1].service.start,
+            parse_datetime("2017-04-09").unwrap()
+        );
         assert!(t.outages_of(1).is_empty());
     }
 }
