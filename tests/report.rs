@@ -52,8 +52,8 @@ fn the_report_holds_every_file_and_plot() {
         ),
         (
             "downtime-per-month",
-            "Fleet downtime per month",
-            "downtime (node-hours)",
+            "Downtime per node in service, by month",
+            "hours down per node in service",
         ),
         (
             "availability-per-month",

@@ -145,9 +145,13 @@ fn month_start(name: &str) -> Option<f64> {
 /// Downtime per month (bars) and availability per month in nines (a step over each month, on
 /// a date axis).
 pub fn monthly(months: &[GroupRow]) -> Vec<Plot> {
+    // Per node in service, so that a fleet that grows or shrinks does not look like a trend.
     let bars = months
         .iter()
-        .map(|m| (m.group.clone(), m.metrics.downtime_s / HOUR))
+        .map(|m| {
+            let per_node = m.metrics.downtime_s / HOUR / m.nodes.max(1) as f64;
+            (m.group.clone(), per_node)
+        })
         .collect();
     let mut capped = false;
     let mut steps: Vec<(f64, f64)> = months
@@ -173,9 +177,9 @@ pub fn monthly(months: &[GroupRow]) -> Vec<Plot> {
     vec![
         Plot {
             name: "downtime-per-month".into(),
-            title: "Fleet downtime per month".into(),
+            title: "Downtime per node in service, by month".into(),
             x_label: "month (UTC)".into(),
-            y_label: "downtime (node-hours)".into(),
+            y_label: "hours down per node in service".into(),
             chart: Chart::Bars { bars },
         },
         Plot {
