@@ -6,8 +6,8 @@
 //! and 7 nodes, and a Multi-Paxos fault sweep (20 seeds of random faults).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use faultline::fault_sweep::{Faults, fault_sweep};
-use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplaySettings, replay};
+use faultline::harness::fault_sweep::{Faults, fault_sweep};
+use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplaySettings, replay};
 use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};

@@ -9,9 +9,7 @@
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
 //! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store |
-//! | [`replay`] | `replay`: one protocol, one scenario, one report |
-//! | [`fault_sweep`] | `replay --seeds A..B`: one protocol over many seeds and random fault scenarios, for safety hunts |
-//! | [`sweep`] | `sweep`: a detector over a list of timeouts, with a recommendation |
+//! | [`harness`] | runs the protocols on the simulator: `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
 //! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |
@@ -29,12 +27,10 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
-pub mod fault_sweep;
+pub mod harness;
 pub mod output;
 pub mod protocols;
-pub mod replay;
 pub mod report;
 pub mod sim;
-pub mod sweep;
 pub mod trace;
 pub mod units;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{faultline, fixture, ok};
-use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::SECOND;

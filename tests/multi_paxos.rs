@@ -5,8 +5,8 @@
 mod common;
 
 use common::{faultline, fixture, input_error, replay_json};
-use faultline::fault_sweep::{Faults, fault_sweep};
-use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings};
+use faultline::harness::fault_sweep::{Faults, fault_sweep};
+use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplaySettings};
 use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::time::SECOND;
 use serde_json::Value;

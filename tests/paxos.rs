@@ -152,9 +152,9 @@ fn the_next_proposer_takes_over_when_the_distinguished_one_fails() {
 fn sweep(
     seeds: std::ops::RangeInclusive<u64>,
     broken_acceptor: bool,
-) -> faultline::fault_sweep::FaultSweepReport {
-    use faultline::fault_sweep::{Faults, fault_sweep};
-    use faultline::replay::{PaxosSettings, ProtocolName, ReplaySettings};
+) -> faultline::harness::fault_sweep::FaultSweepReport {
+    use faultline::harness::fault_sweep::{Faults, fault_sweep};
+    use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplaySettings};
     use faultline::sim::chaos::ChaosConfig;
     use faultline::sim::time::SECOND;
     let delay: faultline::sim::delay::DelayModel = "exp:mean=5ms".parse().expect("a delay model");

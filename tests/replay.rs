@@ -5,7 +5,7 @@
 mod common;
 
 use common::{faultline, fixture, ok};
-use faultline::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::{Nanos, SECOND};
@@ -34,7 +34,7 @@ fn run(settings: &ReplaySettings) -> ReplayRun {
     replay(settings, &mut |_, _| {}).expect("valid settings")
 }
 
-fn detector(run: &ReplayRun) -> &faultline::replay::DetectorOutcome {
+fn detector(run: &ReplayRun) -> &faultline::harness::replay::DetectorOutcome {
     match &run.report.outcome {
         Outcome::Detector(d) => d,
         Outcome::Election(_) | Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
-use faultline::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
+use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::output::{json_pretty, write_atomically};
-use faultline::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
+use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::replay::table;
@@ -190,7 +190,7 @@ fn run_fault_sweeps(
             if i > 0 {
                 out.push(b'\n');
             }
-            out.extend(faultline::fault_sweep::table(report).into_bytes());
+            out.extend(faultline::harness::fault_sweep::table(report).into_bytes());
             if let Some(seed) = report.failed_seeds.first() {
                 out.extend(
                     format!(

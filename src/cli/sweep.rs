@@ -6,13 +6,13 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::output::{json_pretty, write_atomically};
-use faultline::replay::ProtocolName;
+use faultline::harness::replay::ProtocolName;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::from_trace;
 use faultline::sim::time::from_secs;
-use faultline::sweep::{Sweep, SweepSettings, parse_list, sweep};
+use faultline::harness::timeout_sweep::{Sweep, SweepSettings, parse_list, sweep};
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
 use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE};

@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 use super::plot::{Chart, Plot, Series, fit, wants_log};
 use crate::analytics::breakdown::GroupRow;
 use crate::analytics::window::Window;
-use crate::replay::ReplayReport;
-use crate::sweep::Sweep;
+use crate::harness::replay::ReplayReport;
+use crate::harness::timeout_sweep::Sweep;
 use crate::trace::{TimeKind, Trace};
 use crate::units::{DAY, HOUR, HumanPercent, three_significant};
 
@@ -500,9 +500,9 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
 mod tests {
     use super::*;
     use crate::analytics::metrics::Metrics;
-    use crate::replay::{ProtocolName, ReplaySettings, replay};
+    use crate::harness::replay::{ProtocolName, ReplaySettings, replay};
     use crate::sim::time::SECOND;
-    use crate::sweep::{Recommendation, Row};
+    use crate::harness::timeout_sweep::{Recommendation, Row};
     use crate::trace::time::parse_datetime;
     use crate::trace::{Fault, TraceBuilder};
 

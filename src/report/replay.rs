@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::replay::{Outcome, ReplayReport};
+use crate::harness::replay::{Outcome, ReplayReport};
 use crate::units::{HumanDuration, HumanPercent};
 
 /// A human summary of one replay.

@@ -13,7 +13,7 @@ use std::ops::RangeInclusive;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::replay::{Progress, ReplayError, ReplaySettings, replay};
+use crate::harness::replay::{Progress, ReplayError, ReplaySettings, replay};
 use crate::sim::chaos::{ChaosConfig, random_faults};
 use crate::sim::engine::Violation;
 

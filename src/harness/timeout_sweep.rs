@@ -36,7 +36,7 @@ use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
 use crate::protocols::detector::qos::{self, Qos};
 use crate::protocols::election::outcome::ElectionOutcome;
-use crate::replay::{Outcome, PaxosSettings, ProtocolName, ReplayError, ReplaySettings, replay};
+use crate::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayError, ReplaySettings, replay};
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::Fault;
 use crate::sim::time::{Nanos, to_secs};
