@@ -7,7 +7,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faultline::harness::fault_sweep::{Faults, fault_sweep};
-use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplaySettings, replay};
+use faultline::harness::replay::{ClientSettings, Protocol as Named, ReplaySettings, replay};
+use faultline::harness::runners::multi_paxos::MultiPaxosOutcome;
 use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};
@@ -70,11 +71,7 @@ fn bench_engine(c: &mut Criterion) {
 fn bench_detectors(c: &mut Criterion) {
     let mut group = c.benchmark_group("detectors_60s");
     group.sample_size(10);
-    for protocol in [
-        ProtocolName::Heartbeat,
-        ProtocolName::Probe,
-        ProtocolName::Phi,
-    ] {
+    for protocol in [protocol("heartbeat"), protocol("probe"), protocol("phi")] {
         for nodes in [3u32, 16, 128] {
             let settings = ReplaySettings {
                 protocol,
@@ -86,9 +83,9 @@ fn bench_detectors(c: &mut Criterion) {
                 heartbeat: Some(SECOND),
                 timeout: None,
                 threshold: 8.0,
-                paxos: PaxosSettings::default(),
                 duration: Some(60 * SECOND),
                 faults: Vec::new(),
+                ..ReplaySettings::new(protocol, nodes)
             };
             let id = BenchmarkId::new(protocol.to_string(), nodes);
             group.bench_with_input(id, &settings, |b, s| {
@@ -103,14 +100,14 @@ fn bench_elections(c: &mut Criterion) {
     let mut group = c.benchmark_group("election_one_round");
     group.sample_size(10);
     for protocol in [
-        ProtocolName::Ring,
-        ProtocolName::ModifiedRing,
-        ProtocolName::Bully,
+        protocol("ring"),
+        protocol("modified-ring"),
+        protocol("bully"),
     ] {
         for nodes in [8u32, 64, 256] {
             // One election started by n1 (for bully with the highest node down, its worst case).
             let mut faults = vec![(SECOND, Fault::Elect(0))];
-            if protocol == ProtocolName::Bully {
+            if protocol.name() == "bully" {
                 faults.insert(0, (0, Fault::Crash(nodes - 1)));
             }
             let settings = ReplaySettings {
@@ -127,11 +124,16 @@ fn bench_elections(c: &mut Criterion) {
     group.finish();
 }
 
-fn paxos_settings(protocol: ProtocolName, nodes: u32, rate: f64, duration: u64) -> ReplaySettings {
+/// The harness's protocol called `name`.
+fn protocol(name: &str) -> Named {
+    Named::named(name).expect("a registered protocol")
+}
+
+fn paxos_settings(protocol: Named, nodes: u32, rate: f64, duration: u64) -> ReplaySettings {
     ReplaySettings {
-        paxos: PaxosSettings {
+        clients: ClientSettings {
             rate,
-            ..PaxosSettings::default()
+            ..ClientSettings::default()
         },
         duration: Some(duration),
         ..ReplaySettings::new(protocol, nodes)
@@ -142,21 +144,19 @@ fn bench_paxos(c: &mut Criterion) {
     let mut group = c.benchmark_group("paxos");
     group.sample_size(10);
     for nodes in [3u32, 5, 7] {
-        let single = paxos_settings(ProtocolName::Paxos, nodes, 1.0, SECOND);
+        let single = paxos_settings(protocol("paxos"), nodes, 1.0, SECOND);
         group.throughput(Throughput::Elements(1));
         group.bench_with_input(BenchmarkId::new("single-decree", nodes), &single, |b, s| {
             b.iter(|| replay(s, &mut |_, _| {}).expect("valid settings"));
         });
         // 10.1 s at 1,000 commands a second; the client stops 1 s before the end: 9,100 commands.
-        let multi = paxos_settings(ProtocolName::MultiPaxos, nodes, 1000.0, 10_100_000_000);
+        let multi = paxos_settings(protocol("multi-paxos"), nodes, 1000.0, 10_100_000_000);
         group.throughput(Throughput::Elements(9_100));
         group.bench_with_input(BenchmarkId::new("multi-paxos", nodes), &multi, |b, s| {
             b.iter(|| {
                 let run = replay(s, &mut |_, _| {}).expect("valid settings");
-                match run.report.outcome {
-                    Outcome::MultiPaxos(o) => assert_eq!(o.committed, 9_100),
-                    _ => unreachable!("a multi-paxos run"),
-                }
+                let outcome: Option<&MultiPaxosOutcome> = run.report.outcome.get();
+                assert_eq!(outcome.map(|o| o.committed), Some(9_100));
             });
         });
     }
@@ -166,7 +166,7 @@ fn bench_paxos(c: &mut Criterion) {
 fn bench_fault_sweep(c: &mut Criterion) {
     let mut group = c.benchmark_group("fault_sweep");
     group.sample_size(10);
-    let settings = paxos_settings(ProtocolName::MultiPaxos, 5, 10.0, 30 * SECOND);
+    let settings = paxos_settings(protocol("multi-paxos"), 5, 10.0, 30 * SECOND);
     let chaos = Faults::Random(ChaosConfig::new(
         5,
         30 * SECOND,

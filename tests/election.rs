@@ -7,13 +7,14 @@
 
 mod common;
 
-use common::{faultline, fixture, ok};
-use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
+use common::{faultline, fixture, ok, protocol};
+use faultline::harness::replay::{Protocol, ReplayRun, ReplaySettings, replay};
+use faultline::protocols::election::outcome::ElectionOutcome;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::SECOND;
 
-fn run(protocol: ProtocolName, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayRun {
+fn run(protocol: Protocol, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayRun {
     let settings = ReplaySettings {
         protocol,
         nodes,
@@ -24,9 +25,9 @@ fn run(protocol: ProtocolName, nodes: u32, faults: Vec<(u64, Fault)>) -> ReplayR
         heartbeat: None,
         timeout: None,
         threshold: 8.0,
-        paxos: PaxosSettings::default(),
         duration: Some(60 * SECOND),
         faults,
+        ..ReplaySettings::new(protocol, nodes)
     };
     replay(&settings, &mut |_, _| {}).expect("valid settings")
 }
@@ -36,12 +37,8 @@ fn count(run: &ReplayRun, kind: &str) -> u64 {
 }
 
 fn leader(run: &ReplayRun) -> Option<String> {
-    match &run.report.outcome {
-        Outcome::Election(e) => e.leader.clone(),
-        Outcome::Detector(_) | Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
-            panic!("not an election")
-        }
-    }
+    let outcome: &ElectionOutcome = run.report.outcome.get().expect("an election");
+    outcome.leader.clone()
 }
 
 const SIZES: [u32; 5] = [3, 5, 8, 16, 64];
@@ -49,7 +46,7 @@ const SIZES: [u32; 5] = [3, 5, 8, 16, 64];
 #[test]
 fn ring_costs_3n_minus_1_from_the_successor_of_the_highest() {
     for n in SIZES {
-        let r = run(ProtocolName::Ring, n, vec![(SECOND, Fault::Elect(0))]);
+        let r = run(protocol("ring"), n, vec![(SECOND, Fault::Elect(0))]);
         let n64 = u64::from(n);
         assert_eq!(count(&r, "election"), 2 * n64 - 1, "N = {n}");
         assert_eq!(count(&r, "elected"), n64, "N = {n}");
@@ -63,7 +60,7 @@ fn ring_costs_3n_minus_1_from_the_successor_of_the_highest() {
 fn modified_ring_costs_2n() {
     for n in SIZES {
         let r = run(
-            ProtocolName::ModifiedRing,
+            protocol("modified-ring"),
             n,
             vec![(SECOND, Fault::Elect(0))],
         );
@@ -86,7 +83,7 @@ fn bully_with_the_highest_down_costs_n_minus_1_or_n2_minus_n_minus_1() {
         let highest_down = || vec![(0, Fault::Crash(n - 1))];
         let mut faults = highest_down();
         faults.push((SECOND, Fault::Elect(n - 2)));
-        let r = run(ProtocolName::Bully, n, faults);
+        let r = run(protocol("bully"), n, faults);
         assert_eq!(count(&r, "election"), 1, "N = {n}, n(N-1) starts");
         assert_eq!(count(&r, "coordinator"), n64 - 2, "N = {n}");
         assert_eq!(r.report.messages.total, n64 - 1, "N = {n}");
@@ -94,7 +91,7 @@ fn bully_with_the_highest_down_costs_n_minus_1_or_n2_minus_n_minus_1() {
 
         let mut faults = highest_down();
         faults.push((SECOND, Fault::Elect(0)));
-        let r = run(ProtocolName::Bully, n, faults);
+        let r = run(protocol("bully"), n, faults);
         assert_eq!(
             count(&r, "election"),
             n64 * (n64 - 1) / 2,

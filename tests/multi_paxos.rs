@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{faultline, fixture, input_error, replay_json};
+use common::{faultline, fixture, input_error, protocol, replay_json};
 use faultline::harness::fault_sweep::{Faults, fault_sweep};
-use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplaySettings};
+use faultline::harness::replay::{PaxosSettings, ReplaySettings};
 use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::time::SECOND;
 use serde_json::Value;
@@ -196,7 +196,7 @@ fn settings(broken_acceptor: bool) -> ReplaySettings {
             ..PaxosSettings::default()
         },
         duration: Some(30 * SECOND),
-        ..ReplaySettings::new(ProtocolName::MultiPaxos, 5)
+        ..ReplaySettings::new(protocol("multi-paxos"), 5)
     }
 }
 

@@ -153,8 +153,9 @@ fn sweep(
     seeds: std::ops::RangeInclusive<u64>,
     broken_acceptor: bool,
 ) -> faultline::harness::fault_sweep::FaultSweepReport {
+    use common::protocol;
     use faultline::harness::fault_sweep::{Faults, fault_sweep};
-    use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplaySettings};
+    use faultline::harness::replay::{PaxosSettings, ReplaySettings};
     use faultline::sim::chaos::ChaosConfig;
     use faultline::sim::time::SECOND;
     let delay: faultline::sim::delay::DelayModel = "exp:mean=5ms".parse().expect("a delay model");
@@ -168,7 +169,7 @@ fn sweep(
             ..PaxosSettings::default()
         },
         duration: Some(30 * SECOND),
-        ..ReplaySettings::new(ProtocolName::Paxos, 5)
+        ..ReplaySettings::new(protocol("paxos"), 5)
     };
     let chaos = Faults::Random(ChaosConfig::new(5, 30 * SECOND, delay, 0.05));
     fault_sweep(&settings, seeds, &chaos, &|| {}).expect("valid settings")

@@ -4,9 +4,11 @@
 
 mod common;
 
-use common::{faultline, fixture, ok};
-use faultline::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
+use common::{faultline, fixture, ok, protocol};
+use faultline::harness::replay::{ReplayRun, ReplaySettings, replay};
+use faultline::harness::runners::detector::DetectorOutcome;
 use faultline::sim::delay::DelayModel;
+use faultline::sim::metrics::ObservationKind;
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::{Nanos, SECOND};
 use faultline::sim::timeout::TimeoutExpr;
@@ -15,7 +17,7 @@ const MS: Nanos = 1_000_000;
 
 fn settings(nodes: u32) -> ReplaySettings {
     ReplaySettings {
-        protocol: ProtocolName::Heartbeat,
+        protocol: protocol("heartbeat"),
         nodes,
         seed: 1,
         delay: DelayModel::Const(10 * MS),
@@ -24,9 +26,9 @@ fn settings(nodes: u32) -> ReplaySettings {
         heartbeat: Some(SECOND),
         timeout: None,
         threshold: 8.0,
-        paxos: PaxosSettings::default(),
         duration: Some(60 * SECOND),
         faults: Vec::new(),
+        ..ReplaySettings::new(protocol("heartbeat"), nodes)
     }
 }
 
@@ -34,13 +36,8 @@ fn run(settings: &ReplaySettings) -> ReplayRun {
     replay(settings, &mut |_, _| {}).expect("valid settings")
 }
 
-fn detector(run: &ReplayRun) -> &faultline::harness::replay::DetectorOutcome {
-    match &run.report.outcome {
-        Outcome::Detector(d) => d,
-        Outcome::Election(_) | Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
-            panic!("not a detector run")
-        }
-    }
+fn detector(run: &ReplayRun) -> &DetectorOutcome {
+    run.report.outcome.get().expect("a detector run")
 }
 
 #[test]
@@ -147,7 +144,7 @@ fn a_partition_causes_suspicions_across_the_cut_only() {
     let suspicions: Vec<(u32, u32)> = r
         .timeline
         .iter()
-        .filter(|o| o.kind == "suspect")
+        .filter(|o| o.kind == ObservationKind::Suspect)
         .filter_map(|o| Some((o.node?, o.peer?)))
         .collect();
     assert_eq!(
@@ -156,7 +153,11 @@ fn a_partition_causes_suspicions_across_the_cut_only() {
         "every ordered pair across the cut, once"
     );
     assert!(suspicions.iter().all(|&(m, t)| side(m) != side(t)));
-    let trusts = r.timeline.iter().filter(|o| o.kind == "trust").count();
+    let trusts = r
+        .timeline
+        .iter()
+        .filter(|o| o.kind == ObservationKind::Trust)
+        .count();
     assert_eq!(trusts, 12, "healing ends every suspicion");
 }
 
@@ -285,7 +286,7 @@ fn probing_without_faults_needs_no_indirect_pings() {
     // Each node pings one peer per period and gets one ack; with constant delay the ack
     // arrives exactly at the default timeout 2d+r (plus its own processing) and counts.
     let report = run(&ReplaySettings {
-        protocol: ProtocolName::Probe,
+        protocol: protocol("probe"),
         duration: Some(20 * SECOND - 1),
         ..settings(6)
     })
@@ -302,7 +303,7 @@ fn probing_detects_within_one_round_and_reroutes_around_a_cut_link() {
     // order each round, so its next probe of n3 comes within 2(N-1) - 1 = 7 periods, and the
     // suspicion at the end of that period: T_D <= 2(N-1) h = 8 s.
     let crash = run(&ReplaySettings {
-        protocol: ProtocolName::Probe,
+        protocol: protocol("probe"),
         faults: vec![(10 * SECOND, Fault::Crash(2))],
         ..settings(5)
     });
@@ -317,7 +318,7 @@ fn probing_detects_within_one_round_and_reroutes_around_a_cut_link() {
     // Cut n1 -> n2 only: n1's pings to n2 go unanswered, but the indirect probes through the
     // others reach n2, so n1 never suspects it.
     let cut = run(&ReplaySettings {
-        protocol: ProtocolName::Probe,
+        protocol: protocol("probe"),
         faults: vec![(0, Fault::CutOneWay(vec![0], vec![1]))],
         ..settings(5)
     });
@@ -337,7 +338,7 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
     // the 100 ms floor, so phi crosses 8 about 1 + 3 + 5.2 * 0.1 = 4.5 s after the last
     // heartbeat: detection between 3.5 and 4.6 s after the crash.
     let r = run(&ReplaySettings {
-        protocol: ProtocolName::Phi,
+        protocol: protocol("phi"),
         faults: vec![(30 * SECOND + 400 * MS, Fault::Crash(1))],
         ..settings(4)
     });
@@ -351,9 +352,8 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
     }
     // A lower threshold detects sooner: y* drops from 5.2 to 1.3 deviations, 0.39 s earlier.
     let eager = run(&ReplaySettings {
-        protocol: ProtocolName::Phi,
+        protocol: protocol("phi"),
         threshold: 1.0,
-        paxos: PaxosSettings::default(),
         faults: vec![(30 * SECOND + 400 * MS, Fault::Crash(1))],
         ..settings(4)
     });

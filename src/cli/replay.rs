@@ -7,8 +7,10 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
+use faultline::harness::replay::{
+    ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, replay,
+};
 use faultline::output::{json_pretty, write_atomically};
-use faultline::harness::replay::{PaxosSettings, ProtocolName, ReplayRun, ReplaySettings, replay};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::replay::table;
@@ -26,10 +28,10 @@ use super::values::{Range, duration, number, seed, seed_range, whole};
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Protocols to run, comma-separated: heartbeat, probe, phi, ring, modified-ring, bully,
-    /// paxos, multi-paxos.
-    #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<ProtocolName>)]
-    protocol: Vec<ProtocolName>,
+    /// Protocols to run, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<Protocol>,
+          help = format!("Protocols to run, comma-separated: {}", Protocol::names()))]
+    protocol: Vec<Protocol>,
     /// Cluster size; nodes are n1..nN.
     #[arg(long, allow_negative_numbers = true,
           value_parser = whole::<u32>("a node count", 2, u32::MAX))]
@@ -161,7 +163,7 @@ fn run_fault_sweeps(
     args: &Args,
     seeds: RangeInclusive<u64>,
     faults: &Faults,
-    settings: impl Fn(ProtocolName) -> ReplaySettings,
+    settings: impl Fn(Protocol) -> ReplaySettings,
 ) -> Result<(), Failure> {
     let mut reports: Vec<FaultSweepReport> = Vec::new();
     for &protocol in &args.protocol {
@@ -264,8 +266,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             broken_acceptor: args.broken_acceptor,
             backoff: args.backoff,
             distinguished: args.distinguished,
+        },
+        clients: ClientSettings {
             rate: args.rate,
-            clients: args.clients,
+            count: args.clients,
         },
         // Random scenarios cover a fixed span, so their runs last exactly that long.
         duration: if args.random_faults || (args.seeds.is_some() && args.trace.is_none()) {

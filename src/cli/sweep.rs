@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
+use faultline::harness::registry::{Family, Protocol};
+use faultline::harness::timeout_sweep::{Sweep, SweepSettings, parse_list, sweep};
 use faultline::output::{json_pretty, write_atomically};
-use faultline::harness::replay::ProtocolName;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::from_trace;
 use faultline::sim::time::from_secs;
-use faultline::harness::timeout_sweep::{Sweep, SweepSettings, parse_list, sweep};
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
 use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE};
@@ -27,12 +27,12 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true)]
     timeouts: String,
     /// The detector: heartbeat, probe or phi.
-    #[arg(long, default_value = "heartbeat", value_parser = str::parse::<ProtocolName>)]
-    detector: ProtocolName,
+    #[arg(long, default_value = "heartbeat", value_parser = str::parse::<Protocol>)]
+    detector: Protocol,
     /// Run the candidates through an election (ring, modified-ring, bully) instead of the bare
     /// detector, and report elections started and leader availability too.
-    #[arg(long, value_parser = str::parse::<ProtocolName>)]
-    protocol: Option<ProtocolName>,
+    #[arg(long, value_parser = str::parse::<Protocol>)]
+    protocol: Option<Protocol>,
     /// Network delay model (see `replay`).
     #[arg(long, default_value = "exp:mean=5ms", value_parser = str::parse::<DelayModel>)]
     delay: DelayModel,
@@ -207,26 +207,28 @@ fn csv(result: &Sweep) -> anyhow::Result<Vec<u8>> {
 
 /// Runs `sweep`.
 pub fn run(args: Args) -> Result<(), Failure> {
-    if !matches!(
-        args.detector,
-        ProtocolName::Heartbeat | ProtocolName::Probe | ProtocolName::Phi
-    ) {
-        return Err(anyhow!("--detector is one of heartbeat, probe, phi").into());
+    let of = |family: Family| {
+        Protocol::all()
+            .filter(|p| p.family() == family)
+            .map(Protocol::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if args.detector.family() != Family::Detector {
+        return Err(anyhow!("--detector is one of {}", of(Family::Detector)).into());
     }
     if let Some(election) = args.protocol {
-        if !matches!(
-            election,
-            ProtocolName::Ring | ProtocolName::ModifiedRing | ProtocolName::Bully
-        ) {
-            return Err(anyhow!("--protocol is one of ring, modified-ring, bully").into());
+        if election.family() != Family::Election {
+            return Err(anyhow!("--protocol is one of {}", of(Family::Election)).into());
         }
-        if args.detector != ProtocolName::Heartbeat {
+        if args.detector.name() != "heartbeat" {
             return Err(
                 anyhow!("the elections detect failures with heartbeats: drop --detector").into(),
             );
         }
     }
-    let candidates = parse_list(&args.timeouts, args.detector == ProtocolName::Phi)?;
+    let thresholds = args.detector.runner().swept_by_threshold();
+    let candidates = parse_list(&args.timeouts, thresholds)?;
     let (trace, nodes) = match &args.trace {
         Some(path) => {
             let trace = read_traces(std::slice::from_ref(path), &ReadOptions::default())?;

@@ -88,8 +88,7 @@ pub fn fault_sweep(
             let mut settings = base.clone();
             settings.seed = seed;
             if let Faults::Random(chaos) = faults {
-                settings.faults =
-                    random_faults(chaos, seed).map_err(|e| ReplayError::Settings(e.to_string()))?;
+                settings.faults = random_faults(chaos, seed)?;
             }
             let run = replay(&settings, &mut |_, _| {})?;
             progress();

@@ -1,5 +1,8 @@
 //! The harness: runs the built-in protocols on the simulator and measures them.
 //!
+//! - [`registry`]: every protocol the harness runs, each behind a [`registry::Runner`]
+//!   ([`runners`] holds one file per family), with its name, defaults and outcome;
+//! - [`settings`]: what a run is given; [`outcome`]: what a protocol reports it achieved;
 //! - [`replay`]: one protocol, one scenario, one report (`faultline replay`);
 //! - [`fault_sweep`]: one protocol over many seeds, each under its own random faults, hunting
 //!   for safety violations (`replay --seeds A..B`);
@@ -7,5 +10,9 @@
 //!   recommendation (`faultline sweep`).
 
 pub mod fault_sweep;
+pub mod outcome;
+pub mod registry;
 pub mod replay;
+pub mod runners;
+pub mod settings;
 pub mod timeout_sweep;

@@ -34,9 +34,11 @@ use thiserror::Error;
 
 use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
+use crate::harness::registry::Protocol;
+use crate::harness::replay::{ReplayError, ReplaySettings, replay};
+use crate::harness::runners::detector::DetectorOutcome;
 use crate::protocols::detector::qos::{self, Qos};
 use crate::protocols::election::outcome::ElectionOutcome;
-use crate::harness::replay::{Outcome, PaxosSettings, ProtocolName, ReplayError, ReplaySettings, replay};
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::Fault;
 use crate::sim::time::{Nanos, to_secs};
@@ -131,10 +133,10 @@ pub fn parse_list(text: &str, thresholds: bool) -> Result<Vec<Candidate>, SweepE
 #[derive(Debug, Clone)]
 pub struct SweepSettings {
     /// heartbeat, probe or phi.
-    pub detector: ProtocolName,
+    pub detector: Protocol,
     /// An election to run instead of the bare detector (its nodes monitor each other with
     /// heartbeats, suspecting after `h` plus the timeout); rows then also report elections.
-    pub election: Option<ProtocolName>,
+    pub election: Option<Protocol>,
     /// The candidates.
     pub candidates: Vec<Candidate>,
     /// Cluster size.
@@ -257,23 +259,24 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                     heartbeat: Some(settings.heartbeat),
                     timeout,
                     threshold,
-                    paxos: PaxosSettings::default(),
                     duration: Some(settings.duration),
                     faults: faults.clone(),
+                    ..ReplaySettings::new(protocol, settings.nodes)
                 },
                 &mut |_, _| {},
             )?;
             progress();
-            Ok(match run.report.outcome {
-                Outcome::Detector(d) => (c, d.qos, None),
-                Outcome::Election(e) => {
-                    let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
-                    (c, qos, Some(e))
-                }
-                Outcome::Paxos(_) | Outcome::MultiPaxos(_) => {
-                    return Err(SweepError::List("Paxos has no timeout to sweep".into()));
-                }
-            })
+            let outcome = &run.report.outcome;
+            if let Some(d) = outcome.get::<DetectorOutcome>() {
+                Ok((c, d.qos.clone(), None))
+            } else if let Some(e) = outcome.get::<ElectionOutcome>() {
+                let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
+                Ok((c, qos, Some(e.clone())))
+            } else {
+                Err(SweepError::List(format!(
+                    "{protocol} has no timeout to sweep"
+                )))
+            }
         })
         .collect::<Result<_, SweepError>>()?;
     let mut rows = Vec::new();
@@ -364,7 +367,7 @@ fn availability(settings: &SweepSettings, failover: f64) -> Option<f64> {
 
 /// Closed-form mean detection time of the heartbeat detector (const or exp delay).
 fn predicted_detection(settings: &SweepSettings, timeout: f64) -> Option<f64> {
-    if settings.detector != ProtocolName::Heartbeat || settings.election.is_some() {
+    if settings.detector.name() != "heartbeat" || settings.election.is_some() {
         return None;
     }
     let (h, r, p) = (
@@ -383,7 +386,7 @@ fn predicted_detection(settings: &SweepSettings, timeout: f64) -> Option<f64> {
 
 /// Closed-form mistake rate of the heartbeat detector, per pair-hour (const or exp delay).
 fn predicted_mistakes(settings: &SweepSettings, timeout: f64) -> Option<f64> {
-    if settings.detector != ProtocolName::Heartbeat || settings.election.is_some() {
+    if settings.detector.name() != "heartbeat" || settings.election.is_some() {
         return None;
     }
     let (h, p) = (to_secs(settings.heartbeat), settings.loss);

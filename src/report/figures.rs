@@ -500,9 +500,9 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
 mod tests {
     use super::*;
     use crate::analytics::metrics::Metrics;
-    use crate::harness::replay::{ProtocolName, ReplaySettings, replay};
-    use crate::sim::time::SECOND;
+    use crate::harness::replay::{Protocol, ReplaySettings, replay};
     use crate::harness::timeout_sweep::{Recommendation, Row};
+    use crate::sim::time::SECOND;
     use crate::trace::time::parse_datetime;
     use crate::trace::{Fault, TraceBuilder};
 
@@ -683,7 +683,7 @@ mod tests {
         let run = replay(
             &ReplaySettings {
                 duration: Some(3 * SECOND),
-                ..ReplaySettings::new(ProtocolName::MultiPaxos, 3)
+                ..ReplaySettings::new(Protocol::named("multi-paxos").unwrap(), 3)
             },
             &mut |_, _| {},
         )

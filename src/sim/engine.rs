@@ -24,7 +24,8 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
-use super::metrics::{Metrics, Observation};
+use super::delay::DelayModel;
+use super::metrics::{Metrics, Observation, ObservationKind};
 use super::network::Network;
 use super::protocol::{Command, Ctx, NodeIdx, Protocol, TimerId};
 use super::scenario::Fault;
@@ -146,7 +147,103 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
     rng
 }
 
+/// Sets up a [`Simulation`]: `Simulation::<P>::builder(config).nodes(5).seed(7).build()`.
+/// Unset, a run has 3 nodes, no clients, seed 1, a constant 1 ms network without loss or
+/// processing time, no invariants and no faults.
+pub struct SimulationBuilder<P: Protocol> {
+    protocol: P::Config,
+    nodes: u32,
+    clients: u32,
+    seed: u64,
+    delay: DelayModel,
+    processing: Nanos,
+    loss: f64,
+    invariants: Vec<Box<dyn Invariant<P>>>,
+    faults: Vec<(Nanos, Fault)>,
+}
+
+impl<P: Protocol> SimulationBuilder<P> {
+    /// Number of server nodes, `n1..nN`.
+    pub fn nodes(mut self, nodes: u32) -> Self {
+        self.nodes = nodes;
+        self
+    }
+
+    /// Number of client endpoints.
+    pub fn clients(mut self, clients: u32) -> Self {
+        self.clients = clients;
+        self
+    }
+
+    /// The seed every random stream derives from.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The network's delay model at the start.
+    pub fn delay(mut self, delay: DelayModel) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// The receiver's processing time `r`.
+    pub fn processing(mut self, processing: Nanos) -> Self {
+        self.processing = processing;
+        self
+    }
+
+    /// The message-loss probability at the start.
+    pub fn loss(mut self, loss: f64) -> Self {
+        self.loss = loss;
+        self
+    }
+
+    /// A safety property to check after every step.
+    pub fn check(mut self, invariant: Box<dyn Invariant<P>>) -> Self {
+        self.invariants.push(invariant);
+        self
+    }
+
+    /// Scenario faults (times from the start of the run).
+    pub fn faults(mut self, faults: impl IntoIterator<Item = (Nanos, Fault)>) -> Self {
+        self.faults.extend(faults);
+        self
+    }
+
+    /// The simulation, booted at time 0, its invariants checked once and its faults scheduled.
+    pub fn build(self) -> Simulation<P> {
+        let mut sim = Simulation::new(Config {
+            nodes: self.nodes,
+            clients: self.clients,
+            seed: self.seed,
+            network: Network::new(self.nodes, self.delay, self.processing, self.loss),
+            protocol: self.protocol,
+        });
+        for invariant in self.invariants {
+            sim.check(invariant);
+        }
+        sim.schedule(self.faults);
+        sim
+    }
+}
+
 impl<P: Protocol> Simulation<P> {
+    /// A builder for a run of `P` with settings `protocol`.
+    pub fn builder(protocol: P::Config) -> SimulationBuilder<P> {
+        SimulationBuilder {
+            protocol,
+            nodes: 3,
+            clients: 0,
+            seed: 1,
+            delay: DelayModel::Const(crate::sim::time::SECOND / 1000),
+            processing: 0,
+            loss: 0.0,
+            invariants: Vec::new(),
+            faults: Vec::new(),
+        }
+    }
+
     /// A cluster whose nodes (and clients) all boot at time 0.
     pub fn new(config: Config<P>) -> Self {
         let endpoints = config.nodes + config.clients;
@@ -304,13 +401,13 @@ impl<P: Protocol> Simulation<P> {
             Event::Fault(fault) => self.apply(fault),
             Event::Resume(node) => {
                 if self.slots[node as usize].paused_until <= self.now {
-                    self.observe(Some(node), "resume", None);
+                    self.observe(Some(node), ObservationKind::Resume, None);
                 }
             }
         }
     }
 
-    fn observe(&mut self, node: Option<NodeIdx>, kind: &'static str, peer: Option<NodeIdx>) {
+    fn observe(&mut self, node: Option<NodeIdx>, kind: ObservationKind, peer: Option<NodeIdx>) {
         self.metrics.timeline.push(Observation {
             time: self.now,
             node,
@@ -325,45 +422,45 @@ impl<P: Protocol> Simulation<P> {
                 let slot = &mut self.slots[node as usize];
                 if slot.process.take().is_some() {
                     slot.incarnation += 1;
-                    self.observe(Some(node), "crash", None);
+                    self.observe(Some(node), ObservationKind::Crash, None);
                 }
             }
             Fault::Recover(node) => {
                 if self.slots[node as usize].process.is_none() {
-                    self.observe(Some(node), "recover", None);
+                    self.observe(Some(node), ObservationKind::Recover, None);
                     self.boot(node, true);
                 }
             }
             Fault::Partition(groups) => {
                 self.network.partition(&groups);
-                self.observe(None, "partition", None);
+                self.observe(None, ObservationKind::Partition, None);
             }
             Fault::CutOneWay(from, to) => {
                 self.network.cut_one_way(&from, &to);
-                self.observe(None, "partition", None);
+                self.observe(None, ObservationKind::Partition, None);
             }
             Fault::Heal => {
                 self.network.heal();
-                self.observe(None, "heal", None);
+                self.observe(None, ObservationKind::Heal, None);
             }
             Fault::Delay(model) => {
                 self.network.delay = model;
-                self.observe(None, "delay", None);
+                self.observe(None, ObservationKind::Delay, None);
             }
             Fault::Loss(p) => {
                 self.network.loss = p;
-                self.observe(None, "loss", None);
+                self.observe(None, ObservationKind::Loss, None);
             }
             Fault::Pause(node, length) => {
                 let until = self.now + length;
                 let slot = &mut self.slots[node as usize];
                 slot.paused_until = slot.paused_until.max(until);
-                self.observe(Some(node), "pause", None);
+                self.observe(Some(node), ObservationKind::Pause, None);
                 self.push(until, Event::Resume(node));
             }
             Fault::Elect(node) => {
                 if self.slots[node as usize].process.is_some() {
-                    self.observe(Some(node), "elect", None);
+                    self.observe(Some(node), ObservationKind::Elect, None);
                     self.handle(node, |p, ctx| p.on_elect(ctx));
                 }
             }
@@ -580,8 +677,11 @@ mod tests {
         // n2 received 5 pings and 5 local calls before the crash (persisted: 10), then after
         // recovery at 8.5 s: pings at 9 and 10 s and its own local calls at 9.5 and 10.5 s.
         assert_eq!(s.process(1).map(|p| p.received), Some(14));
-        let kinds: Vec<&str> = s.metrics().timeline.iter().map(|o| o.kind).collect();
-        assert_eq!(kinds, vec!["crash", "recover"]);
+        let kinds: Vec<ObservationKind> = s.metrics().timeline.iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![ObservationKind::Crash, ObservationKind::Recover]
+        );
     }
 
     #[test]

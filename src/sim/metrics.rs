@@ -28,8 +28,8 @@ pub struct Observation {
     /// The node concerned (for network-wide events, none).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_name")]
     pub node: Option<NodeIdx>,
-    /// What happened (`crash`, `recover`, `suspect`, ...).
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: ObservationKind,
     /// The peer it concerns, if any.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_name")]
     pub peer: Option<NodeIdx>,
@@ -44,6 +44,53 @@ fn as_name<S: serde::Serializer>(n: &Option<NodeIdx>, s: S) -> Result<S::Ok, S::
         Some(n) => s.collect_str(&format_args!("n{}", n + 1)),
         None => s.serialize_none(),
     }
+}
+
+/// What an [`Observation`] records: the scenario's events, applied by the engine, and what
+/// protocols report about themselves. Typed, so that a misspelt event does not compile and a
+/// metric built on it cannot silently read zero. Each serializes as its name in the timeline
+/// (`timeline.jsonl`); the three kinds of leadership event are all `leader` there, with the
+/// leader (or none) as the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObservationKind {
+    /// The node crashed.
+    Crash,
+    /// The node restarted.
+    Recover,
+    /// The node froze.
+    Pause,
+    /// The node resumed after a pause.
+    Resume,
+    /// The network was partitioned (or a one-way cut added).
+    Partition,
+    /// Every partition was removed.
+    Heal,
+    /// The delay model changed.
+    Delay,
+    /// The loss probability changed.
+    Loss,
+    /// The scenario told the node to start an election.
+    Elect,
+    /// A failure detector began to suspect the peer.
+    Suspect,
+    /// A failure detector trusts the peer again.
+    Trust,
+    /// An election started at this node.
+    Election,
+    /// The node now takes the peer for the leader (none: it has no leader).
+    #[serde(rename = "leader")]
+    LeaderView,
+    /// The node took the lead (Multi-Paxos: completed phase 1); the peer is itself.
+    #[serde(rename = "leader")]
+    TookLead,
+    /// The node stopped leading.
+    #[serde(rename = "leader")]
+    LeftLead,
+    /// A proposer started a ballot (phase 1).
+    Ballot,
+    /// A node decided a value.
+    Decide,
 }
 
 /// A latency histogram summarised in seconds (DESIGN.md keys).

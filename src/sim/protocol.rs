@@ -21,6 +21,7 @@ use std::fmt::Debug;
 
 use rand_chacha::ChaCha8Rng;
 
+use super::metrics::ObservationKind;
 use super::time::Nanos;
 
 /// Index of a simulated node: `n1` is 0.
@@ -85,7 +86,7 @@ pub enum Command<P: Protocol> {
     /// Record an observation in the timeline (e.g. `suspect` of a peer).
     Observe {
         /// What was observed.
-        kind: &'static str,
+        kind: ObservationKind,
         /// The peer it concerns.
         peer: Option<NodeIdx>,
     },
@@ -199,7 +200,7 @@ impl<P: Protocol> Ctx<'_, P> {
     }
 
     /// Records an observation in the timeline.
-    pub fn observe(&mut self, kind: &'static str, peer: Option<NodeIdx>) {
+    pub fn observe(&mut self, kind: ObservationKind, peer: Option<NodeIdx>) {
         self.commands.push(Command::Observe { kind, peer });
     }
 

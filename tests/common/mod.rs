@@ -109,3 +109,8 @@ pub fn replay_json(protocol: &str, extra: &[&str]) -> (Option<i32>, serde_json::
     let report = serde_json::from_slice(&out.stdout).expect("a JSON report on stdout");
     (out.status.code(), report)
 }
+
+/// The harness's protocol called `name`.
+pub fn protocol(name: &str) -> faultline::harness::replay::Protocol {
+    faultline::harness::replay::Protocol::named(name).expect("a registered protocol")
+}

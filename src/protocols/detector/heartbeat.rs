@@ -18,6 +18,7 @@
 use rand::RngExt;
 
 use super::deadline::{Check, Deadlines, Heard};
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -101,7 +102,7 @@ pub fn on_timer<P: Protocol<Msg = Beat, Timer = Timer>>(
 /// Applies a heard peer's deadline answer: observe `trust`, arm the check timer.
 pub fn on_heard<P: Protocol>(ctx: &mut Ctx<'_, P>, peer: NodeIdx, heard: Heard, check: P::Timer) {
     if heard.trusted {
-        ctx.observe("trust", Some(peer));
+        ctx.observe(ObservationKind::Trust, Some(peer));
     }
     if let Some(after) = heard.arm {
         ctx.set_timer(after, check);
@@ -118,7 +119,7 @@ pub fn on_check<P: Protocol>(
 ) -> bool {
     match check {
         Check::Suspect => {
-            ctx.observe("suspect", Some(peer));
+            ctx.observe(ObservationKind::Suspect, Some(peer));
             true
         }
         Check::Rearm(after) => {

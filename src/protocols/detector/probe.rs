@@ -20,6 +20,7 @@
 use rand::RngExt;
 use rand::seq::SliceRandom;
 
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -100,7 +101,7 @@ impl Probe {
 
     fn alive(&mut self, ctx: &mut Ctx<'_, Self>, peer: NodeIdx) {
         if std::mem::take(&mut self.suspected[peer as usize]) {
-            ctx.observe("trust", Some(peer));
+            ctx.observe(ObservationKind::Trust, Some(peer));
         }
     }
 }
@@ -217,7 +218,7 @@ impl Protocol for Probe {
                     && !self.suspected[target as usize]
                 {
                     self.suspected[target as usize] = true;
-                    ctx.observe("suspect", Some(target));
+                    ctx.observe(ObservationKind::Suspect, Some(target));
                 }
             }
         }

@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use crate::sim::metrics::Observation;
+use crate::sim::metrics::{Observation, ObservationKind};
 use crate::sim::time::{Nanos, to_secs};
 
 /// The QoS figures of one run.
@@ -160,10 +160,14 @@ pub fn measure(timeline: &[Observation], nodes: u32, end: Nanos) -> Qos {
         state.advance(o.time);
         let node = o.node.map(|n| n as usize);
         match (o.kind, node, o.peer.map(|p| p as usize)) {
-            ("crash", Some(node), _) => state.crash(node, o.time),
-            ("recover", Some(node), _) => state.recover(node),
-            ("suspect", Some(monitor), Some(target)) => state.suspect(monitor, target, o.time),
-            ("trust", Some(monitor), Some(target)) => state.trust(monitor, target, o.time),
+            (ObservationKind::Crash, Some(node), _) => state.crash(node, o.time),
+            (ObservationKind::Recover, Some(node), _) => state.recover(node),
+            (ObservationKind::Suspect, Some(monitor), Some(target)) => {
+                state.suspect(monitor, target, o.time)
+            }
+            (ObservationKind::Trust, Some(monitor), Some(target)) => {
+                state.trust(monitor, target, o.time)
+            }
             _ => {}
         }
     }
@@ -199,7 +203,7 @@ mod tests {
     use super::*;
     use crate::sim::time::SECOND;
 
-    fn at(secs: u64, node: u32, kind: &'static str, peer: Option<u32>) -> Observation {
+    fn at(secs: u64, node: u32, kind: ObservationKind, peer: Option<u32>) -> Observation {
         Observation {
             time: secs * SECOND,
             node: Some(node),
@@ -213,12 +217,12 @@ mod tests {
         // Two nodes, 100 s. n2 crashes at 10 and n1 suspects it at 13 (T_D = 3 s); n2 recovers
         // at 20, n1 trusts it at 21. n1 wrongly suspects n2 from 50 to 54.
         let timeline = [
-            at(10, 1, "crash", None),
-            at(13, 0, "suspect", Some(1)),
-            at(20, 1, "recover", None),
-            at(21, 0, "trust", Some(1)),
-            at(50, 0, "suspect", Some(1)),
-            at(54, 0, "trust", Some(1)),
+            at(10, 1, ObservationKind::Crash, None),
+            at(13, 0, ObservationKind::Suspect, Some(1)),
+            at(20, 1, ObservationKind::Recover, None),
+            at(21, 0, ObservationKind::Trust, Some(1)),
+            at(50, 0, ObservationKind::Suspect, Some(1)),
+            at(54, 0, ObservationKind::Trust, Some(1)),
         ];
         let q = measure(&timeline, 2, 100 * SECOND);
         assert_eq!(q.detection, vec![3 * SECOND]);
@@ -232,21 +236,24 @@ mod tests {
 
     #[test]
     fn a_crash_never_suspected_is_missed() {
-        let timeline = [at(10, 1, "crash", None), at(12, 1, "recover", None)];
+        let timeline = [
+            at(10, 1, ObservationKind::Crash, None),
+            at(12, 1, ObservationKind::Recover, None),
+        ];
         let q = measure(&timeline, 2, 20 * SECOND);
         assert_eq!(q.missed_detections, 1);
         assert!(q.detection.is_empty());
         // Still down at the end of the run and never suspected: missed too.
-        let q = measure(&[at(10, 1, "crash", None)], 3, 20 * SECOND);
+        let q = measure(&[at(10, 1, ObservationKind::Crash, None)], 3, 20 * SECOND);
         assert_eq!(q.missed_detections, 2);
     }
 
     #[test]
     fn a_crashed_monitor_detects_nothing_and_its_mistakes_end() {
         let timeline = [
-            at(5, 0, "suspect", Some(1)),
-            at(8, 0, "crash", None),
-            at(9, 1, "crash", None),
+            at(5, 0, ObservationKind::Suspect, Some(1)),
+            at(8, 0, ObservationKind::Crash, None),
+            at(9, 1, ObservationKind::Crash, None),
         ];
         let q = measure(&timeline, 2, 10 * SECOND);
         assert_eq!(q.false_suspicions, 1);

@@ -20,6 +20,7 @@
 //! live nodes consider themselves leader at once (the `single-leader` invariant reports it).
 
 use super::{ElectionConfig, Elector, Watch, set_leader};
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 
 /// Messages.
@@ -61,7 +62,7 @@ pub struct Bully {
 
 impl Bully {
     fn start(&mut self, ctx: &mut Ctx<'_, Self>) {
-        ctx.observe("election", None);
+        ctx.observe(ObservationKind::Election, None);
         self.electing = true;
         self.got_ok = false;
         self.round += 1;

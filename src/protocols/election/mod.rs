@@ -23,6 +23,7 @@ pub mod ring;
 use crate::protocols::detector::deadline::{Check, Deadlines, Heard};
 use crate::protocols::detector::heartbeat::{on_check, on_heard, start_beating, watch_all};
 use crate::sim::engine::Invariant;
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -186,7 +187,7 @@ pub fn set_leader<P: Protocol>(
 ) {
     if *view != leader {
         *view = leader;
-        ctx.observe("leader", leader);
+        ctx.observe(ObservationKind::LeaderView, leader);
     }
 }
 

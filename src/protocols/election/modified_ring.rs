@@ -16,6 +16,7 @@
 //! one initiator costs exactly `2N` messages: `N` `election` and `N` `coordinator`.
 
 use super::{ElectionConfig, Elector, Watch, set_leader};
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -86,7 +87,7 @@ impl ModifiedRing {
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_, Self>) {
-        ctx.observe("election", None);
+        ctx.observe(ObservationKind::Election, None);
         let msg = Msg::Election {
             initiator: self.me,
             ids: vec![self.me],

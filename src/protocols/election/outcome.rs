@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::sim::metrics::Observation;
+use crate::sim::metrics::{Observation, ObservationKind};
 use crate::sim::protocol::NodeIdx;
 use crate::sim::time::{Nanos, to_secs};
 
@@ -88,23 +88,23 @@ pub fn measure(timeline: &[Observation], nodes: u32, end: Nanos) -> ElectionOutc
     for o in timeline {
         let node = o.node.map(|n| n as usize);
         match (o.kind, node) {
-            ("crash", Some(node)) => {
+            (ObservationKind::Crash, Some(node)) => {
                 cluster.live[node] = false;
                 cluster.view[node] = None;
                 if !waiting.is_empty() {
                     outcome.failure_during_election = true;
                 }
             }
-            ("recover", Some(node)) => cluster.live[node] = true,
-            ("leader", Some(node)) => cluster.view[node] = o.peer,
-            ("election", Some(_)) => {
+            (ObservationKind::Recover, Some(node)) => cluster.live[node] = true,
+            (ObservationKind::LeaderView, Some(node)) => cluster.view[node] = o.peer,
+            (ObservationKind::Election, Some(_)) => {
                 outcome.elections += 1;
                 waiting.push(o.time);
             }
             _ => continue,
         }
         let now_agreed = cluster.agreed().is_some();
-        if o.kind == "leader" && now_agreed {
+        if o.kind == ObservationKind::LeaderView && now_agreed {
             outcome
                 .latencies
                 .extend(waiting.drain(..).map(|start| o.time - start));
@@ -155,7 +155,7 @@ mod tests {
     use super::*;
     use crate::sim::time::SECOND;
 
-    fn at(secs: u64, node: u32, kind: &'static str, peer: Option<u32>) -> Observation {
+    fn at(secs: u64, node: u32, kind: ObservationKind, peer: Option<u32>) -> Observation {
         Observation {
             time: secs * SECOND,
             node: Some(node),
@@ -169,14 +169,14 @@ mod tests {
         // Three nodes. n1 starts an election at 10; n3 is adopted by all at 11, 12, 12.
         // n3 crashes at 50 (no leader), n1 elects again at 51, n2 is adopted at 52 and 53.
         let timeline = [
-            at(10, 0, "election", None),
-            at(11, 2, "leader", Some(2)),
-            at(12, 1, "leader", Some(2)),
-            at(12, 0, "leader", Some(2)),
-            at(50, 2, "crash", None),
-            at(51, 0, "election", None),
-            at(52, 1, "leader", Some(1)),
-            at(53, 0, "leader", Some(1)),
+            at(10, 0, ObservationKind::Election, None),
+            at(11, 2, ObservationKind::LeaderView, Some(2)),
+            at(12, 1, ObservationKind::LeaderView, Some(2)),
+            at(12, 0, ObservationKind::LeaderView, Some(2)),
+            at(50, 2, ObservationKind::Crash, None),
+            at(51, 0, ObservationKind::Election, None),
+            at(52, 1, ObservationKind::LeaderView, Some(1)),
+            at(53, 0, ObservationKind::LeaderView, Some(1)),
         ];
         let o = measure(&timeline, 3, 100 * SECOND);
         assert_eq!(o.elections, 2);
@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn a_crash_mid_election_is_noticed_and_no_leader_is_none() {
-        let timeline = [at(10, 0, "election", None), at(11, 1, "crash", None)];
+        let timeline = [
+            at(10, 0, ObservationKind::Election, None),
+            at(11, 1, ObservationKind::Crash, None),
+        ];
         let o = measure(&timeline, 3, 20 * SECOND);
         assert!(o.failure_during_election);
         assert_eq!(o.leader, None);

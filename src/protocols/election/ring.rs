@@ -18,6 +18,7 @@
 //! `N − 1` more to bring it home, and `N` `elected`.
 
 use super::{ElectionConfig, Elector, Watch, set_leader};
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 
 /// Messages.
@@ -57,7 +58,7 @@ impl Ring {
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_, Self>) {
-        ctx.observe("election", None);
+        ctx.observe(ObservationKind::Election, None);
         self.participant = true;
         self.send_on(ctx, Msg::Election(self.me));
     }

@@ -42,6 +42,7 @@ use rustc_hash::FxHashSet;
 use super::Ballot;
 use super::client::{Client, CommandId};
 use crate::protocols::election::Watch;
+use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
@@ -423,7 +424,7 @@ impl Replica {
             highest: BTreeMap::new(),
             started: ctx.now(),
         };
-        ctx.observe("ballot", None);
+        ctx.observe(ObservationKind::Ballot, None);
         for node in 0..ctx.nodes() {
             ctx.send(node, Msg::Prepare { ballot, from });
         }
@@ -431,7 +432,7 @@ impl Replica {
 
     fn step_down(&mut self, ctx: &mut Ctx<'_, MultiPaxos>) {
         if matches!(self.role, Role::Leading { .. }) {
-            ctx.observe("leader", None);
+            ctx.observe(ObservationKind::LeftLead, None);
         }
         self.role = Role::Follower;
         let hint = self.leader_hint(ctx);
@@ -587,7 +588,7 @@ impl Replica {
             proposals: BTreeMap::new(),
         };
         self.nacks = 0;
-        ctx.observe("leader", Some(self.me));
+        ctx.observe(ObservationKind::TookLead, Some(self.me));
         // P2c for every open slot: the highest accepted value, or a no-op.
         for slot in first..next {
             if decided(ctx, slot).is_none() {

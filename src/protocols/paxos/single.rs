@@ -36,6 +36,7 @@ use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
 use super::Ballot;
+use crate::sim::metrics::ObservationKind;
 
 /// Settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,7 +181,7 @@ impl Paxos {
             promised: BTreeSet::new(),
             highest: None,
         };
-        ctx.observe("ballot", None);
+        ctx.observe(ObservationKind::Ballot, None);
         for node in 0..ctx.nodes() {
             ctx.send(node, Msg::Prepare(ballot));
         }
@@ -192,7 +193,7 @@ impl Paxos {
         if self.stable.decided.is_none() {
             self.stable.decided = Some(value);
             self.persist(ctx);
-            ctx.observe("decide", None);
+            ctx.observe(ObservationKind::Decide, None);
         }
     }
 }

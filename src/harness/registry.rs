@@ -1,0 +1,156 @@
+//! The protocols the harness can run, each behind a [`Runner`], in one list.
+//!
+//! A runner knows its protocol's name, its family, its default timeout, which settings it needs
+//! and how to turn a run's settings into a report. `--protocol` parsing, the list in `--help`
+//! and the "unknown protocol" error all come from [`RUNNERS`]. Adding a protocol is its module
+//! under `protocols/`, a runner file under `harness/runners/` and one line here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::replay::{ReplayRun, RunContext};
+use super::runners::{detector, election, multi_paxos, paxos};
+use super::settings::ReplayError;
+use crate::sim::time::Nanos;
+
+/// What kind of protocol a runner runs, for the commands that only make sense for some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A failure detector: its outcome is its quality of service.
+    Detector,
+    /// A leader election: its outcome is the leader and its availability.
+    Election,
+    /// A consensus protocol: its outcome says what was decided.
+    Consensus,
+}
+
+/// One protocol the harness can run.
+pub trait Runner: Sync {
+    /// The name `--protocol` takes.
+    fn name(&self) -> &'static str;
+
+    /// The protocol's family.
+    fn family(&self) -> Family;
+
+    /// The timeout expression used when `--timeout` is not given.
+    fn default_timeout(&self) -> &'static str {
+        "2d+r"
+    }
+
+    /// Whether a timeout sweep of this protocol tries thresholds (φ) rather than timeouts.
+    fn swept_by_threshold(&self) -> bool {
+        false
+    }
+
+    /// Runs one replay; `progress` hears the virtual time now and then, with the end.
+    fn run(
+        &self,
+        run: &RunContext<'_>,
+        progress: &mut dyn FnMut(Nanos, Nanos),
+    ) -> Result<ReplayRun, ReplayError>;
+}
+
+/// Every protocol, in the order `--help` lists them.
+pub static RUNNERS: [&dyn Runner; 8] = [
+    &detector::HEARTBEAT,
+    &detector::PROBE,
+    &detector::PHI,
+    &election::RING,
+    &election::MODIFIED_RING,
+    &election::BULLY,
+    &paxos::PAXOS,
+    &multi_paxos::MULTI_PAXOS,
+];
+
+/// A protocol of the registry, by name.
+#[derive(Clone, Copy)]
+pub struct Protocol(&'static dyn Runner);
+
+/// A name no runner answers to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown protocol `{0}`; available: {names}", names = Protocol::names())]
+pub struct UnknownProtocol(pub String);
+
+impl Protocol {
+    /// The protocol called `name`.
+    pub fn named(name: &str) -> Result<Self, UnknownProtocol> {
+        RUNNERS
+            .iter()
+            .find(|r| r.name() == name)
+            .map(|r| Protocol(*r))
+            .ok_or_else(|| UnknownProtocol(name.to_string()))
+    }
+
+    /// Every protocol, in registry order.
+    pub fn all() -> impl Iterator<Item = Protocol> {
+        RUNNERS.iter().map(|r| Protocol(*r))
+    }
+
+    /// Every name, comma-separated, for help and errors.
+    pub fn names() -> String {
+        RUNNERS
+            .iter()
+            .map(|r| r.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The name `--protocol` takes.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The protocol's runner.
+    pub fn runner(self) -> &'static dyn Runner {
+        self.0
+    }
+
+    /// The protocol's family.
+    pub fn family(self) -> Family {
+        self.0.family()
+    }
+}
+
+impl PartialEq for Protocol {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Protocol {}
+
+impl fmt::Debug for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Protocol({})", self.name())
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Protocol {
+    type Err = UnknownProtocol;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Protocol::named(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let names: Vec<&str> = Protocol::all().map(Protocol::name).collect();
+        for name in &names {
+            assert_eq!(Protocol::named(name).map(Protocol::name), Ok(*name));
+            assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name}");
+        }
+        let error = Protocol::named("raft").unwrap_err().to_string();
+        assert!(error.starts_with("unknown protocol `raft`; available: heartbeat, probe"));
+    }
+}

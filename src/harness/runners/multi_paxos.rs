@@ -1,0 +1,150 @@
+//! Multi-Paxos: a replicated log of client commands behind an Ω-chosen leader, with the log's
+//! safety invariants (agreement, validity, integrity, log-prefix).
+
+use serde::Serialize;
+
+use crate::harness::outcome::{Outcome, Progress, Summary};
+use crate::harness::registry::{Family, Runner};
+use crate::harness::replay::{ReplayRun, RunContext, observed};
+use crate::harness::settings::ReplayError;
+use crate::protocols::paxos::multi::{MultiConfig, MultiPaxos};
+use crate::protocols::paxos::safety;
+use crate::sim::metrics::ObservationKind;
+use crate::sim::time::{Nanos, SECOND, from_secs, to_secs};
+
+/// The most nodes a Multi-Paxos run takes (acceptor sets are 64-bit masks).
+pub const MAX_NODES: u32 = 64;
+
+/// The outcome of a Multi-Paxos run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiPaxosOutcome {
+    /// The live node leading at the end (null when none does).
+    pub leader: Option<String>,
+    /// Phase 1 attempts, by all candidates.
+    pub ballots: u64,
+    /// Times a node completed phase 1 and took the lead.
+    pub leader_changes: u64,
+    /// Commands the clients sent.
+    pub commands: u64,
+    /// Commands whose reply reached their client.
+    pub committed: u64,
+    /// Committed commands per second while the clients were sending.
+    pub throughput_per_s: f64,
+    /// The longest decided-and-applied log among live nodes, in slots (no-ops and repeats
+    /// included).
+    pub log_slots: u64,
+    /// Commands applied by the node with the longest log.
+    pub applied: u64,
+}
+
+impl Summary for MultiPaxosOutcome {
+    fn summary(&self) -> String {
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "multi-paxos: leader {} ({}, {}); {} of {} commands committed ({:.1}/s), log of {} \
+             ({} applied)",
+            self.leader.as_deref().unwrap_or("none"),
+            plural(self.ballots, "ballot", "ballots"),
+            plural(self.leader_changes, "leader change", "leader changes"),
+            self.committed,
+            self.commands,
+            self.throughput_per_s,
+            plural(self.log_slots, "slot", "slots"),
+            plural(self.applied, "command", "commands"),
+        )
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: self.committed,
+            asked: self.commands,
+            what: "commands committed",
+        })
+    }
+}
+
+/// Multi-Paxos's runner.
+pub struct MultiPaxosRunner;
+
+/// Multi-Paxos.
+pub static MULTI_PAXOS: MultiPaxosRunner = MultiPaxosRunner;
+
+impl Runner for MultiPaxosRunner {
+    fn name(&self) -> &'static str {
+        "multi-paxos"
+    }
+
+    fn family(&self) -> Family {
+        Family::Consensus
+    }
+
+    fn run(
+        &self,
+        run: &RunContext<'_>,
+        progress: &mut dyn FnMut(Nanos, Nanos),
+    ) -> Result<ReplayRun, ReplayError> {
+        let settings = run.settings;
+        let clients = &settings.clients;
+        if settings.nodes > MAX_NODES {
+            return Err(ReplayError::TooManyNodes {
+                protocol: self.name(),
+                max: MAX_NODES,
+                nodes: settings.nodes,
+            });
+        }
+        if !(clients.rate.is_finite() && clients.rate > 0.0) {
+            return Err(ReplayError::Rate);
+        }
+        if clients.count == 0 {
+            return Err(ReplayError::NoClients);
+        }
+        let heartbeat = settings.heartbeat.unwrap_or(SECOND);
+        // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over.
+        let retry = 4 * (run.timeout + settings.processing) + 1;
+        let end = run.end_of(heartbeat, heartbeat + run.timeout);
+        // Clients stop a second before the end (a tenth of the run, when shorter than 10 s).
+        let clients_stop = end - (end / 10).min(SECOND);
+        let config = MultiConfig {
+            heartbeat,
+            timeout: run.timeout,
+            retry,
+            broken_acceptor: settings.paxos.broken_acceptor,
+            command_interval: from_secs(1.0 / clients.rate).max(1),
+            clients_stop,
+            client_retry: 4 * retry,
+        };
+        let mut sim = run
+            .simulation::<MultiPaxos>(config)
+            .clients(clients.count)
+            .check(Box::<safety::Agreement>::default())
+            .check(Box::<safety::Validity>::default())
+            .check(Box::<safety::Integrity>::default())
+            .check(Box::<safety::LogPrefix>::default())
+            .build();
+        sim.run_until(end, &mut |now| progress(now, end));
+        let endpoints = settings.nodes + clients.count;
+        let processes: Vec<&MultiPaxos> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
+        let replicas: Vec<_> = processes.iter().filter_map(|p| p.replica()).collect();
+        let client_ends: Vec<_> = processes.iter().filter_map(|p| p.client()).collect();
+        let longest = replicas.iter().max_by_key(|r| r.log_length());
+        let committed: u64 = client_ends.iter().map(|c| c.committed()).sum();
+        let timeline = &sim.metrics().timeline;
+        let outcome = MultiPaxosOutcome {
+            leader: replicas
+                .iter()
+                .filter(|r| r.leads())
+                .map(|r| format!("n{}", r.me() + 1))
+                .next_back(),
+            ballots: observed(timeline, ObservationKind::Ballot),
+            leader_changes: observed(timeline, ObservationKind::TookLead),
+            commands: client_ends.iter().map(|c| c.issued()).sum(),
+            committed,
+            throughput_per_s: committed as f64 / to_secs(clients_stop),
+            log_slots: longest.map_or(0, |r| r.log_length()),
+            applied: longest.map_or(0, |r| r.applied().len() as u64),
+        };
+        let metrics = sim.metrics().clone();
+        Ok(run.finish(&sim, metrics, end, Outcome::new(outcome)))
+    }
+}

@@ -1,0 +1,146 @@
+//! The settings of one run, shared by every protocol, and the family-specific ones.
+//!
+//! [`ReplaySettings`] holds what every run has (cluster, seed, network, failure detection,
+//! duration, scenario) plus the options a family reads ([`PaxosSettings`], [`ClientSettings`]);
+//! each runner checks the ones it uses and reports what cannot work as a [`ReplayError`].
+
+use thiserror::Error;
+
+use super::registry::Protocol;
+use crate::protocols::detector::phi;
+use crate::sim::delay::DelayModel;
+use crate::sim::scenario::{Fault, ScenarioError};
+use crate::sim::time::{Nanos, SECOND};
+use crate::sim::timeout::{TimeoutError, TimeoutExpr};
+
+/// Everything one replay needs.
+#[derive(Debug, Clone)]
+pub struct ReplaySettings {
+    /// The protocol.
+    pub protocol: Protocol,
+    /// Cluster size.
+    pub nodes: u32,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Delay model at the start.
+    pub delay: DelayModel,
+    /// Receiver processing time `r`.
+    pub processing: Nanos,
+    /// Loss probability at the start.
+    pub loss: f64,
+    /// Heartbeat or probe interval `h`: detectors default to 1 s; elections detect failures only
+    /// when it is given.
+    pub heartbeat: Option<Nanos>,
+    /// Timeout expression; `None` = the protocol's default.
+    pub timeout: Option<TimeoutExpr>,
+    /// φ's suspicion threshold.
+    pub threshold: f64,
+    /// Paxos and Multi-Paxos settings.
+    pub paxos: PaxosSettings,
+    /// The clients of protocols that serve clients (Multi-Paxos).
+    pub clients: ClientSettings,
+    /// How long to run; `None` = until the scenario has settled.
+    pub duration: Option<Nanos>,
+    /// The scenario.
+    pub faults: Vec<(Nanos, Fault)>,
+}
+
+/// The settings of the Paxos protocols.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PaxosSettings {
+    /// Single-decree: the proposing nodes (default n1).
+    pub proposers: Vec<u32>,
+    /// Acceptors that forget promises and acceptances on a crash (to show the checker failing).
+    pub broken_acceptor: bool,
+    /// Single-decree: nacked proposers back off for a random, exponentially growing time.
+    pub backoff: bool,
+    /// Single-decree: only the proposer elected by an Ω detector (the highest unsuspected one)
+    /// proposes.
+    pub distinguished: bool,
+}
+
+/// The clients of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientSettings {
+    /// Requests per second from each client.
+    pub rate: f64,
+    /// How many clients.
+    pub count: u32,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            rate: 10.0,
+            count: 1,
+        }
+    }
+}
+
+impl ReplaySettings {
+    /// `protocol` on `nodes` nodes with the command line's defaults: seed 1, `const:1ms`, no
+    /// processing time or loss, default heartbeat, timeout and φ threshold, run until the
+    /// scenario settles, no faults.
+    pub fn new(protocol: Protocol, nodes: u32) -> Self {
+        Self {
+            protocol,
+            nodes,
+            seed: 1,
+            delay: DelayModel::Const(SECOND / 1000),
+            processing: 0,
+            loss: 0.0,
+            heartbeat: None,
+            timeout: None,
+            threshold: phi::DEFAULT_THRESHOLD,
+            paxos: PaxosSettings::default(),
+            clients: ClientSettings::default(),
+            duration: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Settings that cannot work.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ReplayError {
+    /// The timeout does not parse or is not positive.
+    #[error(transparent)]
+    Timeout(#[from] TimeoutError),
+    /// Fewer nodes than any protocol needs.
+    #[error("--nodes must be at least 2")]
+    TooFewNodes,
+    /// More nodes than the protocol supports.
+    #[error("{protocol} runs on at most {max} nodes; lower --nodes {nodes}")]
+    TooManyNodes {
+        /// The protocol.
+        protocol: &'static str,
+        /// Its limit.
+        max: u32,
+        /// What was asked.
+        nodes: u32,
+    },
+    /// A timeout that cannot work for the protocol, and why.
+    #[error("{protocol}: {reason}; `{expr}` is {seconds} s")]
+    UnfitTimeout {
+        /// The protocol.
+        protocol: &'static str,
+        /// What its timeout must satisfy.
+        reason: String,
+        /// The timeout as written.
+        expr: String,
+        /// Its value.
+        seconds: f64,
+    },
+    /// φ's threshold is not a positive number.
+    #[error("the φ threshold must be positive")]
+    Threshold,
+    /// The clients' rate is not a positive number.
+    #[error("--rate must be a positive number of commands per second")]
+    Rate,
+    /// No clients.
+    #[error("--clients must be at least 1")]
+    NoClients,
+    /// The scenario cannot run on this cluster.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+}
