@@ -8,10 +8,13 @@
 //!
 //! - [`heartbeat`]: every node sends heartbeats; silence for the timeout means suspicion;
 //! - [`probe`]: SWIM-style probing with indirect pings;
-//! - [`phi`]: φ accrual, an adaptive timeout from the heartbeats' arrival history.
+//! - [`phi`]: φ accrual, an adaptive timeout from the heartbeats' arrival history;
+//! - [`omega`]: Ω, the eventual leader detector (the highest unsuspected node) that Paxos and the
+//!   elections embed.
 
 pub mod deadline;
 pub mod heartbeat;
+pub mod omega;
 pub mod phi;
 pub mod probe;
 pub mod qos;

@@ -2,7 +2,8 @@
 //!
 //! All three share what is here:
 //! - [`ElectionConfig`]: the timeout `T` (default `2d+r`), the processing time `r`, and an
-//!   optional heartbeat interval. With heartbeats, every node monitors every other ([`Watch`],
+//!   optional heartbeat interval. With heartbeats, every node monitors every other (the Ω detector's
+//!   [`Watch`],
 //!   the deadlines of the heartbeat detector, suspicion after `h + T` of silence), and a node that
 //!   suspects its leader starts an election; without them, elections start only on the trace's
 //!   `elect` events and when a node recovers;
@@ -20,8 +21,7 @@ pub mod modified_ring;
 pub mod outcome;
 pub mod ring;
 
-use crate::protocols::detector::deadline::{Check, Deadlines, Heard};
-use crate::protocols::detector::heartbeat::{on_check, on_heard, start_beating, watch_all};
+pub use crate::protocols::detector::omega::Watch;
 use crate::sim::engine::Invariant;
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
@@ -56,12 +56,8 @@ pub trait Elector: Protocol {
     fn leader(&self) -> Option<NodeIdx>;
 }
 
-/// A node's failure detector inside an election: heartbeat deadlines, when enabled.
-#[derive(Debug, Clone)]
-pub struct Watch {
-    deadlines: Option<Deadlines>,
-}
-
+/// The election's use of the Ω detector's [`Watch`]: started from the election's settings, and
+/// a heartbeat that may call an election.
 impl Watch {
     /// Starts heartbeats and deadlines when the configuration enables them.
     pub fn boot<P: Protocol>(
@@ -74,57 +70,6 @@ impl Watch {
             Some(interval) => Self::start(ctx, interval, config.timeout, beat, check),
             None => Self::off(),
         }
-    }
-
-    /// Starts heartbeats every `interval` (the `beat` timer) and watches every peer, suspected
-    /// after `interval + timeout` of silence (the `check` timers). Any protocol can embed one.
-    pub fn start<P: Protocol>(
-        ctx: &mut Ctx<'_, P>,
-        interval: Nanos,
-        timeout: Nanos,
-        beat: P::Timer,
-        check: impl Fn(NodeIdx) -> P::Timer,
-    ) -> Self {
-        start_beating(ctx, interval, beat);
-        Watch {
-            deadlines: Some(watch_all(ctx, interval, timeout, check)),
-        }
-    }
-
-    /// No failure detection: nobody is ever suspected.
-    pub fn off() -> Self {
-        Watch { deadlines: None }
-    }
-
-    /// A heartbeat from `peer` arrived; returns whether the peer was suspected until now.
-    pub fn heard<P: Protocol>(
-        &mut self,
-        ctx: &mut Ctx<'_, P>,
-        peer: NodeIdx,
-        interval: Nanos,
-        timeout: Nanos,
-        check: P::Timer,
-    ) -> bool {
-        let Some(deadlines) = &mut self.deadlines else {
-            return false;
-        };
-        let heard: Heard = deadlines.heard(ctx.now(), peer, ctx.now() + interval + timeout);
-        on_heard(ctx, peer, heard, check);
-        heard.trusted
-    }
-
-    /// A check timer for `peer` fired; returns whether the peer is newly suspected.
-    pub fn check<P: Protocol>(
-        &mut self,
-        ctx: &mut Ctx<'_, P>,
-        peer: NodeIdx,
-        again: P::Timer,
-    ) -> bool {
-        let Some(deadlines) = &mut self.deadlines else {
-            return false;
-        };
-        let check: Check = deadlines.check(ctx.now(), peer);
-        on_check(ctx, peer, check, again)
     }
 
     /// Sends this node's heartbeat and schedules the next.
@@ -164,18 +109,6 @@ impl Watch {
     ) -> bool {
         let back = self.heartbeat(ctx, from, check);
         back && leader.is_some_and(|l| from > l)
-    }
-
-    /// Whether `peer` is suspected.
-    pub fn suspects(&self, peer: NodeIdx) -> bool {
-        self.deadlines.as_ref().is_some_and(|d| d.suspects(peer))
-    }
-
-    /// The first node after `me` in ring order that is not suspected (none if all are).
-    pub fn successor(&self, me: NodeIdx, nodes: u32) -> Option<NodeIdx> {
-        (1..nodes)
-            .map(|step| (me + step) % nodes)
-            .find(|&n| !self.suspects(n))
     }
 }
 

@@ -1,14 +1,13 @@
 //! Paxos on the simulator.
 //!
 //! - [`single`]: single-decree Paxos (one value chosen), dueling proposers and their cures;
-//! - [`multi`]: Multi-Paxos, a replicated log of client commands behind a distinguished proposer;
-//! - [`client`]: the client endpoints that send Multi-Paxos its commands;
+//! - [`multi`]: Multi-Paxos, a replicated log of client commands behind a distinguished proposer
+//!   (its clients are [`crate::protocols::client`]);
 //! - [`safety`]: the invariants of a replicated log (agreement, validity, integrity, log-prefix).
 //!
 //! Both protocols share the ballot: `(round, proposer id)`, unique because each proposer numbers
 //! its own rounds and totally ordered by comparing round first.
 
-pub mod client;
 pub mod multi;
 pub mod safety;
 pub mod single;

@@ -25,7 +25,7 @@
 //!   retries can get its command decided in two slots, but it is applied once. Heartbeats carry
 //!   the sender's first undecided slot; a node that sees it is behind asks with `catchup` and gets
 //!   the missing decisions in one `log` message.
-//! - **Clients** ([`super::client`]) send `request` to the node they believe leads; the leader
+//! - **Clients** ([`crate::protocols::client`]) send `request` to the node they believe leads; the leader
 //!   replies once the command is applied, another node answers `redirect` with its guess of the
 //!   leader. A candidate still in phase 1 holds requests in a bounded queue.
 //!
@@ -40,8 +40,8 @@ use rand::RngExt;
 use rustc_hash::FxHashSet;
 
 use super::Ballot;
-use super::client::{Client, CommandId};
-use crate::protocols::election::Watch;
+use crate::protocols::client::{Answer, Client, ClientConfig, ClientTimer, CommandId, Service};
+use crate::protocols::detector::omega::Watch;
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
@@ -175,10 +175,8 @@ pub enum Timer {
     Retry,
     /// A nacked candidate's backoff is over.
     Backoff,
-    /// A client's next command is due.
-    Issue,
-    /// A client re-sends commands that got no reply.
-    Resend,
+    /// A client's timer.
+    Client(ClientTimer),
 }
 
 /// An acceptor's promise and acceptances.
@@ -397,10 +395,7 @@ impl Replica {
 
     /// Ω: the highest node this one does not suspect (itself at worst).
     fn omega(&self, ctx: &Ctx<'_, MultiPaxos>) -> NodeIdx {
-        (self.me + 1..ctx.nodes())
-            .rev()
-            .find(|&n| !self.watch.suspects(n))
-            .unwrap_or(self.me)
+        self.watch.trusted_leader(self.me, ctx.nodes())
     }
 
     /// The acceptor's state: in stable storage, or in memory for the broken acceptor.
@@ -805,7 +800,33 @@ impl Replica {
                     }
                 }
             }
-            Timer::Issue | Timer::Resend => {}
+            Timer::Client(_) => {}
+        }
+    }
+}
+
+impl Service for MultiPaxos {
+    fn request(command: CommandId) -> Msg {
+        Msg::Request(command)
+    }
+
+    fn answer(msg: &Msg) -> Option<Answer> {
+        match *msg {
+            Msg::Reply(command) => Some(Answer::Reply(command)),
+            Msg::Redirect { command, leader } => Some(Answer::Redirect { command, leader }),
+            _ => None,
+        }
+    }
+
+    fn client_timer(timer: ClientTimer) -> Timer {
+        Timer::Client(timer)
+    }
+
+    fn client_config(config: &MultiConfig) -> ClientConfig {
+        ClientConfig {
+            command_interval: config.command_interval,
+            stop: config.clients_stop,
+            retry: config.client_retry,
         }
     }
 }
@@ -828,14 +849,18 @@ impl Protocol for MultiPaxos {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match self {
             MultiPaxos::Replica(r) => r.on_message(ctx, from, msg),
-            MultiPaxos::Client(c) => c.on_message(ctx, from, msg),
+            MultiPaxos::Client(c) => c.on_message(ctx, from, &msg),
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
         match self {
             MultiPaxos::Replica(r) => r.on_timer(ctx, timer),
-            MultiPaxos::Client(c) => c.on_timer(ctx, timer),
+            MultiPaxos::Client(c) => {
+                if let Timer::Client(timer) = timer {
+                    c.on_timer(ctx, timer);
+                }
+            }
         }
     }
 

@@ -18,8 +18,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::client::CommandId;
 use super::multi::{MultiPaxos, Replica, Slot, Value};
+use crate::protocols::client::CommandId;
 use crate::sim::engine::Invariant;
 use crate::sim::protocol::{NodeIdx, Protocol};
 use crate::sim::time::{Nanos, to_secs};

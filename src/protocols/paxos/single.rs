@@ -30,7 +30,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::protocols::election::Watch;
+use crate::protocols::detector::omega::Watch;
 use crate::sim::engine::Invariant;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;

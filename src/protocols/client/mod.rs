@@ -1,18 +1,20 @@
-//! The clients of Multi-Paxos: open-loop command sources outside the cluster.
+//! The clients of a replicated service: open-loop command sources outside the cluster, generic
+//! over the service they talk to ([`Service`]), so that Multi-Paxos and, next, the ZooKeeper
+//! ensemble share one client and its measurements.
 //!
 //! A client sends a new command every `1 / --rate` seconds (until the configured stop) to the
 //! node it believes leads — at first `n1` — and measures `commit`, the time from the first send
-//! of a command to its reply. A `redirect` names the leader to try, and the client follows it at
+//! of a command to its reply. A redirect names the leader to try, and the client follows it at
 //! once (at most [`MAX_HOPS`] times per resend period, so two nodes that disagree about the
 //! leader cannot bounce a command between them at network speed). A command unanswered for the
-//! retry period goes to the next node in turn, with the same id: the log may then hold it twice,
-//! but replicas apply it once.
+//! retry period goes to the next node in turn, with the same id: the service may then receive it
+//! twice and must apply it once. The resend timer is the seam where retry policies (backoff,
+//! circuit breakers) will plug in.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::multi::{Msg, MultiPaxos, Timer};
-use crate::sim::protocol::{Ctx, NodeIdx};
+use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 
 /// How many redirects a command follows at once between two resends.
@@ -31,6 +33,52 @@ impl fmt::Display for CommandId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "c{}:{}", self.client + 1, self.seq)
     }
+}
+
+/// A client's timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientTimer {
+    /// The next command is due.
+    Issue,
+    /// Re-send commands that got no reply.
+    Resend,
+}
+
+/// How a client paces itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientConfig {
+    /// Time between two commands (`1 / --rate`).
+    pub command_interval: Nanos,
+    /// No new command from this time on, so the last ones can complete.
+    pub stop: Nanos,
+    /// A command unanswered this long goes to the next node.
+    pub retry: Nanos,
+}
+
+/// What a server's message means to a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The command is done.
+    Reply(CommandId),
+    /// Not the leader: try the node named (or the next one, when none is known).
+    Redirect {
+        /// The command to take there.
+        command: CommandId,
+        /// The sender's guess of the leader.
+        leader: Option<NodeIdx>,
+    },
+}
+
+/// A service the client can talk to: how its messages and timers carry the client's.
+pub trait Service: Protocol {
+    /// The message that carries a command to a server.
+    fn request(command: CommandId) -> Self::Msg;
+    /// What a message from a server says to a client, if anything.
+    fn answer(msg: &Self::Msg) -> Option<Answer>;
+    /// A client timer as the service's timer.
+    fn client_timer(timer: ClientTimer) -> Self::Timer;
+    /// How clients pace themselves, from the service's settings.
+    fn client_config(config: &Self::Config) -> ClientConfig;
 }
 
 /// A command waiting for its reply.
@@ -67,17 +115,17 @@ impl Client {
         self.index
     }
 
-    pub(super) fn boot(ctx: &mut Ctx<'_, MultiPaxos>) -> Self {
+    /// A client booting on endpoint `ctx.id()` (after the servers), its timers set.
+    pub fn boot<S: Service>(ctx: &mut Ctx<'_, S>) -> Self {
         let index = ctx.id() - ctx.nodes();
-        let config = ctx.config();
+        let config = S::client_config(ctx.config());
         // Clients spread their commands over the interval.
         let first = config.command_interval
             + config.command_interval * u64::from(index) / u64::from(ctx.clients().max(1));
-        let (stop, retry) = (config.clients_stop, config.client_retry);
-        if first <= stop {
-            ctx.set_timer(first, Timer::Issue);
+        if first <= config.stop {
+            ctx.set_timer(first, S::client_timer(ClientTimer::Issue));
         }
-        ctx.set_timer(retry, Timer::Resend);
+        ctx.set_timer(config.retry, S::client_timer(ClientTimer::Resend));
         Client {
             index,
             issued: 0,
@@ -94,10 +142,12 @@ impl Client {
         }
     }
 
-    pub(super) fn on_timer(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, timer: Timer) {
+    /// Handles one of the client's timers.
+    pub fn on_timer<S: Service>(&mut self, ctx: &mut Ctx<'_, S>, timer: ClientTimer) {
         let now = ctx.now();
+        let config = S::client_config(ctx.config());
         match timer {
-            Timer::Issue => {
+            ClientTimer::Issue => {
                 self.issued += 1;
                 let seq = self.issued;
                 self.pending.insert(
@@ -108,15 +158,14 @@ impl Client {
                         hops: 0,
                     },
                 );
-                ctx.send(self.guess, Msg::Request(self.command(seq)));
-                let interval = ctx.config().command_interval;
-                if now + interval <= ctx.config().clients_stop {
-                    ctx.set_timer(interval, Timer::Issue);
+                ctx.send(self.guess, S::request(self.command(seq)));
+                if now + config.command_interval <= config.stop {
+                    ctx.set_timer(config.command_interval, S::client_timer(ClientTimer::Issue));
                 }
             }
-            Timer::Resend => {
-                let retry = ctx.config().client_retry;
-                ctx.set_timer(retry, Timer::Resend);
+            ClientTimer::Resend => {
+                let retry = config.retry;
+                ctx.set_timer(retry, S::client_timer(ClientTimer::Resend));
                 let stale: Vec<u64> = self
                     .pending
                     .iter()
@@ -132,23 +181,23 @@ impl Client {
                         p.last_sent = now;
                         p.hops = 0;
                     }
-                    ctx.send(self.guess, Msg::Request(self.command(seq)));
+                    ctx.send(self.guess, S::request(self.command(seq)));
                 }
             }
-            _ => {}
         }
     }
 
-    pub(super) fn on_message(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, from: NodeIdx, msg: Msg) {
-        match msg {
-            Msg::Reply(command) => {
+    /// Handles a message from a server.
+    pub fn on_message<S: Service>(&mut self, ctx: &mut Ctx<'_, S>, from: NodeIdx, msg: &S::Msg) {
+        match S::answer(msg) {
+            Some(Answer::Reply(command)) => {
                 self.guess = from;
                 if let Some(p) = self.pending.remove(&command.seq) {
                     self.committed += 1;
                     ctx.latency("commit", ctx.now() - p.first_sent);
                 }
             }
-            Msg::Redirect { command, leader } => {
+            Some(Answer::Redirect { command, leader }) => {
                 self.guess = leader.unwrap_or((from + 1) % ctx.nodes());
                 let now = ctx.now();
                 let Some(p) = self.pending.get_mut(&command.seq) else {
@@ -157,10 +206,10 @@ impl Client {
                 if leader.is_some() && p.hops < MAX_HOPS {
                     p.hops += 1;
                     p.last_sent = now;
-                    ctx.send(self.guess, Msg::Request(command));
+                    ctx.send(self.guess, S::request(command));
                 }
             }
-            _ => {}
+            None => {}
         }
     }
 }
