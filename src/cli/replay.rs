@@ -13,10 +13,10 @@ use faultline::harness::replay::{
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
 use faultline::report::figures;
+use faultline::report::hgrm::write_hgrm;
 use faultline::report::replay::table;
 use faultline::sim::chaos::{ChaosConfig, random_faults};
 use faultline::sim::delay::DelayModel;
-use faultline::sim::metrics::write_hgrm;
 use faultline::sim::scenario::{from_trace, node_index};
 use faultline::sim::time::{SECOND, from_secs};
 use faultline::sim::timeout::TimeoutExpr;
@@ -192,7 +192,7 @@ fn run_fault_sweeps(
             if i > 0 {
                 out.push(b'\n');
             }
-            out.extend(faultline::harness::fault_sweep::table(report).into_bytes());
+            out.extend(faultline::report::fault_sweep::table(report).into_bytes());
             if let Some(seed) = report.failed_seeds.first() {
                 out.extend(
                     format!(

@@ -6,16 +6,16 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::harness::registry::{Family, Protocol};
-use faultline::harness::timeout_sweep::{Sweep, SweepSettings, parse_list, sweep};
+use faultline::harness::timeout_sweep::{SweepSettings, parse_list, sweep};
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
-use faultline::report::figures;
+use faultline::report::{figures, timeout_sweep};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::scenario::from_trace;
 use faultline::sim::time::from_secs;
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
-use faultline::units::{HOUR, HumanDuration, HumanPercent, MINUTE};
+use faultline::units::{HOUR, MINUTE};
 
 use super::values::{Range, duration, number, whole};
 
@@ -112,99 +112,6 @@ fn synthetic(nodes: u32, duration: f64) -> anyhow::Result<Trace> {
         .ok_or_else(|| anyhow!("the synthetic trace is empty"))
 }
 
-fn table(result: &Sweep) -> String {
-    let mut text = format!(
-        "{} detector: d = {}, r = {}, h = {}\n\n",
-        result.detector,
-        HumanDuration(result.d_s),
-        HumanDuration(result.r_s),
-        HumanDuration(result.h_s)
-    );
-    let elections = result.rows.iter().any(|r| r.elections.is_some());
-    let mut header = vec![
-        "timeout",
-        "value",
-        "T_D mean",
-        "(predicted)",
-        "T_D p99",
-        "λ_M /node-h",
-        "(predicted)",
-        "T_M",
-        "P_A",
-        "missed",
-        "availability",
-    ];
-    if elections {
-        header.extend(["elections", "leader avail."]);
-    }
-    let secs = |v: Option<f64>| v.map_or("-".to_string(), |s| HumanDuration(s).to_string());
-    let rate = |v: Option<f64>| v.map_or("-".to_string(), |r| format!("{r:.4}"));
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
-    for row in &result.rows {
-        let value = if result.detector == "phi" {
-            format!("{}", row.timeout_s)
-        } else {
-            HumanDuration(row.timeout_s).to_string()
-        };
-        let mark = match &result.recommended {
-            Some(r) if r.expr == row.expr => " *",
-            _ => "",
-        };
-        rows.push(vec![
-            format!("{}{mark}", row.expr),
-            value,
-            secs(row.detection_mean_s),
-            secs(row.predicted_detection_mean_s),
-            secs(row.detection_p99_s),
-            rate(Some(row.mistake_rate_per_node_hour)),
-            rate(row.predicted_mistake_rate_per_node_hour),
-            secs(row.mistake_duration_mean_s),
-            HumanPercent(row.query_accuracy).to_string(),
-            row.missed_detections.to_string(),
-            row.availability
-                .map_or("-".to_string(), |a| HumanPercent(a).to_string()),
-        ]);
-        if elections && let Some(cells) = rows.last_mut() {
-            cells.push(row.elections.map_or("-".to_string(), |e| format!("{e:.1}")));
-            cells.push(
-                row.leader_availability
-                    .map_or("-".to_string(), |a| HumanPercent(a).to_string()),
-            );
-        }
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, &w))| {
-                if i == 0 {
-                    format!("{cell:<w$}")
-                } else {
-                    format!("{cell:>w$}")
-                }
-            })
-            .collect();
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
-    }
-    if let Some(r) = &result.recommended {
-        text.push_str(&format!("\nrecommended (*): {} — {}\n", r.expr, r.why));
-    }
-    text
-}
-
-fn csv(result: &Sweep) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in &result.rows {
-        writer.serialize(row)?;
-    }
-    writer.into_inner().map_err(|e| anyhow!("{e}"))
-}
-
 /// Runs `sweep`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let of = |family: Family| {
@@ -268,8 +175,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let out = match args.format.as_str() {
         "json" => json_pretty(&result)?,
-        "csv" => csv(&result)?,
-        _ => table(&result).into_bytes(),
+        "csv" => timeout_sweep::csv(&result)?,
+        _ => timeout_sweep::table(&result).into_bytes(),
     };
     print(&out)?;
     Ok(())

@@ -111,6 +111,14 @@ impl Protocol {
     }
 }
 
+/// A protocol run by `runner`, registered or not: the registry lists what the command line
+/// offers, while a test or another program can run a runner of its own.
+impl From<&'static dyn Runner> for Protocol {
+    fn from(runner: &'static dyn Runner) -> Self {
+        Protocol(runner)
+    }
+}
+
 impl PartialEq for Protocol {
     fn eq(&self, other: &Self) -> bool {
         self.name() == other.name()

@@ -1,7 +1,8 @@
 //! Rendering results for people and programs.
 //!
 //! - [`analysis`]: `analyze` output as table, JSON, CSV or Markdown;
-//! - [`replay`]: replay summaries;
+//! - [`replay`]: replay summaries; [`fault_sweep`] and [`timeout_sweep`]: the sweeps' tables;
+//!   [`hgrm`]: latency histograms in HdrHistogram's text format;
 //! - [`plot`]: plots as SVG and PNG (plotters, embedded font);
 //! - [`figures`]: which plots a report shows, from the data;
 //! - [`comparisons`]: per-group and per-cause bars, survival curves;
@@ -12,6 +13,9 @@ pub mod analysis;
 pub mod build;
 pub mod comparisons;
 pub mod document;
+pub mod fault_sweep;
 pub mod figures;
+pub mod hgrm;
 pub mod plot;
 pub mod replay;
+pub mod timeout_sweep;
