@@ -4,12 +4,12 @@
 //!
 //! | module | job |
 //! | --- | --- |
-//! | [`trace`] | the trace model (nodes, merged outages, scenario events, lifetimes), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze), the synthetic generator (`synth`) and writers |
+//! | [`trace`] | the trace model (nodes with service windows, merged outages, scenario events), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze, Titan), the synthetic generator (`synth`) and writers |
 //! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
-//! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown |
+//! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown, `.hgrm`, plots, the HTML report |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
 //! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store |
-//! | [`harness`] | runs the protocols on the simulator: `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
+//! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
 //! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |
