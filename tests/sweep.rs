@@ -165,3 +165,29 @@ fn election_sweeps_report_elections_and_leader_availability() {
     let plain = sweep(&["--timeouts", "1.5s", "--duration", "5m", "--seeds", "1"]);
     assert!(plain["rows"][0].get("elections").is_none());
 }
+
+/// The candidate lists `--help` and the README give as examples run as written.
+#[test]
+fn the_documented_candidate_lists_are_valid() {
+    for (detector, list, rows) in [
+        ("heartbeat", "h+2d+r,h+1.5*(2d+r),1.1s..2s:100ms", 12),
+        ("probe", "2d+r,1.5*(2d+r),100ms..900ms:100ms", 11),
+        ("phi", "1..12:1", 12),
+    ] {
+        let r = sweep(&[
+            "--detector",
+            detector,
+            "--timeouts",
+            list,
+            "--duration",
+            "2m",
+            "--seeds",
+            "1",
+        ]);
+        assert_eq!(
+            r["rows"].as_array().map(Vec::len),
+            Some(rows),
+            "{detector} {list}"
+        );
+    }
+}

@@ -17,7 +17,7 @@ use faultline::report::hgrm::write_hgrm;
 use faultline::report::replay::table;
 use faultline::sim::chaos::{ChaosConfig, random_faults};
 use faultline::sim::delay::DelayModel;
-use faultline::sim::scenario::{from_trace, node_index};
+use faultline::sim::scenario::{cluster_size, from_trace, node_index};
 use faultline::sim::time::{SECOND, from_secs};
 use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::{ReadOptions, read_traces};
@@ -32,10 +32,10 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', required = true, value_parser = str::parse::<Protocol>,
           help = format!("Protocols to run, comma-separated: {}", Protocol::names()))]
     protocol: Vec<Protocol>,
-    /// Cluster size; nodes are n1..nN.
+    /// Cluster size; nodes are n1..nN (default with --trace: the highest node it names).
     #[arg(long, allow_negative_numbers = true,
           value_parser = whole::<u32>("a node count", 2, u32::MAX))]
-    nodes: u32,
+    nodes: Option<u32>,
     /// Trace whose faults to replay (any layout `analyze` reads; nodes named n1..nN).
     #[arg(long)]
     trace: Option<PathBuf>,
@@ -193,21 +193,14 @@ fn run_fault_sweeps(
                 out.push(b'\n');
             }
             out.extend(faultline::report::fault_sweep::table(report).into_bytes());
-            if let Some(seed) = report.failed_seeds.first() {
-                out.extend(
-                    format!(
-                        "replay one alone: faultline replay --protocol {} --nodes {} --seed {seed}{} \
-                         (with the same flags)\n",
-                        report.protocol,
-                        report.nodes,
-                        if report.faults == "random" {
-                            " --random-faults"
-                        } else {
-                            ""
-                        }
-                    )
-                    .into_bytes(),
+            if let Some(&seed) = report.failed_seeds.first() {
+                let command = replay_one(
+                    std::env::args().skip(1),
+                    &report.protocol,
+                    seed,
+                    report.faults == "random",
                 );
+                out.extend(format!("replay one alone: {command}\n").into_bytes());
             }
         }
     }
@@ -221,39 +214,99 @@ fn run_fault_sweeps(
     Ok(())
 }
 
+/// The command that replays one seed of a sweep alone: the sweep's own arguments (`args`, the
+/// subcommand first), with this protocol, `--seed S` instead of `--seeds A..B`,
+/// `--random-faults` when the sweep drew random scenarios, and no `--out` (so the sweep's files
+/// stay as they are).
+fn replay_one(
+    args: impl Iterator<Item = String>,
+    protocol: &str,
+    seed: u64,
+    random: bool,
+) -> String {
+    let mut kept: Vec<String> = vec!["faultline".into()];
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        let flag = arg.split('=').next().unwrap_or("");
+        if ["--seeds", "--seed", "--protocol", "--out"].contains(&flag) {
+            if !arg.contains('=') {
+                args.next();
+            }
+            continue;
+        }
+        if arg != "--random-faults" {
+            kept.push(arg);
+        }
+    }
+    let after_subcommand = kept.len().min(2);
+    kept.splice(
+        after_subcommand..after_subcommand,
+        ["--protocol".to_string(), protocol.to_string()],
+    );
+    kept.extend(["--seed".to_string(), seed.to_string()]);
+    if random {
+        kept.push("--random-faults".into());
+    }
+    kept.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `text` quoted for a POSIX shell when it holds anything but plain characters.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.,:/=+@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs `replay`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let delay = match &args.delays {
         Some(path) => empirical(path)?,
         None => args.delay.clone(),
     };
-    let faults = match &args.trace {
+    let (nodes, faults) = match &args.trace {
         Some(path) => {
             let options = ReadOptions {
                 time_unit_seconds: args.time_unit.seconds(),
                 ..ReadOptions::default()
             };
             let trace = read_traces(std::slice::from_ref(path), &options)?;
-            from_trace(&trace, args.nodes)
-                .with_context(|| format!("{}: cannot replay this trace", path.display()))?
+            let cannot = || format!("{}: cannot replay this trace", path.display());
+            let nodes = match args.nodes {
+                Some(nodes) => nodes,
+                None => cluster_size(&trace).with_context(cannot)?,
+            };
+            (nodes, from_trace(&trace, nodes).with_context(cannot)?)
         }
-        None => Vec::new(),
+        None => {
+            let nodes = args.nodes.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--nodes: give the cluster size (or a --trace that names its nodes)"
+                )
+            })?;
+            (nodes, Vec::new())
+        }
     };
     let proposers = args
         .proposers
         .iter()
-        .map(|name| node_index(name, args.nodes))
+        .map(|name| node_index(name, nodes))
         .collect::<Result<Vec<_>, _>>()
         .context("--proposers")?;
     let chaos = ChaosConfig::new(
-        args.nodes,
+        nodes,
         args.duration.map_or(30 * SECOND, from_secs),
         delay.clone(),
         args.loss,
     );
     let settings = |protocol| ReplaySettings {
         protocol,
-        nodes: args.nodes,
+        nodes,
         seed: args.seed,
         delay: delay.clone(),
         processing: from_secs(args.processing),
@@ -345,4 +398,34 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hint_repeats_every_flag_of_the_sweep() {
+        let args = [
+            "replay",
+            "--protocol",
+            "paxos,multi-paxos",
+            "--nodes",
+            "5",
+            "--seeds",
+            "1..20",
+            "--delay",
+            "exp:mean=5ms",
+            "--broken-acceptor",
+            "--out=out/x",
+            "--timeout",
+            "1.5*(2d+r)",
+        ]
+        .map(String::from);
+        assert_eq!(
+            replay_one(args.into_iter(), "multi-paxos", 3, true),
+            "faultline replay --protocol multi-paxos --nodes 5 --delay exp:mean=5ms \
+             --broken-acceptor --timeout '1.5*(2d+r)' --seed 3 --random-faults"
+        );
+    }
 }

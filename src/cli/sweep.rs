@@ -11,7 +11,7 @@ use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
 use faultline::report::{figures, timeout_sweep};
 use faultline::sim::delay::DelayModel;
-use faultline::sim::scenario::from_trace;
+use faultline::sim::scenario::{cluster_size, from_trace};
 use faultline::sim::time::from_secs;
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
@@ -22,8 +22,10 @@ use super::values::{Range, duration, number, whole};
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Candidates: timeout expressions or ranges, e.g. `2d+r,1.5*(2d+r),100ms..1s:50ms`; for
-    /// `--detector phi`, thresholds, e.g. `1..12:1`.
+    /// Candidates: timeout expressions or ranges. Heartbeats: the silence before suspicion,
+    /// above h, e.g. `h+2d+r,h+1.5*(2d+r),1.1s..2s:100ms`; `--detector probe`: the wait for an
+    /// ack, below h, e.g. `2d+r,1.5*(2d+r),100ms..900ms:100ms`; `--detector phi`: thresholds,
+    /// e.g. `1..12:1`.
     #[arg(long, allow_hyphen_values = true)]
     timeouts: String,
     /// The detector: heartbeat, probe or phi.
@@ -50,10 +52,10 @@ pub struct Args {
     /// 1 min, transient faults).
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Cluster size.
-    #[arg(long, default_value = "5", allow_negative_numbers = true,
+    /// Cluster size (default: with --trace, the highest node it names; else 5).
+    #[arg(long, allow_negative_numbers = true,
           value_parser = whole::<u32>("a node count", 2, u32::MAX))]
-    nodes: u32,
+    nodes: Option<u32>,
     /// Simulated time per run (default: the trace's end, or 1 h).
     #[arg(long, allow_hyphen_values = true, value_parser = duration)]
     duration: Option<f64>,
@@ -139,12 +141,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let (trace, nodes) = match &args.trace {
         Some(path) => {
             let trace = read_traces(std::slice::from_ref(path), &ReadOptions::default())?;
-            (trace, args.nodes)
+            let nodes = match args.nodes {
+                Some(nodes) => nodes,
+                None => cluster_size(&trace).context("cannot replay this trace")?,
+            };
+            (trace, nodes)
         }
-        None => (
-            synthetic(args.nodes, args.duration.unwrap_or(HOUR))?,
-            args.nodes,
-        ),
+        None => {
+            let nodes = args.nodes.unwrap_or(5);
+            (synthetic(nodes, args.duration.unwrap_or(HOUR))?, nodes)
+        }
     };
     let faults = from_trace(&trace, nodes).context("cannot replay this trace")?;
     let duration = args.duration.unwrap_or(trace.span.1.max(HOUR));

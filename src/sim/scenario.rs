@@ -56,6 +56,40 @@ pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
     Ok(k - 1)
 }
 
+/// The cluster a trace needs: its nodes are `n1..nN`, and N is the highest number it names, as
+/// a node or inside a partition (at least 2). Used when `--nodes` is not given.
+pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
+    let number = |name: &str| -> Result<u32, ScenarioError> {
+        name.strip_prefix('n')
+            .and_then(|k| k.parse().ok())
+            .filter(|&k| k > 0)
+            .ok_or_else(|| {
+                ScenarioError(format!(
+                    "node `{name}` is not named n1..nN, so the cluster size cannot be read from \
+                     the trace; name its nodes n1, n2, ... or give --nodes"
+                ))
+            })
+    };
+    let mut highest = 2;
+    for node in &trace.nodes {
+        highest = highest.max(number(&node.name)?);
+    }
+    let partitioned = trace
+        .events
+        .iter()
+        .filter(|e| e.kind == ScenarioKind::Partition)
+        .flat_map(|e| {
+            e.detail
+                .split(|c: char| c.is_whitespace() || c == '|' || c == '>')
+        })
+        .map(|word| word.trim_end_matches('-'))
+        .filter(|word| !word.is_empty());
+    for name in partitioned {
+        highest = highest.max(number(name)?);
+    }
+    Ok(highest)
+}
+
 fn node_list(text: &str, nodes: u32) -> Result<Vec<NodeIdx>, ScenarioError> {
     text.split_whitespace()
         .map(|n| node_index(n, nodes))
@@ -135,6 +169,20 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cluster_size_is_the_highest_node_named() {
+        let mut b = crate::trace::TraceBuilder::new();
+        let n3 = b.node("n3");
+        b.transition(n3, 1.0, true, crate::trace::Fault::Unknown);
+        b.event(2.0, None, ScenarioKind::Partition, "n1 | n2 -> n7");
+        let trace = b.finish().unwrap();
+        assert_eq!(cluster_size(&trace), Ok(7));
+        let mut b = crate::trace::TraceBuilder::new();
+        let web = b.node("web-1");
+        b.transition(web, 1.0, true, crate::trace::Fault::Unknown);
+        assert!(cluster_size(&b.finish().unwrap()).is_err());
+    }
 
     #[test]
     fn node_names_map_to_indices() {
