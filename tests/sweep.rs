@@ -191,3 +191,35 @@ fn the_documented_candidate_lists_are_valid() {
         );
     }
 }
+
+/// With no failure at all (`fixtures/replay/quiet.csv`), every failover is needless: the
+/// availability is what the false suspicions cost, one switch each.
+#[test]
+fn false_suspicions_cost_a_switch_each() {
+    let r = sweep(&[
+        "--trace",
+        &common::fixture("replay/quiet.csv"),
+        "--nodes",
+        "3",
+        "--timeouts",
+        "1.2s,2s",
+        "--delay",
+        "exp:mean=100ms",
+        "--duration",
+        "10m",
+        "--seeds",
+        "1",
+        "--switch",
+        "1s",
+    ]);
+    let rates = column(&r, "mistake_rate_per_node_hour");
+    let availability = column(&r, "availability");
+    assert!(rates[0] > 100.0, "the short timeout errs often: {rates:?}");
+    for (rate, a) in rates.iter().zip(&availability) {
+        assert!(
+            (a - (1.0 - rate / 3600.0)).abs() < 1e-12,
+            "{a} for {rate} mistakes an hour"
+        );
+    }
+    assert!(availability[0] < availability[1]);
+}

@@ -63,14 +63,15 @@ pub struct Args {
     #[arg(long, default_value = "3", allow_negative_numbers = true,
           value_parser = whole::<u64>("a number of seeds", 1, u64::MAX))]
     seeds: u64,
-    /// Time to switch the service after detection, for the active-passive availability.
-    #[arg(long = "switch", default_value = "0s", allow_hyphen_values = true, value_parser = duration)]
+    /// Time to switch the service to the backup, paid after every detected failure and after
+    /// every false suspicion, for the active-passive availability.
+    #[arg(long = "switch", default_value = "5s", allow_hyphen_values = true, value_parser = duration)]
     switch: f64,
     /// Recommend the smallest candidate with at most this many false suspicions per node-hour
-    /// (default: one per node-day).
-    #[arg(long, default_value_t = 1.0 / 24.0, allow_negative_numbers = true,
+    /// [default: one per node-day, 1/24].
+    #[arg(long, allow_negative_numbers = true,
           value_parser = number("a number of mistakes per node-hour", Range::NonNegative))]
-    max_mistake_rate: f64,
+    max_mistake_rate: Option<f64>,
     /// Output format: table, json or csv.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     format: String,
@@ -168,7 +169,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         trace,
         faults,
         switch_s: args.switch,
-        max_mistake_rate: args.max_mistake_rate,
+        max_mistake_rate: args.max_mistake_rate.unwrap_or(1.0 / 24.0),
     };
     let total = settings.candidates.len() as u64 * settings.seeds;
     let bar = super::counter(args.quiet, "sweep", total);

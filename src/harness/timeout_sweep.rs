@@ -4,7 +4,9 @@
 //! chosen detector runs on the same scenario over several seeds (in parallel), and the row reports
 //! detection time, mistake rate and duration, query accuracy, missed detections, and the
 //! availability of an active-passive service that fails over once the failure is detected
-//! (failover time = mean detection time + the switch time). For φ accrual the axis is the
+//! (failover time = mean detection time + the switch time) and also whenever the backup wrongly
+//! suspects the active node: each false suspicion costs a switch, so a hair-trigger timeout pays
+//! for its mistakes and the figure shows the real trade-off. For φ accrual the axis is the
 //! threshold instead.
 //!
 //! Closed forms for the heartbeat detector, beside the simulated figures (the heartbeat stream of
@@ -310,16 +312,17 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
         });
         let seeds = outcomes.len().max(1) as f64;
         let failover = detection_mean_s.unwrap_or(0.0) + settings.switch_s;
+        let mistake_rate = outcomes
+            .iter()
+            .map(|q| q.mistake_rate_per_node_hour)
+            .sum::<f64>()
+            / seeds;
         rows.push(Row {
             expr: candidate.to_string(),
             timeout_s: value,
             detection_mean_s,
             detection_p99_s,
-            mistake_rate_per_node_hour: outcomes
-                .iter()
-                .map(|q| q.mistake_rate_per_node_hour)
-                .sum::<f64>()
-                / seeds,
+            mistake_rate_per_node_hour: mistake_rate,
             mistake_duration_mean_s: mean(
                 &outcomes
                     .iter()
@@ -328,7 +331,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             ),
             query_accuracy: outcomes.iter().map(|q| q.query_accuracy).sum::<f64>() / seeds,
             missed_detections: outcomes.iter().map(|q| q.missed_detections).sum(),
-            availability: availability(settings, failover),
+            availability: availability(settings, failover, mistake_rate),
             predicted_detection_mean_s: predicted_detection(settings, value),
             predicted_mistake_rate_per_node_hour: predicted_mistakes(settings, value),
             elections: mean(
@@ -356,13 +359,16 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
     })
 }
 
-/// Availability of an active-passive service over the run with this failover time.
-fn availability(settings: &SweepSettings, failover: f64) -> Option<f64> {
+/// Availability of an active-passive service over the run: down for the failover time after
+/// each real failure of the active node (from the trace), and for the switch time after each
+/// false suspicion of it by the backup, `mistake_rate` of them per node-hour.
+fn availability(settings: &SweepSettings, failover: f64, mistake_rate: f64) -> Option<f64> {
     let end = to_secs(settings.duration);
     let window = crate::analytics::window::Window::new(0.0, end)?;
     let down = active_passive_outages(&settings.trace, 0.0, end, failover);
     let (downtime, _) = clip_totals(down, &window);
-    Some(1.0 - downtime / end)
+    let needless = mistake_rate * end / HOUR * settings.switch_s;
+    Some((1.0 - (downtime + needless) / end).max(0.0))
 }
 
 /// Closed-form mean detection time of the heartbeat detector (const or exp delay).
