@@ -64,7 +64,7 @@ pub fn random_faults(
     config: &ChaosConfig,
     seed: u64,
 ) -> Result<Vec<(Nanos, Fault)>, ScenarioError> {
-    let bad = |e: &dyn std::fmt::Display| ScenarioError(format!("random faults: {e}"));
+    let bad = |e: &dyn std::fmt::Display| ScenarioError::Random(e.to_string());
     let events = generate(&GenConfig {
         nodes: config.nodes,
         duration: to_secs(config.duration),

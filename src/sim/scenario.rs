@@ -38,8 +38,48 @@ pub enum Fault {
 
 /// A trace that cannot be replayed on this cluster.
 #[derive(Debug, Clone, PartialEq, Error)]
-#[error("{0}")]
-pub struct ScenarioError(pub String);
+pub enum ScenarioError {
+    /// A node name that is not `nK`.
+    #[error("node `{name}` is not named n1..n{nodes}")]
+    NotNamed {
+        /// The name.
+        name: String,
+        /// The cluster size.
+        nodes: u32,
+    },
+    /// A node past the cluster.
+    #[error("node `{name}` does not exist in a cluster of {nodes} (raise --nodes)")]
+    NoSuchNode {
+        /// The name.
+        name: String,
+        /// The cluster size.
+        nodes: u32,
+    },
+    /// The cluster size cannot be read from names that are not `nK`.
+    #[error(
+        "node `{0}` is not named n1..nN, so the cluster size cannot be read from the trace; \
+         name its nodes n1, n2, ... or give --nodes"
+    )]
+    Unsized(String),
+    /// An event at a time before the run starts.
+    #[error("time {0} is before the start of the run")]
+    BeforeStart(f64),
+    /// An event that concerns a node names none.
+    #[error("a {0:?} event needs a node")]
+    NeedsNode(ScenarioKind),
+    /// A delay event's model does not parse.
+    #[error("a delay event: {0}")]
+    Delay(#[from] super::delay::DelayError),
+    /// A loss event's probability does not parse.
+    #[error("loss `{0}` is no probability")]
+    Loss(String),
+    /// A pause event's length does not parse.
+    #[error("a pause: {0}")]
+    Pause(#[from] crate::units::DurationError),
+    /// The random scenario's generator refused its settings.
+    #[error("random faults: {0}")]
+    Random(String),
+}
 
 /// Parses a node name `nK` into its index for a cluster of `nodes`.
 pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
@@ -47,11 +87,15 @@ pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
         .trim()
         .strip_prefix('n')
         .and_then(|k| k.parse().ok())
-        .ok_or_else(|| ScenarioError(format!("node `{name}` is not named n1..n{nodes}")))?;
+        .ok_or_else(|| ScenarioError::NotNamed {
+            name: name.to_string(),
+            nodes,
+        })?;
     if k == 0 || k > nodes {
-        return Err(ScenarioError(format!(
-            "node `{name}` does not exist in a cluster of {nodes} (raise --nodes)"
-        )));
+        return Err(ScenarioError::NoSuchNode {
+            name: name.to_string(),
+            nodes,
+        });
     }
     Ok(k - 1)
 }
@@ -63,12 +107,7 @@ pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
         name.strip_prefix('n')
             .and_then(|k| k.parse().ok())
             .filter(|&k| k > 0)
-            .ok_or_else(|| {
-                ScenarioError(format!(
-                    "node `{name}` is not named n1..nN, so the cluster size cannot be read from \
-                     the trace; name its nodes n1, n2, ... or give --nodes"
-                ))
-            })
+            .ok_or_else(|| ScenarioError::Unsized(name.to_string()))
     };
     let mut highest = 2;
     for node in &trace.nodes {
@@ -119,9 +158,7 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
     };
     let at = |t: f64| -> Result<Nanos, ScenarioError> {
         if t < origin {
-            return Err(ScenarioError(format!(
-                "time {t} is before the start of the run"
-            )));
+            return Err(ScenarioError::BeforeStart(t));
         }
         Ok(from_secs(t - origin))
     };
@@ -135,31 +172,23 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
     }
     for e in &trace.events {
         let node = || -> Result<NodeIdx, ScenarioError> {
-            let id = e
-                .node
-                .ok_or_else(|| ScenarioError(format!("a {:?} event needs a node", e.kind)))?;
+            let id = e.node.ok_or(ScenarioError::NeedsNode(e.kind))?;
             node_index(&trace.nodes[id as usize].name, nodes)
         };
-        let fault =
-            match e.kind {
-                ScenarioKind::Partition => parse_partition(&e.detail, nodes)?,
-                ScenarioKind::Heal => Fault::Heal,
-                ScenarioKind::Delay => {
-                    Fault::Delay(e.detail.parse().map_err(|err: super::delay::DelayError| {
-                        ScenarioError(format!("a delay event: {err}"))
-                    })?)
-                }
-                ScenarioKind::Loss => Fault::Loss(e.detail.parse().map_err(|_| {
-                    ScenarioError(format!("loss `{}` is no probability", e.detail))
-                })?),
-                ScenarioKind::Pause => Fault::Pause(
-                    node()?,
-                    from_secs(
-                        parse_duration(&e.detail, 1.0).map_err(|e| ScenarioError(e.to_string()))?,
-                    ),
-                ),
-                ScenarioKind::Elect => Fault::Elect(node()?),
-            };
+        let fault = match e.kind {
+            ScenarioKind::Partition => parse_partition(&e.detail, nodes)?,
+            ScenarioKind::Heal => Fault::Heal,
+            ScenarioKind::Delay => Fault::Delay(e.detail.parse()?),
+            ScenarioKind::Loss => Fault::Loss(
+                e.detail
+                    .parse()
+                    .map_err(|_| ScenarioError::Loss(e.detail.clone()))?,
+            ),
+            ScenarioKind::Pause => {
+                Fault::Pause(node()?, from_secs(parse_duration(&e.detail, 1.0)?))
+            }
+            ScenarioKind::Elect => Fault::Elect(node()?),
+        };
         faults.push((at(e.time)?, fault));
     }
     faults.sort_by_key(|(t, _)| *t);
