@@ -68,13 +68,13 @@ pub enum ScenarioError {
     #[error("a {0:?} event needs a node")]
     NeedsNode(ScenarioKind),
     /// A delay event's model does not parse.
-    #[error("a delay event: {0}")]
+    #[error("a delay event")]
     Delay(#[from] super::delay::DelayError),
     /// A loss event's probability does not parse.
     #[error("loss `{0}` is no probability")]
     Loss(String),
     /// A pause event's length does not parse.
-    #[error("a pause: {0}")]
+    #[error("a pause")]
     Pause(#[from] crate::units::DurationError),
     /// The random scenario's generator refused its settings.
     #[error("random faults: {0}")]
