@@ -142,14 +142,19 @@ pub fn progress(quiet: bool, message: &str) -> indicatif::ProgressBar {
         quiet,
         message,
         1,
-        "{msg} [{bar:40}] {percent}% of simulated time",
+        "{msg} [{bar:40}] {percent}% of simulated time, about {eta} left",
     )
 }
 
 /// A bar counting finished items (runs, seeds) on standard error; hidden when stderr is not a
 /// terminal or with `--quiet`.
 pub fn counter(quiet: bool, message: &str, total: u64) -> indicatif::ProgressBar {
-    bar(quiet, message, total, "{msg} [{bar:40}] {pos}/{len}")
+    bar(
+        quiet,
+        message,
+        total,
+        "{msg} [{bar:40}] {pos}/{len}, about {eta} left",
+    )
 }
 
 /// A spinner on standard error while long work runs; hidden when stderr is not a terminal or
