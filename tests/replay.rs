@@ -367,3 +367,31 @@ fn phi_detects_after_the_acceptable_pause_and_never_errs_on_a_steady_network() {
         assert!(f < s && gain > 380 * MS && gain < 400 * MS, "{s} vs {f}");
     }
 }
+
+/// Timeline entries carry what a reader needs: a partition's sides, a pause's length.
+#[test]
+fn timeline_entries_carry_their_details() {
+    let r = run(&ReplaySettings {
+        faults: vec![
+            (
+                40 * SECOND,
+                Fault::Partition(vec![vec![0, 1], vec![2, 3, 4]]),
+            ),
+            (60 * SECOND, Fault::Pause(1, 5 * SECOND)),
+        ],
+        ..settings(5)
+    });
+    let details: Vec<(ObservationKind, Option<&str>)> = r
+        .timeline
+        .iter()
+        .filter(|o| matches!(o.kind, ObservationKind::Partition | ObservationKind::Pause))
+        .map(|o| (o.kind, o.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        details,
+        vec![
+            (ObservationKind::Partition, Some("n1 n2 | n3 n4 n5")),
+            (ObservationKind::Pause, Some("5 s")),
+        ]
+    );
+}

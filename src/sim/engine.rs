@@ -140,6 +140,15 @@ pub struct Simulation<P: Protocol> {
     violations: Vec<Violation>,
 }
 
+/// Node names as a trace writes them: `n1 n2 n3`.
+fn names(nodes: &[NodeIdx]) -> String {
+    nodes
+        .iter()
+        .map(|n| format!("n{}", n + 1))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A stream of the seed: 0 for the network, `i + 1` for node `i`.
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -408,11 +417,22 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn observe(&mut self, node: Option<NodeIdx>, kind: ObservationKind, peer: Option<NodeIdx>) {
+        self.observe_detail(node, kind, peer, None);
+    }
+
+    fn observe_detail(
+        &mut self,
+        node: Option<NodeIdx>,
+        kind: ObservationKind,
+        peer: Option<NodeIdx>,
+        detail: Option<String>,
+    ) {
         self.metrics.timeline.push(Observation {
             time: self.now,
             node,
             kind,
             peer,
+            detail,
         });
     }
 
@@ -433,29 +453,34 @@ impl<P: Protocol> Simulation<P> {
             }
             Fault::Partition(groups) => {
                 self.network.partition(&groups);
-                self.observe(None, ObservationKind::Partition, None);
+                let sides: Vec<String> = groups.iter().map(|g| names(g)).collect();
+                let detail = Some(sides.join(" | "));
+                self.observe_detail(None, ObservationKind::Partition, None, detail);
             }
             Fault::CutOneWay(from, to) => {
                 self.network.cut_one_way(&from, &to);
-                self.observe(None, ObservationKind::Partition, None);
+                let detail = Some(format!("{} -> {}", names(&from), names(&to)));
+                self.observe_detail(None, ObservationKind::Partition, None, detail);
             }
             Fault::Heal => {
                 self.network.heal();
                 self.observe(None, ObservationKind::Heal, None);
             }
             Fault::Delay(model) => {
+                let detail = Some(model.to_string());
                 self.network.delay = model;
-                self.observe(None, ObservationKind::Delay, None);
+                self.observe_detail(None, ObservationKind::Delay, None, detail);
             }
             Fault::Loss(p) => {
                 self.network.loss = p;
-                self.observe(None, ObservationKind::Loss, None);
+                self.observe_detail(None, ObservationKind::Loss, None, Some(p.to_string()));
             }
             Fault::Pause(node, length) => {
                 let until = self.now + length;
                 let slot = &mut self.slots[node as usize];
                 slot.paused_until = slot.paused_until.max(until);
-                self.observe(Some(node), ObservationKind::Pause, None);
+                let detail = Some(format!("{} s", crate::sim::time::to_secs(length)));
+                self.observe_detail(Some(node), ObservationKind::Pause, None, detail);
                 self.push(until, Event::Resume(node));
             }
             Fault::Elect(node) => {
@@ -541,7 +566,9 @@ impl<P: Protocol> Simulation<P> {
                 Command::CancelTimer(id) => {
                     self.cancelled.insert(id);
                 }
-                Command::Observe { kind, peer } => self.observe(Some(node), kind, peer),
+                Command::Observe { kind, peer, detail } => {
+                    self.observe_detail(Some(node), kind, peer, detail)
+                }
                 Command::Latency { metric, nanos } => self.metrics.record(metric, nanos),
             }
         }

@@ -32,6 +32,10 @@ pub struct Observation {
     /// The peer it concerns, if any.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_name")]
     pub peer: Option<NodeIdx>,
+    /// What a reader needs besides: a partition's sides, a new delay model or loss rate, a
+    /// pause's length, a ballot's number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 fn as_secs<S: serde::Serializer>(t: &Nanos, s: S) -> Result<S::Ok, S::Error> {

@@ -89,6 +89,8 @@ pub enum Command<P: Protocol> {
         kind: ObservationKind,
         /// The peer it concerns.
         peer: Option<NodeIdx>,
+        /// Details for the reader (a ballot's number, ...).
+        detail: Option<String>,
     },
     /// Record one latency sample.
     Latency {
@@ -201,7 +203,20 @@ impl<P: Protocol> Ctx<'_, P> {
 
     /// Records an observation in the timeline.
     pub fn observe(&mut self, kind: ObservationKind, peer: Option<NodeIdx>) {
-        self.commands.push(Command::Observe { kind, peer });
+        self.commands.push(Command::Observe {
+            kind,
+            peer,
+            detail: None,
+        });
+    }
+
+    /// Records an observation with details for the reader of the timeline.
+    pub fn observe_detail(&mut self, kind: ObservationKind, peer: Option<NodeIdx>, detail: String) {
+        self.commands.push(Command::Observe {
+            kind,
+            peer,
+            detail: Some(detail),
+        });
     }
 
     /// Records a latency sample in the histogram `metric`.

@@ -209,6 +209,7 @@ mod tests {
             node: Some(node),
             kind,
             peer,
+            detail: None,
         }
     }
 

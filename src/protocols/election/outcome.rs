@@ -161,6 +161,7 @@ mod tests {
             node: Some(node),
             kind,
             peer,
+            detail: None,
         }
     }
 

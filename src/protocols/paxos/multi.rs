@@ -419,7 +419,11 @@ impl Replica {
             highest: BTreeMap::new(),
             started: ctx.now(),
         };
-        ctx.observe(ObservationKind::Ballot, None);
+        ctx.observe_detail(
+            ObservationKind::Ballot,
+            None,
+            format!("ballot ({}, n{})", ballot.0, ballot.1 + 1),
+        );
         for node in 0..ctx.nodes() {
             ctx.send(node, Msg::Prepare { ballot, from });
         }
