@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 use crate::protocols::detector::omega::Watch;
 use crate::sim::engine::Invariant;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
-use crate::sim::time::Nanos;
+use crate::sim::time::{Nanos, to_secs};
 
 use super::Ballot;
 use crate::sim::metrics::ObservationKind;
@@ -397,7 +397,8 @@ impl Protocol for Paxos {
 /// the first value decided is remembered.
 #[derive(Debug, Default)]
 pub struct Agreement {
-    first: Option<u64>,
+    /// The first decision: value, node, time.
+    first: Option<(u64, NodeIdx, Nanos)>,
 }
 
 impl Invariant<Paxos> for Agreement {
@@ -405,14 +406,29 @@ impl Invariant<Paxos> for Agreement {
         "agreement"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
-        let live = nodes.iter().flatten().filter_map(|n| n.decided());
-        let mut decided: BTreeSet<u64> = live.collect();
-        if self.first.is_none() {
-            self.first = decided.first().copied();
+    fn check(&mut self, now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
+        let decisions = nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(id, n)| Some((n.as_ref()?.decided()?, id as NodeIdx)));
+        let mut conflict = None;
+        for (value, node) in decisions {
+            match self.first {
+                None => self.first = Some((value, node, now)),
+                Some((first, _, _)) if first != value && conflict.is_none() => {
+                    conflict = Some((value, node));
+                }
+                Some(_) => {}
+            }
         }
-        decided.extend(self.first);
-        (decided.len() > 1).then(|| format!("nodes decided different values: {decided:?}"))
+        let ((value, node), (first, by, at)) = (conflict?, self.first?);
+        Some(format!(
+            "n{} decided {value} at {:.6} s, but n{} decided {first} at {:.6} s",
+            node + 1,
+            to_secs(now),
+            by + 1,
+            to_secs(at)
+        ))
     }
 }
 
@@ -468,8 +484,10 @@ mod tests {
         assert_eq!(agreement.check(0, &[Some(&n1), None, None]), None);
         // n1 crashed; n3 decides its own value.
         assert_eq!(
-            agreement.check(1, &[None, None, Some(&n3)]).as_deref(),
-            Some("nodes decided different values: {1, 3}")
+            agreement
+                .check(2_500_000, &[None, None, Some(&n3)])
+                .as_deref(),
+            Some("n3 decided 3 at 0.002500 s, but n1 decided 1 at 0.000000 s")
         );
     }
 
