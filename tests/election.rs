@@ -1,6 +1,6 @@
 //! Leader elections on the simulator: the exact message counts of the classic analyses, the
 //! elected leader, a failure during a ring election, hand-over overlaps that are not split brain,
-//! split brain under a partition, and determinism.
+//! split brain under a partition, the failure detection the outcome reports, and determinism.
 //!
 //! References: Chang and Roberts, CACM 1979 (ring: 3N−1 with one initiator after the highest
 //! node); the modified ring of Tanenbaum and van Steen, section 6.5 (2N); Garcia-Molina, IEEE
@@ -193,6 +193,27 @@ fn a_recovered_top_node_takes_over_with_an_overlap_but_no_split_brain() {
         assert_eq!(o["overlaps"], 1, "{protocol}");
         assert_eq!(o["overlap_s"].as_f64(), Some(overlap), "{protocol}");
         assert_eq!(o["longest_overlap_s"].as_f64(), Some(overlap), "{protocol}");
+        assert_eq!(o["failure_detection"], "heartbeat", "{protocol}");
+    }
+}
+
+#[test]
+fn without_heartbeats_the_outcome_says_failures_go_undetected() {
+    // Without --heartbeat nobody notices n5's crash: the cluster keeps following a dead leader
+    // from 10 to 20 s. Bully: agreed on n5 from 2.02 s (n1's election, then n5's coordinator),
+    // none from 10 s, n5 again at 20 s when it recovers and leads: 2.02 + 10 = 12.02 s
+    // leaderless, and no overlap since nobody else ever took the lead.
+    let (code, r) = replay_fixture("bully", "replay/takeover.csv", false);
+    assert_eq!(code, Some(0));
+    let o = &r["outcome"];
+    assert_eq!(o["failure_detection"], "none");
+    assert_eq!(o["leaderless_s"].as_f64(), Some(12.02));
+    assert_eq!(o["overlaps"], 0);
+    assert_eq!(o["overlap_s"].as_f64(), Some(0.0));
+    assert_eq!(o["longest_overlap_s"].as_f64(), Some(0.0));
+    for protocol in ["ring", "modified-ring"] {
+        let (_, r) = replay_fixture(protocol, "replay/takeover.csv", false);
+        assert_eq!(r["outcome"]["failure_detection"], "none", "{protocol}");
     }
 }
 

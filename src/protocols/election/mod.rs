@@ -5,7 +5,8 @@
 //!   optional heartbeat interval. With heartbeats, every node monitors every other ([`Watch`],
 //!   the deadlines of the heartbeat detector, suspicion after `h + T` of silence), and a node that
 //!   suspects its leader starts an election; without them, elections start only on the trace's
-//!   `elect` events and when a node recovers, and a crashed leader goes unnoticed;
+//!   `elect` events and when a node recovers, and a crashed leader goes unnoticed (a process
+//!   that boots with a detector records a `watch` observation, so the outcome can say which);
 //! - [`Elector`]: what the invariants and the outcome need to know of a node, and [`View`], a
 //!   node's view of the leader with the time it last changed;
 //! - after a partition heals, a node that hears again from a node above its leader starts an
@@ -140,7 +141,8 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Starts heartbeats and deadlines when the configuration enables them.
+    /// Starts heartbeats and deadlines when the configuration enables them, and records a
+    /// `watch` observation if it does.
     pub fn boot<P: Protocol>(
         ctx: &mut Ctx<'_, P>,
         config: &ElectionConfig,
@@ -148,7 +150,10 @@ impl Watch {
         check: impl Fn(NodeIdx) -> P::Timer,
     ) -> Self {
         match config.heartbeat {
-            Some(interval) => Self::start(ctx, interval, config.timeout, beat, check),
+            Some(interval) => {
+                ctx.observe("watch", None);
+                Self::start(ctx, interval, config.timeout, beat, check)
+            }
             None => Self::off(),
         }
     }

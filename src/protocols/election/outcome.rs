@@ -1,7 +1,8 @@
 //! What an election run achieved, read from its timeline.
 //!
 //! The cluster **has a leader** while every live (not crashed) node takes the same live node for
-//! its leader. From the timeline's `crash`, `recover`, `election` and `leader` observations:
+//! its leader. From the timeline's `crash`, `recover`, `election`, `leader` and `watch`
+//! observations:
 //! - `leader`: the agreed leader at the end of the run (null if there is none);
 //! - `elections`: elections started;
 //! - `leaderless_s` and `leader_availability`: time without, and fraction of time with, a leader;
@@ -15,6 +16,9 @@
 //!   agree on a leader (elections that never end give no sample);
 //! - `eventual_leader`: whether at the end all live nodes agree on the highest live id;
 //!   `failure_during_election`: whether a node crashed while an election was under way;
+//! - `failure_detection`: `heartbeat` when the nodes watch each other (they record `watch` when
+//!   they boot), `none` otherwise — then a crashed leader goes unnoticed, and elections start only
+//!   on `elect` events and recoveries;
 //! - the leader service's up/down intervals, written as `leader.csv` for `faultline analyze`.
 
 use serde::Serialize;
@@ -44,6 +48,9 @@ pub struct ElectionOutcome {
     pub eventual_leader: &'static str,
     /// Whether a node crashed while an election was under way.
     pub failure_during_election: bool,
+    /// `heartbeat` or `none`: whether the nodes detect failures (and so elect a new leader when
+    /// theirs crashes).
+    pub failure_detection: &'static str,
     /// Election latencies, nanoseconds (reported as `latency.election`).
     #[serde(skip)]
     pub latencies: Vec<Nanos>,
@@ -128,6 +135,7 @@ pub fn measure(timeline: &[Observation], nodes: u32, end: Nanos) -> ElectionOutc
         longest_overlap_s: 0.0,
         eventual_leader: "not reached",
         failure_during_election: false,
+        failure_detection: "none",
         latencies: Vec::new(),
         service: Vec::new(),
     };
@@ -152,6 +160,10 @@ pub fn measure(timeline: &[Observation], nodes: u32, end: Nanos) -> ElectionOutc
             ("election", Some(_)) => {
                 outcome.elections += 1;
                 waiting.push(o.time);
+            }
+            ("watch", Some(_)) => {
+                outcome.failure_detection = "heartbeat";
+                continue;
             }
             _ => continue,
         }
@@ -294,5 +306,23 @@ mod tests {
         assert_eq!(o.overlaps, 3);
         assert!((o.overlap_s - 7.5).abs() < 1e-9, "{}", o.overlap_s);
         assert!((o.longest_overlap_s - 5.0).abs() < 1e-9);
+        assert_eq!(o.failure_detection, "none");
+    }
+
+    #[test]
+    fn no_overlap_and_failure_detection_from_the_watch_observations() {
+        let timeline = [
+            at(0, 0, "watch", None),
+            at(0, 1, "watch", None),
+            at(1, 1, "leader", Some(1)),
+            at(1, 0, "leader", Some(1)),
+        ];
+        let o = measure(&timeline, 2, 10 * SECOND);
+        assert_eq!(o.failure_detection, "heartbeat");
+        assert_eq!(
+            (o.overlaps, o.overlap_s, o.longest_overlap_s),
+            (0, 0.0, 0.0)
+        );
+        assert_eq!(o.leader.as_deref(), Some("n2"));
     }
 }
