@@ -75,6 +75,9 @@ pub enum ObservationKind {
     Loss,
     /// The scenario told the node to start an election.
     Elect,
+    /// The node started watching its peers with heartbeats (an election with failure
+    /// detection on).
+    Watch,
     /// A failure detector began to suspect the peer.
     Suspect,
     /// A failure detector trusts the peer again.

@@ -19,7 +19,7 @@ use crate::units::{HumanDuration, HumanPercent};
 
 impl Summary for ElectionOutcome {
     fn summary(&self) -> String {
-        format!(
+        let mut line = format!(
             "election: leader {}, {} elections, leader available {} (leaderless {}), eventual \
              leader {}{}",
             self.leader.as_deref().unwrap_or("none"),
@@ -32,7 +32,22 @@ impl Summary for ElectionOutcome {
             } else {
                 ""
             }
-        )
+        );
+        if self.overlaps > 0 {
+            line.push_str(&format!(
+                "\nleadership overlaps: {} ({} in all, longest {})",
+                self.overlaps,
+                HumanDuration(self.overlap_s),
+                HumanDuration(self.longest_overlap_s)
+            ));
+        }
+        if self.failure_detection == "none" {
+            line.push_str(
+                "\nfailure detection: none (no --heartbeat), so a crashed leader is replaced \
+                 only when an `elect` event or a recovery starts an election",
+            );
+        }
+        line
     }
 }
 

@@ -8,20 +8,22 @@
 //! to every lower id. A node that got an `ok` but no `coordinator` within a second timeout (`3T`,
 //! time for the higher node's own round and announcement) starts again. A recovering node starts
 //! an election, so the highest node bullies its way back (for one message delay, until its
-//! `coordinator` arrives, the old leader still leads too: bully's takeover is not atomic, and
-//! `single-leader` says so); so does a node that hears from a node above its leader again (after
-//! a partition heals), which ends a split brain.
+//! `coordinator` arrives, the old leader still leads too: bully's takeover is not atomic; the
+//! outcome measures that overlap, and `single-leader` allows it its grace); so does a node that
+//! hears from a node above its leader again (after a partition heals), which ends a split brain.
 //!
 //! With `nN` crashed and a constant delay: if `n(N−1)` starts, the election costs exactly
 //! `1 election + (N−2) coordinator = N − 1` messages; if `n1` starts, every live node starts
 //! once, so `N(N−1)/2` `election`, `(N−1)(N−2)/2` `ok` and `N − 2` `coordinator`: `N² − N − 1`.
 //!
 //! Under a partition a bully election is unsafe: each side elects its own highest node, so two
-//! live nodes consider themselves leader at once (the `single-leader` invariant reports it).
+//! live nodes consider themselves leader at once until the partition heals (the `single-leader`
+//! invariant reports it once that has lasted longer than the grace).
 
-use super::{ElectionConfig, Elector, Watch, set_leader};
+use super::{ElectionConfig, Elector, View, Watch};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+use crate::sim::time::Nanos;
 
 /// Messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +56,8 @@ pub enum Timer {
 pub struct Bully {
     me: NodeIdx,
     watch: Watch,
-    leader: Option<NodeIdx>,
+    view: View,
+    grace: Nanos,
     electing: bool,
     round: u64,
     got_ok: bool,
@@ -80,7 +83,7 @@ impl Bully {
 
     fn lead(&mut self, ctx: &mut Ctx<'_, Self>) {
         self.electing = false;
-        set_leader(ctx, &mut self.leader, Some(self.me));
+        self.view.set(ctx, Some(self.me));
         for node in 0..self.me {
             ctx.send(node, Msg::Coordinator);
         }
@@ -92,8 +95,12 @@ impl Elector for Bully {
         self.me
     }
 
-    fn leader(&self) -> Option<NodeIdx> {
-        self.leader
+    fn view(&self) -> View {
+        self.view
+    }
+
+    fn grace(&self) -> Nanos {
+        self.grace
     }
 }
 
@@ -110,7 +117,8 @@ impl Protocol for Bully {
         let mut node = Bully {
             me: ctx.id(),
             watch,
-            leader: None,
+            view: View::default(),
+            grace: config.grace(ctx.nodes()),
             electing: false,
             round: 0,
             got_ok: false,
@@ -124,7 +132,7 @@ impl Protocol for Bully {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                let leader = self.leader;
+                let leader = self.view.leader();
                 let calls =
                     self.watch
                         .heartbeat_calls_election(ctx, from, leader, Timer::Check(from));
@@ -154,7 +162,7 @@ impl Protocol for Bully {
                     return;
                 }
                 self.electing = false;
-                set_leader(ctx, &mut self.leader, Some(from));
+                self.view.set(ctx, Some(from));
             }
         }
     }
@@ -164,10 +172,10 @@ impl Protocol for Bully {
             Timer::Beat => Watch::beat(ctx, Msg::Heartbeat, Timer::Beat),
             Timer::Check(peer) => {
                 if self.watch.check(ctx, peer, Timer::Check(peer))
-                    && self.leader == Some(peer)
+                    && self.view.leader() == Some(peer)
                     && !self.electing
                 {
-                    set_leader(ctx, &mut self.leader, None);
+                    self.view.set(ctx, None);
                     self.start(ctx);
                 }
             }

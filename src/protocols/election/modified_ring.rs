@@ -15,7 +15,7 @@
 //! failure detection (`--heartbeat`), a lost election stays lost. A failure-free election with
 //! one initiator costs exactly `2N` messages: `N` `election` and `N` `coordinator`.
 
-use super::{ElectionConfig, Elector, Watch, set_leader};
+use super::{ElectionConfig, Elector, View, Watch};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
@@ -57,7 +57,8 @@ pub enum Timer {
 pub struct ModifiedRing {
     me: NodeIdx,
     watch: Watch,
-    leader: Option<NodeIdx>,
+    view: View,
+    grace: Nanos,
     /// The election this node last passed on, awaiting its coordinator: (number, to, message).
     pending: Option<(u64, NodeIdx, Msg)>,
     passes: u64,
@@ -101,8 +102,12 @@ impl Elector for ModifiedRing {
         self.me
     }
 
-    fn leader(&self) -> Option<NodeIdx> {
-        self.leader
+    fn view(&self) -> View {
+        self.view
+    }
+
+    fn grace(&self) -> Nanos {
+        self.grace
     }
 }
 
@@ -119,7 +124,8 @@ impl Protocol for ModifiedRing {
         let mut node = ModifiedRing {
             me: ctx.id(),
             watch,
-            leader: None,
+            view: View::default(),
+            grace: config.grace(ctx.nodes()),
             pending: None,
             passes: 0,
         };
@@ -132,7 +138,7 @@ impl Protocol for ModifiedRing {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                let leader = self.leader;
+                let leader = self.view.leader();
                 if self
                     .watch
                     .heartbeat_calls_election(ctx, from, leader, Timer::Check(from))
@@ -144,7 +150,7 @@ impl Protocol for ModifiedRing {
             Msg::Election { initiator, ids } if initiator == self.me => {
                 self.pending = None;
                 let leader = ids.iter().copied().max().unwrap_or(self.me);
-                set_leader(ctx, &mut self.leader, Some(leader));
+                self.view.set(ctx, Some(leader));
                 if let Some(next) = self.successor(ctx.nodes()) {
                     ctx.send(next, Msg::Coordinator { initiator, leader });
                 }
@@ -155,7 +161,7 @@ impl Protocol for ModifiedRing {
             }
             Msg::Coordinator { initiator, leader } => {
                 self.pending = None;
-                set_leader(ctx, &mut self.leader, Some(leader));
+                self.view.set(ctx, Some(leader));
                 if initiator != self.me
                     && let Some(next) = self.successor(ctx.nodes())
                 {
@@ -169,8 +175,10 @@ impl Protocol for ModifiedRing {
         match timer {
             Timer::Beat => Watch::beat(ctx, Msg::Heartbeat, Timer::Beat),
             Timer::Check(peer) => {
-                if self.watch.check(ctx, peer, Timer::Check(peer)) && self.leader == Some(peer) {
-                    set_leader(ctx, &mut self.leader, None);
+                if self.watch.check(ctx, peer, Timer::Check(peer))
+                    && self.view.leader() == Some(peer)
+                {
+                    self.view.set(ctx, None);
                     self.start(ctx);
                 }
             }

@@ -17,9 +17,10 @@
 //! an election costs exactly `3N − 1` messages: `N` elections until the highest id is on its way,
 //! `N − 1` more to bring it home, and `N` `elected`.
 
-use super::{ElectionConfig, Elector, Watch, set_leader};
+use super::{ElectionConfig, Elector, View, Watch};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
+use crate::sim::time::Nanos;
 
 /// Messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +48,8 @@ pub struct Ring {
     me: NodeIdx,
     watch: Watch,
     participant: bool,
-    leader: Option<NodeIdx>,
+    view: View,
+    grace: Nanos,
 }
 
 impl Ring {
@@ -69,8 +71,12 @@ impl Elector for Ring {
         self.me
     }
 
-    fn leader(&self) -> Option<NodeIdx> {
-        self.leader
+    fn view(&self) -> View {
+        self.view
+    }
+
+    fn grace(&self) -> Nanos {
+        self.grace
     }
 }
 
@@ -88,7 +94,8 @@ impl Protocol for Ring {
             me: ctx.id(),
             watch,
             participant: false,
-            leader: None,
+            view: View::default(),
+            grace: config.grace(ctx.nodes()),
         };
         if ctx.recovered() {
             node.start(ctx);
@@ -99,7 +106,7 @@ impl Protocol for Ring {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeIdx, msg: Msg) {
         match msg {
             Msg::Heartbeat => {
-                let leader = self.leader;
+                let leader = self.view.leader();
                 if self
                     .watch
                     .heartbeat_calls_election(ctx, from, leader, Timer::Check(from))
@@ -120,13 +127,13 @@ impl Protocol for Ring {
             }
             Msg::Election(_) => {
                 self.participant = false;
-                set_leader(ctx, &mut self.leader, Some(self.me));
+                self.view.set(ctx, Some(self.me));
                 self.send_on(ctx, Msg::Elected(self.me));
             }
             Msg::Elected(leader) => {
                 if leader != self.me {
                     self.participant = false;
-                    set_leader(ctx, &mut self.leader, Some(leader));
+                    self.view.set(ctx, Some(leader));
                     self.send_on(ctx, Msg::Elected(leader));
                 }
             }
@@ -137,8 +144,10 @@ impl Protocol for Ring {
         match timer {
             Timer::Beat => Watch::beat(ctx, Msg::Heartbeat, Timer::Beat),
             Timer::Check(peer) => {
-                if self.watch.check(ctx, peer, Timer::Check(peer)) && self.leader == Some(peer) {
-                    set_leader(ctx, &mut self.leader, None);
+                if self.watch.check(ctx, peer, Timer::Check(peer))
+                    && self.view.leader() == Some(peer)
+                {
+                    self.view.set(ctx, None);
                     self.start(ctx);
                 }
             }
