@@ -196,8 +196,8 @@ fn a_thousand_random_fault_seeds_never_break_safety() {
 #[test]
 fn the_same_faults_break_an_acceptor_that_forgets() {
     // The checker can fail: with amnesiac acceptors the random faults lead to two decided
-    // values on two of the first 200 seeds, pinned here (`faultline replay --protocol paxos
+    // values on three of the first 220 seeds, pinned here (`faultline replay --protocol paxos
     // --nodes 5 --proposers n1,n3,n5 --backoff --delay exp:mean=5ms --loss 0.05
     // --broken-acceptor --random-faults --seed 23` shows one).
-    assert_eq!(sweep(1..=200, true).failed_seeds, vec![23, 173]);
+    assert_eq!(sweep(1..=220, true).failed_seeds, vec![23, 207, 218]);
 }

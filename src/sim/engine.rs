@@ -484,7 +484,9 @@ impl<P: Protocol> Simulation<P> {
                 self.push(until, Event::Resume(node));
             }
             Fault::Elect(node) => {
-                if self.slots[node as usize].process.is_some() {
+                // A paused node handles nothing, a call to elect included.
+                let slot = &self.slots[node as usize];
+                if slot.process.is_some() && slot.paused_until <= self.now {
                     self.observe(Some(node), ObservationKind::Elect, None);
                     self.handle(node, |p, ctx| p.on_elect(ctx));
                 }
