@@ -125,7 +125,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .join(", ")
     };
     if args.detector.family() != Family::Detector {
-        return Err(anyhow!("--detector is one of {}", of(Family::Detector)).into());
+        let hint = if args.detector.family() == Family::Election {
+            format!(
+                "; to sweep {} give --protocol {}",
+                args.detector, args.detector
+            )
+        } else {
+            String::new()
+        };
+        return Err(anyhow!(
+            "--detector {}: not a failure detector; use one of {}{hint}",
+            args.detector,
+            of(Family::Detector)
+        )
+        .into());
     }
     if let Some(election) = args.protocol {
         if election.family() != Family::Election {

@@ -25,7 +25,8 @@ pub struct Progress {
 
 /// What every protocol's outcome type provides besides its JSON.
 pub trait Summary {
-    /// One line for people, without the final newline (`election: leader n5, ...`).
+    /// A short summary for people, a line or a few, without the final newline
+    /// (`election: leader n5, ...`).
     fn summary(&self) -> String;
 
     /// Liveness, for protocols asked to get something done (consensus); `None` otherwise.

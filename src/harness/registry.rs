@@ -51,7 +51,7 @@ pub trait Runner: Sync {
 }
 
 /// Every protocol, in the order `--help` lists them.
-pub static RUNNERS: [&dyn Runner; 8] = [
+pub static RUNNERS: &[&dyn Runner] = &[
     &detector::HEARTBEAT,
     &detector::PROBE,
     &detector::PHI,

@@ -209,8 +209,8 @@ impl<P: Protocol> SimulationBuilder<P> {
     }
 
     /// A safety property to check after every step.
-    pub fn check(mut self, invariant: Box<dyn Invariant<P>>) -> Self {
-        self.invariants.push(invariant);
+    pub fn check(mut self, invariant: impl Invariant<P> + 'static) -> Self {
+        self.invariants.push(Box::new(invariant));
         self
     }
 

@@ -120,10 +120,7 @@ impl<P: Elector + SimProtocol<Config = ElectionConfig>> ElectionRunner<P> {
         progress: &mut dyn FnMut(Nanos, Nanos),
     ) -> ReplayRun {
         let nodes = run.settings.nodes;
-        let mut sim = run
-            .simulation::<P>(config)
-            .check(Box::new(SingleLeader))
-            .build();
+        let mut sim = run.simulation::<P>(config).check(SingleLeader).build();
         sim.run_until(end, &mut |now| progress(now, end));
         let outcome = outcome::measure(&sim.metrics().timeline, nodes, end);
         let mut metrics = sim.metrics().clone();

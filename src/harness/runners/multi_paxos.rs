@@ -117,10 +117,10 @@ impl Runner for MultiPaxosRunner {
         let mut sim = run
             .simulation::<MultiPaxos>(config)
             .clients(clients.count)
-            .check(Box::<safety::Agreement>::default())
-            .check(Box::<safety::Validity>::default())
-            .check(Box::<safety::Integrity>::default())
-            .check(Box::<safety::LogPrefix>::default())
+            .check(safety::Agreement::default())
+            .check(safety::Validity::default())
+            .check(safety::Integrity::default())
+            .check(safety::LogPrefix::default())
             .build();
         sim.run_until(end, &mut |now| progress(now, end));
         let endpoints = settings.nodes + clients.count;

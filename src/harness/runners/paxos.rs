@@ -82,8 +82,8 @@ impl Runner for PaxosRunner {
         let end = run.end_of(retry, retry);
         let mut sim = run
             .simulation::<Paxos>(config)
-            .check(Box::<Agreement>::default())
-            .check(Box::<Validity>::default())
+            .check(Agreement::default())
+            .check(Validity::default())
             .build();
         sim.run_until(end, &mut |now| progress(now, end));
         let live: Vec<&Paxos> = (0..settings.nodes).filter_map(|n| sim.process(n)).collect();
