@@ -395,3 +395,22 @@ fn timeline_entries_carry_their_details() {
         ]
     );
 }
+
+/// φ has a threshold, not a timeout: a `--timeout` it would ignore cannot make it fail.
+#[test]
+fn phi_ignores_a_timeout_it_does_not_use() {
+    let out = faultline(&[
+        "replay",
+        "--protocol",
+        "phi",
+        "--nodes",
+        "3",
+        "--timeout",
+        "0s",
+        "--duration",
+        "10s",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+}

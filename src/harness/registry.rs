@@ -37,7 +37,8 @@ pub trait Runner: Sync {
         "2d+r"
     }
 
-    /// Whether a timeout sweep of this protocol tries thresholds (φ) rather than timeouts.
+    /// Whether the protocol has a threshold (φ) rather than a timeout: a timeout sweep then
+    /// tries thresholds, and `--timeout` is not read.
     fn swept_by_threshold(&self) -> bool {
         false
     }

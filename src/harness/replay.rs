@@ -186,9 +186,11 @@ pub fn replay(
         r: to_secs(settings.processing),
         h: to_secs(interval),
     };
+    // A protocol with a threshold instead (φ) does not read the timeout, so a value it would
+    // ignore cannot make the run fail.
     let expr = match &settings.timeout {
-        Some(expr) => expr.clone(),
-        None => TimeoutExpr::parse(runner.default_timeout())?,
+        Some(expr) if !runner.swept_by_threshold() => expr.clone(),
+        _ => TimeoutExpr::parse(runner.default_timeout())?,
     };
     let timeout = from_secs(expr.seconds(&names)?);
     let context = RunContext {
