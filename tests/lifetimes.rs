@@ -94,6 +94,21 @@ fn backblaze_layout_fleet_and_models_match_lifelines() {
     }
     // Highest AFR first.
     assert_eq!(groups[0]["group"], "HGST HMS5C4040ALE640");
+    // The AFR's exact 95 % interval: 7 failures give a Poisson mean in [2.8143, 14.4227]
+    // (Garwood's table), over 224,942,400 s of exposure.
+    let years = 224_942_400.0 / (365.0 * 86_400.0);
+    near(
+        &l["afr_ci"][0],
+        &(2.8143 / years).into(),
+        1e-4,
+        "AFR CI low",
+    );
+    near(
+        &l["afr_ci"][1],
+        &(14.4227 / years).into(),
+        1e-4,
+        "AFR CI high",
+    );
 }
 
 #[test]

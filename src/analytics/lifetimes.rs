@@ -65,6 +65,9 @@ pub struct LifetimeSummary {
     pub exposure_s: f64,
     /// Annualised failure rate: failures per unit-year of exposure (0.04 = 4 % a year).
     pub afr: Option<f64>,
+    /// Exact 95 % interval of the AFR, treating the failures as a Poisson count over the
+    /// exposure: with 2 failures in 10 unit-years the rate may be anywhere from 2.4 % to 72 %.
+    pub afr_ci: Option<[f64; 2]>,
     /// Exposure per failure, seconds; null without failures.
     pub mttf_s: Option<f64>,
     /// Mean age at failure of the units that failed (ignores the censored ones; see the module
@@ -112,11 +115,54 @@ pub fn summarize(units: &[Unit]) -> LifetimeSummary {
         censored: units.len() as u64 - failed,
         exposure_s,
         afr: (exposure_s > 0.0).then(|| failed as f64 / (exposure_s / YEAR)),
+        afr_ci: (exposure_s > 0.0).then(|| {
+            let [lo, hi] = poisson_interval(failed);
+            [lo / (exposure_s / YEAR), hi / (exposure_s / YEAR)]
+        }),
         mttf_s: per_failure(exposure_s),
         mean_failed_life_s: per_failure(failed_ages.iter().sum()),
         weibull: weibull(units),
         km: kaplan_meier(units),
     }
+}
+
+/// `P(X ≤ k)` for a Poisson count of mean `mu`, summed in log space.
+fn poisson_cdf(k: u64, mu: f64) -> f64 {
+    if mu <= 0.0 {
+        return 1.0;
+    }
+    (0..=k)
+        .map(|i| {
+            let i = i as f64;
+            (i * mu.ln() - mu - libm::lgamma(i + 1.0)).exp()
+        })
+        .sum::<f64>()
+        .min(1.0)
+}
+
+/// The exact (Garwood) 95 % interval of a Poisson mean from `k` events: the means at which
+/// seeing at least `k` (lower) or at most `k` (upper) has probability 2.5 %, found by bisection.
+pub fn poisson_interval(k: u64) -> [f64; 2] {
+    let solve = |f: &dyn Fn(f64) -> f64| {
+        // f decreases in mu, from above 0 to below 0.
+        let (mut lo, mut hi) = (0.0f64, 10.0 + 10.0 * k as f64);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) > 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let lower = if k == 0 {
+        0.0
+    } else {
+        solve(&|mu| 0.025 - (1.0 - poisson_cdf(k - 1, mu)))
+    };
+    let upper = solve(&|mu| poisson_cdf(k, mu) - 0.025);
+    [lower, upper]
 }
 
 /// The Kaplan–Meier survival curve over age with delayed entry: `[age, S(age)]` at each failure
@@ -285,6 +331,19 @@ mod tests {
         assert_eq!(s.afr, Some(0.1));
         assert_eq!(s.mttf_s, Some(10.0 * YEAR));
         assert_eq!(s.mean_failed_life_s, Some(YEAR));
+    }
+
+    #[test]
+    fn poisson_intervals_match_the_published_tables() {
+        // Garwood's exact 95 % limits (as in Ulm's table): 0 → [0, 3.689], 1 → [0.0253,
+        // 5.572], 10 → [4.795, 18.39].
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-3 * b.max(1.0);
+        let [lo, hi] = poisson_interval(0);
+        assert!(lo == 0.0 && close(hi, 3.689), "{hi}");
+        let [lo, hi] = poisson_interval(1);
+        assert!(close(lo, 0.02532) && close(hi, 5.5716), "{lo} {hi}");
+        let [lo, hi] = poisson_interval(10);
+        assert!(close(lo, 4.7954) && close(hi, 18.390), "{lo} {hi}");
     }
 
     #[test]

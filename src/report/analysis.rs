@@ -480,9 +480,10 @@ fn human(analysis: &Analysis, show: Show) -> String {
 }
 
 /// Columns of the lifetime table.
-pub(crate) const LIFETIME_HEADERS: [&str; 9] = [
+pub(crate) const LIFETIME_HEADERS: [&str; 10] = [
     "",
     "AFR",
+    "AFR 95 % CI",
     "MTTF",
     "units",
     "failed",
@@ -514,6 +515,9 @@ pub(crate) fn lifetime_cells(name: &str, s: &LifetimeSummary) -> Vec<String> {
         name.to_string(),
         s.afr
             .map_or("-".to_string(), |a| format!("{:.2} %", a * 100.0)),
+        s.afr_ci.map_or("-".to_string(), |[lo, hi]| {
+            format!("{:.2}–{:.2} %", lo * 100.0, hi * 100.0)
+        }),
         duration(s.mttf_s),
         s.units.to_string(),
         s.failed.to_string(),
