@@ -11,6 +11,7 @@ use std::str::FromStr;
 use super::replay::{ReplayRun, RunContext};
 use super::runners::{detector, election, multi_paxos, paxos};
 use super::settings::ReplayError;
+use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
 
 /// What kind of protocol a runner runs, for the commands that only make sense for some.
@@ -41,6 +42,12 @@ pub trait Runner: Sync {
     /// tries thresholds, and `--timeout` is not read.
     fn swept_by_threshold(&self) -> bool {
         false
+    }
+
+    /// What a timeout sweep reads from one of this protocol's runs, for a run of `nodes` nodes
+    /// ending at `end`; `None` (the default) for a protocol with no timeout to sweep.
+    fn sweep_sample(&self, _run: &ReplayRun, _nodes: u32, _end: Nanos) -> Option<SweepSample> {
+        None
     }
 
     /// Runs one replay; `progress` hears the virtual time now and then, with the end.

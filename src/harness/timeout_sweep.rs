@@ -38,9 +38,7 @@ use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
 use crate::harness::registry::Protocol;
 use crate::harness::replay::{ReplayError, ReplaySettings, replay};
-use crate::harness::runners::detector::DetectorOutcome;
-use crate::protocols::detector::qos::{self, Qos};
-use crate::protocols::election::outcome::ElectionOutcome;
+use crate::protocols::detector::qos::Qos;
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::Fault;
 use crate::sim::time::{Nanos, to_secs};
@@ -78,6 +76,9 @@ pub enum SweepError {
     /// A run failed.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// The protocol has no failure detection whose timeout could be swept.
+    #[error("{0} has no timeout to sweep")]
+    NoTimeout(&'static str),
 }
 
 /// Parses `--timeouts`: comma-separated expressions (`2d+r`, `1.5*(2d+r)`) or ranges
@@ -226,6 +227,16 @@ pub struct Sweep {
     pub recommended: Option<Recommendation>,
 }
 
+/// What a timeout sweep reads from one run ([`super::registry::Runner::sweep_sample`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSample {
+    /// The failure detection's quality of service.
+    pub qos: Qos,
+    /// For protocols that elect a leader on top of the detector: elections started and the
+    /// fraction of the run with an agreed leader.
+    pub leadership: Option<(u64, f64)>,
+}
+
 /// Runs the sweep; `progress` hears each finished run.
 pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<Sweep, SweepError> {
     let names = Names {
@@ -242,7 +253,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
         // Start with a leader: n1 calls an election just after the start.
         faults.insert(0, (1_000_000, Fault::Elect(0)));
     }
-    type Measured = (usize, Qos, Option<ElectionOutcome>);
+    type Measured = (usize, Qos, Option<(u64, f64)>);
     let runs: Vec<Measured> = jobs
         .par_iter()
         .map(|&(c, seed)| {
@@ -268,17 +279,11 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                 &mut |_, _| {},
             )?;
             progress();
-            let outcome = &run.report.outcome;
-            if let Some(d) = outcome.get::<DetectorOutcome>() {
-                Ok((c, d.qos.clone(), None))
-            } else if let Some(e) = outcome.get::<ElectionOutcome>() {
-                let qos = qos::measure(&run.timeline, settings.nodes, settings.duration);
-                Ok((c, qos, Some(e.clone())))
-            } else {
-                Err(SweepError::List(format!(
-                    "{protocol} has no timeout to sweep"
-                )))
-            }
+            let sample = protocol
+                .runner()
+                .sweep_sample(&run, settings.nodes, settings.duration)
+                .ok_or(SweepError::NoTimeout(protocol.name()))?;
+            Ok((c, sample.qos, sample.leadership))
         })
         .collect::<Result<_, SweepError>>()?;
     let mut rows = Vec::new();
@@ -292,7 +297,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             .filter(|(i, _, _)| *i == c)
             .map(|(_, qos, _)| qos)
             .collect();
-        let elections: Vec<&ElectionOutcome> = runs
+        let elections: Vec<&(u64, f64)> = runs
             .iter()
             .filter(|(i, _, _)| *i == c)
             .filter_map(|(_, _, e)| e.as_ref())
@@ -334,18 +339,8 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
             availability: availability(settings, failover, mistake_rate),
             predicted_detection_mean_s: predicted_detection(settings, value),
             predicted_mistake_rate_per_node_hour: predicted_mistakes(settings, value),
-            elections: mean(
-                &elections
-                    .iter()
-                    .map(|e| e.elections as f64)
-                    .collect::<Vec<_>>(),
-            ),
-            leader_availability: mean(
-                &elections
-                    .iter()
-                    .map(|e| e.leader_availability)
-                    .collect::<Vec<_>>(),
-            ),
+            elections: mean(&elections.iter().map(|e| e.0 as f64).collect::<Vec<_>>()),
+            leader_availability: mean(&elections.iter().map(|e| e.1).collect::<Vec<_>>()),
         });
     }
     let recommended = recommend(&rows, settings.max_mistake_rate);

@@ -8,6 +8,7 @@ use crate::harness::outcome::{Outcome, Summary};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext};
 use crate::harness::settings::ReplayError;
+use crate::harness::timeout_sweep::SweepSample;
 use crate::protocols::detector::heartbeat::{Heartbeat, HeartbeatConfig};
 use crate::protocols::detector::phi::{self, Phi, PhiConfig};
 use crate::protocols::detector::probe::{Probe, ProbeConfig};
@@ -75,6 +76,10 @@ pub static PROBE: ProbeRunner = ProbeRunner;
 pub static PHI: PhiRunner = PhiRunner;
 
 impl Runner for HeartbeatRunner {
+    fn sweep_sample(&self, run: &ReplayRun, _nodes: u32, _end: Nanos) -> Option<SweepSample> {
+        sample(run)
+    }
+
     fn name(&self) -> &'static str {
         "heartbeat"
     }
@@ -119,6 +124,10 @@ impl Runner for HeartbeatRunner {
 }
 
 impl Runner for ProbeRunner {
+    fn sweep_sample(&self, run: &ReplayRun, _nodes: u32, _end: Nanos) -> Option<SweepSample> {
+        sample(run)
+    }
+
     fn name(&self) -> &'static str {
         "probe"
     }
@@ -156,6 +165,10 @@ impl Runner for ProbeRunner {
 }
 
 impl Runner for PhiRunner {
+    fn sweep_sample(&self, run: &ReplayRun, _nodes: u32, _end: Nanos) -> Option<SweepSample> {
+        sample(run)
+    }
+
     fn name(&self) -> &'static str {
         "phi"
     }
@@ -196,6 +209,15 @@ impl Runner for PhiRunner {
         };
         Ok(detect::<Phi>(run, config, end, progress, phi_outcome))
     }
+}
+
+/// A detector run's QoS, for the timeout sweep.
+fn sample(run: &ReplayRun) -> Option<SweepSample> {
+    let outcome: &DetectorOutcome = run.report.outcome.get()?;
+    Some(SweepSample {
+        qos: outcome.qos.clone(),
+        leadership: None,
+    })
 }
 
 /// The outcome of a detector with a timeout, given its QoS.

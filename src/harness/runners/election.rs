@@ -8,6 +8,8 @@ use crate::harness::outcome::{Outcome, Summary};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext};
 use crate::harness::settings::ReplayError;
+use crate::harness::timeout_sweep::SweepSample;
+use crate::protocols::detector::qos;
 use crate::protocols::election::outcome::{self, ElectionOutcome};
 use crate::protocols::election::{
     ElectionConfig, Elector, SingleLeader, bully::Bully, modified_ring::ModifiedRing, ring::Ring,
@@ -88,6 +90,15 @@ impl<P: Elector + SimProtocol<Config = ElectionConfig>> Runner for ElectionRunne
 
     fn family(&self) -> Family {
         Family::Election
+    }
+
+    /// The nodes' heartbeat detection measured on the timeline, and the leader's figures.
+    fn sweep_sample(&self, run: &ReplayRun, nodes: u32, end: Nanos) -> Option<SweepSample> {
+        let outcome: &ElectionOutcome = run.report.outcome.get()?;
+        Some(SweepSample {
+            qos: qos::measure(&run.timeline, nodes, end),
+            leadership: Some((outcome.elections, outcome.leader_availability)),
+        })
     }
 
     fn run(
