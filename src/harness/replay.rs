@@ -17,6 +17,7 @@ use serde::Serialize;
 pub use super::outcome::{Outcome, Progress};
 pub use super::registry::Protocol;
 pub use super::settings::{ClientSettings, PaxosSettings, ReplayError, ReplaySettings};
+use crate::protocols::client::ClientConfig;
 use crate::sim::engine::{Simulation, SimulationBuilder, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, ObservationKind, summarize};
 use crate::sim::protocol::Protocol as SimProtocol;
@@ -115,6 +116,24 @@ impl RunContext<'_> {
         self.settings.duration.unwrap_or_else(|| {
             let last = self.settings.faults.iter().map(|(t, _)| *t).max();
             (last.unwrap_or(0) + 10 * (interval + timeout)).max(60 * SECOND)
+        })
+    }
+
+    /// The pacing of the run's clients ([`ClientSettings`]), for a service whose clients
+    /// resend an unanswered command after `retry`: a command every `1 / rate`, and no new one in
+    /// the run's last second (its last tenth, when shorter than 10 s) so the last can complete.
+    pub fn client_config(&self, end: Nanos, retry: Nanos) -> Result<ClientConfig, ReplayError> {
+        let clients = &self.settings.clients;
+        if !(clients.rate.is_finite() && clients.rate > 0.0) {
+            return Err(ReplayError::Rate);
+        }
+        if clients.count == 0 {
+            return Err(ReplayError::NoClients);
+        }
+        Ok(ClientConfig {
+            command_interval: from_secs(1.0 / clients.rate).max(1),
+            stop: end - (end / 10).min(SECOND),
+            retry,
         })
     }
 

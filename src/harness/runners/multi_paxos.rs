@@ -10,7 +10,7 @@ use crate::harness::settings::ReplayError;
 use crate::protocols::paxos::multi::{MultiConfig, MultiPaxos};
 use crate::protocols::paxos::safety;
 use crate::sim::metrics::ObservationKind;
-use crate::sim::time::{Nanos, SECOND, from_secs, to_secs};
+use crate::sim::time::{Nanos, SECOND, to_secs};
 
 /// The most nodes a Multi-Paxos run takes (acceptor sets are 64-bit masks).
 pub const MAX_NODES: u32 = 64;
@@ -85,7 +85,6 @@ impl Runner for MultiPaxosRunner {
         progress: &mut dyn FnMut(Nanos, Nanos),
     ) -> Result<ReplayRun, ReplayError> {
         let settings = run.settings;
-        let clients = &settings.clients;
         if settings.nodes > MAX_NODES {
             return Err(ReplayError::TooManyNodes {
                 protocol: self.name(),
@@ -93,37 +92,28 @@ impl Runner for MultiPaxosRunner {
                 nodes: settings.nodes,
             });
         }
-        if !(clients.rate.is_finite() && clients.rate > 0.0) {
-            return Err(ReplayError::Rate);
-        }
-        if clients.count == 0 {
-            return Err(ReplayError::NoClients);
-        }
         let heartbeat = settings.heartbeat.unwrap_or(SECOND);
         // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over.
         let retry = 4 * (run.timeout + settings.processing) + 1;
         let end = run.end_of(heartbeat, heartbeat + run.timeout);
-        // Clients stop a second before the end (a tenth of the run, when shorter than 10 s).
-        let clients_stop = end - (end / 10).min(SECOND);
+        let clients = run.client_config(end, 4 * retry)?;
         let config = MultiConfig {
             heartbeat,
             timeout: run.timeout,
             retry,
             broken_acceptor: settings.paxos.broken_acceptor,
-            command_interval: from_secs(1.0 / clients.rate).max(1),
-            clients_stop,
-            client_retry: 4 * retry,
+            clients,
         };
         let mut sim = run
             .simulation::<MultiPaxos>(config)
-            .clients(clients.count)
+            .clients(settings.clients.count)
             .check(safety::Agreement::default())
             .check(safety::Validity::default())
             .check(safety::Integrity::default())
             .check(safety::LogPrefix::default())
             .build();
         sim.run_until(end, &mut |now| progress(now, end));
-        let endpoints = settings.nodes + clients.count;
+        let endpoints = settings.nodes + settings.clients.count;
         let processes: Vec<&MultiPaxos> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
         let replicas: Vec<_> = processes.iter().filter_map(|p| p.replica()).collect();
         let client_ends: Vec<_> = processes.iter().filter_map(|p| p.client()).collect();
@@ -140,7 +130,7 @@ impl Runner for MultiPaxosRunner {
             leader_changes: observed(timeline, ObservationKind::TookLead),
             commands: client_ends.iter().map(|c| c.issued()).sum(),
             committed,
-            throughput_per_s: committed as f64 / to_secs(clients_stop),
+            throughput_per_s: committed as f64 / to_secs(clients.stop),
             log_slots: longest.map_or(0, |r| r.log_length()),
             applied: longest.map_or(0, |r| r.applied().len() as u64),
         };

@@ -85,12 +85,8 @@ pub struct MultiConfig {
     pub retry: Nanos,
     /// Acceptors keep promises and acceptances in memory only.
     pub broken_acceptor: bool,
-    /// Time between two commands of one client (`1 / --rate`).
-    pub command_interval: Nanos,
-    /// Clients send no new command from this time on, so the last ones can commit.
-    pub clients_stop: Nanos,
-    /// A client re-sends a command that has had no reply for this long, to the next node.
-    pub client_retry: Nanos,
+    /// How the clients pace themselves and resend.
+    pub clients: ClientConfig,
 }
 
 /// Messages.
@@ -827,11 +823,7 @@ impl Service for MultiPaxos {
     }
 
     fn client_config(config: &MultiConfig) -> ClientConfig {
-        ClientConfig {
-            command_interval: config.command_interval,
-            stop: config.clients_stop,
-            retry: config.client_retry,
-        }
+        config.clients
     }
 }
 
