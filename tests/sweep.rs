@@ -152,6 +152,11 @@ fn election_sweeps_report_elections_and_leader_availability() {
         "--seeds",
         "1",
     ]);
+    // The JSON names the election as well as its detector.
+    assert_eq!(
+        (&r["protocol"], &r["detector"]),
+        (&"bully".into(), &"heartbeat".into())
+    );
     let elections = column(&r, "elections");
     let availability = column(&r, "leader_availability");
     assert!(elections.iter().all(|e| *e >= 1.0), "{elections:?}");

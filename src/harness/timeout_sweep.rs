@@ -215,6 +215,9 @@ pub struct Recommendation {
 pub struct Sweep {
     /// The detector.
     pub detector: String,
+    /// The election run on top of it (`--protocol`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
     /// `d`, seconds.
     pub d_s: f64,
     /// `r`, seconds.
@@ -346,6 +349,7 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
     let recommended = recommend(&rows, settings.max_mistake_rate);
     Ok(Sweep {
         detector: settings.detector.to_string(),
+        protocol: settings.election.map(|e| e.to_string()),
         d_s: names.d,
         r_s: names.r,
         h_s: names.h,

@@ -633,6 +633,7 @@ mod tests {
     fn sweep_of(rates: &[f64]) -> Sweep {
         Sweep {
             detector: "heartbeat".into(),
+            protocol: None,
             d_s: 0.1,
             r_s: 0.0,
             h_s: 1.0,

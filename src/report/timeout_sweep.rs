@@ -6,8 +6,12 @@ use crate::units::{HumanDuration, HumanPercent};
 
 /// The sweep as an aligned table with the recommendation.
 pub fn table(result: &Sweep) -> String {
+    let on = result
+        .protocol
+        .as_ref()
+        .map_or(String::new(), |p| format!("{p} election on the "));
     let mut text = format!(
-        "{} detector: d = {}, r = {}, h = {}\n\n",
+        "{on}{} detector: d = {}, r = {}, h = {}\n\n",
         result.detector,
         HumanDuration(result.d_s),
         HumanDuration(result.r_s),
