@@ -76,8 +76,9 @@ fn fta_event_trace() {
     assert_eq!(r["groups"][0]["downtime_s"], 600.0);
     assert_eq!(r["groups"][1]["group"], "software: Scheduler Software");
     assert_eq!(r["groups"][1]["downtime_s"], 100.0);
-    // Each node is observed from its first to its last event: 655 from 1000 to 5100 (through its last second, 5101).
-    assert_eq!(n655["exposure_s"], 4101.0);
+    // Each node is observed from its first to its last event, that instant included: 655 from
+    // 1000 to 5100.
+    assert_eq!(n655["exposure_s"], 5100.0_f64.next_up() - 1000.0);
 }
 
 #[test]

@@ -80,11 +80,6 @@ impl Observation {
         }
     }
 
-    /// Whether any named node has a window other than the whole analysis window.
-    pub fn any_dated(&self, trace: &Trace) -> bool {
-        trace.nodes.iter().any(|n| n.service.is_dated())
-    }
-
     /// Downtime and failures of every named node inside its own window (zero for a node that
     /// is not observed).
     pub fn node_totals(&self, outages: &[Outage]) -> Vec<(f64, u64)> {

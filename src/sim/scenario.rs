@@ -103,11 +103,11 @@ pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
 /// The cluster a trace needs: its nodes are `n1..nN`, and N is the highest number it names, as
 /// a node or inside a partition (at least 2). Used when `--nodes` is not given.
 pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
-    let number = |name: &str| -> Result<u32, ScenarioError> {
-        name.strip_prefix('n')
-            .and_then(|k| k.parse().ok())
-            .filter(|&k| k > 0)
-            .ok_or_else(|| ScenarioError::Unsized(name.to_string()))
+    // The number of `nK`, read as node_index reads names in a cluster as large as can be.
+    let number = |name: &str| {
+        node_index(name, u32::MAX)
+            .map(|index| index + 1)
+            .map_err(|_| ScenarioError::Unsized(name.to_string()))
     };
     let mut highest = 2;
     for node in &trace.nodes {

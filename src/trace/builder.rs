@@ -212,6 +212,12 @@ impl TraceBuilder {
         self.bounded.insert(node);
     }
 
+    /// Records that `node` was last seen in service at `time`, that instant included (so an
+    /// outage recorded then falls inside its service): the window ends just after `time`.
+    pub fn last_seen(&mut self, node: NodeId, time: f64) {
+        self.service_end(node, time.next_up());
+    }
+
     /// Records a whole service window (both ends as [`TraceBuilder::service_start`] and
     /// [`TraceBuilder::service_end`] would).
     pub fn service(&mut self, node: NodeId, service: Service) {

@@ -8,7 +8,7 @@ use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext, observed};
 use crate::harness::settings::ReplayError;
 use crate::protocols::paxos::multi::{MultiConfig, MultiPaxos};
-use crate::protocols::paxos::safety;
+use crate::protocols::paxos::{retry_after, safety};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::time::{Nanos, SECOND, to_secs};
 
@@ -93,8 +93,7 @@ impl Runner for MultiPaxosRunner {
             });
         }
         let heartbeat = settings.heartbeat.unwrap_or(SECOND);
-        // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over.
-        let retry = 4 * (run.timeout + settings.processing) + 1;
+        let retry = retry_after(run.timeout, settings.processing);
         let end = run.end_of(heartbeat, heartbeat + run.timeout);
         let clients = run.client_config(end, 4 * retry)?;
         let config = MultiConfig {

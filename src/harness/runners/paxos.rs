@@ -6,6 +6,7 @@ use crate::harness::outcome::{Outcome, Progress, Summary};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext, observed};
 use crate::harness::settings::ReplayError;
+use crate::protocols::paxos::retry_after;
 use crate::protocols::paxos::single::{Agreement, Paxos, PaxosConfig, Validity};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::time::Nanos;
@@ -67,9 +68,7 @@ impl Runner for PaxosRunner {
         } else {
             settings.paxos.proposers.clone()
         };
-        // Two round trips (prepare, accept), each `T` plus the answer's processing, twice over
-        // before a proposer tries a higher round.
-        let retry = 4 * (run.timeout + settings.processing) + 1;
+        let retry = retry_after(run.timeout, settings.processing);
         let config = PaxosConfig {
             proposers,
             retry,

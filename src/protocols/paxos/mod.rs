@@ -13,6 +13,13 @@ pub mod safety;
 pub mod single;
 
 use crate::sim::protocol::NodeIdx;
+use crate::sim::time::Nanos;
 
 /// A ballot: round, then proposer id, compared in that order.
 pub type Ballot = (u64, NodeIdx);
+
+/// How long a proposer waits before trying a higher ballot: two round trips (prepare, accept),
+/// each the timeout `T` plus the answer's processing `r`, twice over.
+pub fn retry_after(timeout: Nanos, processing: Nanos) -> Nanos {
+    4 * (timeout + processing) + 1
+}

@@ -15,7 +15,7 @@ use std::io::Read;
 use crate::trace::builder::TraceBuilder;
 use crate::trace::error::{FieldError, TraceError, check_row_length};
 use crate::trace::model::{Fault, Service};
-use crate::trace::records::{BadRows, csv_error, csv_reader, each_record};
+use crate::trace::records::{BadRows, csv_error, csv_reader, each_record, required_column};
 use crate::trace::time::{TimeKind, parse_datetime};
 use crate::units::DAY;
 
@@ -52,20 +52,14 @@ pub fn read(
     builder.non_repairable();
     let mut reader = csv_reader(input);
     let header = reader.headers().map_err(|e| csv_error(file, e, 0))?.clone();
-    let column = |name: &str| header.iter().position(|h| h.trim() == name);
-    let (Some(serial), Some(min), Some(max), Some(fail)) = (
-        column("serial_number"),
-        column("min_date"),
-        column("max_date"),
-        column("first_fail"),
-    ) else {
-        return Err(TraceError::BadHeader {
-            file: file.to_string(),
-            reason: "the Backblaze layout needs serial_number, min_date, max_date, first_fail"
-                .to_string(),
-        });
-    };
-    let model = column("model");
+    let column = |name: &str| required_column(file, &header, "Backblaze", name);
+    let (serial, min, max, fail) = (
+        column("serial_number")?,
+        column("min_date")?,
+        column("max_date")?,
+        column("first_fail")?,
+    );
+    let model = column("model").ok();
     let names: Vec<String> = header.iter().map(String::from).collect();
     let required = [serial, min, max];
     each_record(file, &mut reader, 0, bad_rows, |record| {

@@ -7,8 +7,7 @@
 //!   only widens the observed span;
 //! - an up interval's `event_end_reason` is the cause of the failure that ended it, so it becomes
 //!   the cause of that node's next outage (named through [`super::fta_codes`]);
-//! - a node is in service from its first to its last recorded event (through the end of that
-//!   event's second).
+//! - a node is in service from its first to its last recorded event, that instant included.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -88,9 +87,7 @@ pub fn read(
         let (node_id, reason) = (fields[2], fields[8]);
         let node = builder.node(node_id);
         builder.service_start(node, start);
-        // Times are whole seconds: the last event's second belongs to the node's service, so an
-        // outage recorded at that instant is inside it.
-        builder.service_end(node, stop + 1.0);
+        builder.last_seen(node, stop);
         let group = fields[4].split('.').next().unwrap_or(fields[4]);
         builder.attr(node, "group", group);
         if down {

@@ -11,8 +11,8 @@
 //! - the GPU fails when it is taken out for good (`out` = `TRUE`) with a failure `event`
 //!   (`DBE`, a double-bit memory error, or `OTB`, off the bus), at that `remove`; the event is the
 //!   cause. A GPU taken out without an event, or still in place at the end, is censored. The
-//!   removal itself belongs to the service window (it ends one second later), so that a failure
-//!   at the last removal is a failure in service.
+//!   removal instant itself belongs to the service window, so that a failure at the last
+//!   removal is a failure in service.
 
 use std::io::Read;
 
@@ -100,7 +100,7 @@ pub fn read(
             builder.service_start(node, t);
         }
         builder.observe(removed);
-        builder.service_end(node, removed + 1.0);
+        builder.last_seen(node, removed);
         match field(event) {
             "" => {}
             failure if taken_out => {
@@ -136,7 +136,10 @@ mod tests {
         let a = &t.nodes[0];
         assert_eq!(a.group(), Some("c13-5"));
         assert_eq!(a.service.start, parse_datetime("2017-04-09").unwrap());
-        assert_eq!(a.service.end, parse_datetime("2018-05-29").unwrap() + 1.0);
+        assert_eq!(
+            a.service.end,
+            parse_datetime("2018-05-29").unwrap().next_up()
+        );
         let outages = t.outages_of(0);
         assert_eq!(outages.len(), 1, "only the final removal is a failure");
         assert_eq!(outages[0].start, parse_datetime("2018-05-29").unwrap());
