@@ -39,15 +39,16 @@ pub fn group_availability(groups: &[GroupRow], fleet_nines: Option<f64>) -> Plot
     }
 }
 
-/// Groups with less than this share of all units' exposure are left out of the AFR bars: a
-/// model with 15 drives and 7 failures has an AFR of 400 % that says little and would set the
-/// scale for everyone else (the table still lists it).
-pub const MIN_EXPOSURE_SHARE: f64 = 0.01;
+/// Groups with less exposure than this fraction of the average group's are left out of the AFR
+/// bars: a model with 15 drives and 7 failures has an AFR of 400 % that says little and would
+/// set the scale for everyone else (the table still lists it). Relative to the average, so that
+/// a fleet split evenly into many groups keeps them all.
+pub const MIN_EXPOSURE_OF_AVERAGE: f64 = 0.1;
 
 /// Annualised failure rate per group, highest first, with the fleet's as the reference.
 pub fn group_afr(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
-    let enough =
-        |g: &&GroupLifetimes| g.summary.exposure_s >= MIN_EXPOSURE_SHARE * fleet.exposure_s;
+    let average = fleet.exposure_s / groups.len().max(1) as f64;
+    let enough = |g: &&GroupLifetimes| g.summary.exposure_s >= MIN_EXPOSURE_OF_AVERAGE * average;
     let shown: Vec<&GroupLifetimes> = groups.iter().filter(enough).collect();
     let small = groups.len() - shown.len();
     let mut bars: Vec<(String, f64)> = shown
@@ -62,7 +63,10 @@ pub fn group_afr(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
             "Annualised failure rate per group, highest first{}{}",
             cut_note(shown.len()),
             if small > 0 {
-                format!(" ({small} groups under 1 % of the unit-years left out)")
+                format!(
+                    " ({small} small group{} left out)",
+                    if small == 1 { "" } else { "s" }
+                )
             } else {
                 String::new()
             }
@@ -177,6 +181,52 @@ mod tests {
         assert_eq!(names, vec!["b", "a", "c"]);
         assert_eq!(bars[2].1, NINES_CAP);
         assert_eq!(reference, Some(2.5));
+    }
+
+    #[test]
+    fn afr_bars_leave_out_groups_far_smaller_than_the_average() {
+        // Three groups of 10, 10 and 0.5 unit-years: the average is 6.83, a tenth of it 0.68,
+        // so the third group is left out of the bars.
+        let group = |name: &str, years: f64, failed: bool| GroupLifetimes {
+            group: name.into(),
+            summary: summarize(&[Unit {
+                entry_s: 0.0,
+                exit_s: years * YEAR,
+                failed,
+            }]),
+        };
+        let groups = [
+            group("a", 10.0, true),
+            group("b", 10.0, false),
+            group("tiny", 0.5, true),
+        ];
+        let fleet = summarize(&[
+            Unit {
+                entry_s: 0.0,
+                exit_s: 10.0 * YEAR,
+                failed: true,
+            },
+            Unit {
+                entry_s: 0.0,
+                exit_s: 10.0 * YEAR,
+                failed: false,
+            },
+            Unit {
+                entry_s: 0.0,
+                exit_s: 0.5 * YEAR,
+                failed: true,
+            },
+        ]);
+        let plot = group_afr(&groups, &fleet);
+        let Chart::HBars { bars, .. } = &plot.chart else {
+            panic!("bars")
+        };
+        assert_eq!(bars, &vec![("a".to_string(), 10.0), ("b".to_string(), 0.0)]);
+        assert!(
+            plot.title.ends_with("(1 small group left out)"),
+            "{}",
+            plot.title
+        );
     }
 
     #[test]

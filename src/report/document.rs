@@ -64,6 +64,15 @@ pub struct Page<'a> {
     pub figures: &'a [Figure],
 }
 
+/// Groups listed in the comparison near the top (the worst first); a fleet with more gets the
+/// full list among the collapsed tables at the end.
+const GROUPS_SHOWN: usize = 25;
+
+/// The line under a cut group table.
+fn more_groups(total: usize) -> String {
+    format!("The first {GROUPS_SHOWN} of {total} groups; all of them are under Full tables.")
+}
+
 /// Plots shown in a section of their own rather than among the other plots.
 const PLACED: [&str; 4] = [
     "groups",
@@ -200,11 +209,13 @@ fn node_table(nodes: &[&NodeRow]) -> Table {
     }
 }
 
-fn lifetime_table(l: &Lifetimes) -> Table {
+/// The lifetime table: all units, then the first `groups` groups (highest AFR first).
+fn lifetime_table(l: &Lifetimes, groups: usize) -> Table {
     let mut rows = vec![lifetime_cells("all units", &l.fleet)];
     rows.extend(
         l.groups
             .iter()
+            .take(groups)
             .map(|g| lifetime_cells(&g.group, &g.summary)),
     );
     Table {
@@ -297,14 +308,21 @@ fn compose(page: &Page<'_>, w: &mut impl Writer) {
              of the failed ones alone would understate how long units last.",
         );
         w.heading("Groups");
-        w.table(&lifetime_table(l));
+        w.table(&lifetime_table(l, GROUPS_SHOWN));
+        if l.groups.len() > GROUPS_SHOWN {
+            w.paragraph(&more_groups(l.groups.len()));
+        }
         if let Some(f) = figure("groups") {
             w.figure(f);
         }
     }
     if !s.groups.is_empty() {
         w.heading("Groups");
-        w.table(&group_table("group", &s.groups));
+        let shown = &s.groups[..s.groups.len().min(GROUPS_SHOWN)];
+        w.table(&group_table("group", shown));
+        if s.groups.len() > GROUPS_SHOWN {
+            w.paragraph(&more_groups(s.groups.len()));
+        }
         if let Some(f) = figure("groups") {
             w.figure(f);
         }
@@ -349,8 +367,30 @@ fn compose(page: &Page<'_>, w: &mut impl Writer) {
             w.figure(f);
         }
     }
-    if !a.nodes.is_empty() || !s.months.is_empty() {
+    let long_groups = s.groups.len() > GROUPS_SHOWN
+        || a.lifetimes
+            .as_ref()
+            .is_some_and(|l| l.groups.len() > GROUPS_SHOWN);
+    if !a.nodes.is_empty() || !s.months.is_empty() || long_groups {
         w.heading("Full tables");
+    }
+    if s.groups.len() > GROUPS_SHOWN {
+        w.collapsed(
+            &format!("Groups ({})", s.groups.len()),
+            &group_table("group", &s.groups),
+            None,
+        );
+    }
+    if let Some(l) = a
+        .lifetimes
+        .as_ref()
+        .filter(|l| l.groups.len() > GROUPS_SHOWN)
+    {
+        w.collapsed(
+            &format!("Groups ({})", l.groups.len()),
+            &lifetime_table(l, l.groups.len()),
+            None,
+        );
     }
     if !a.nodes.is_empty() {
         let (failed, quiet) = failed_nodes(a);
