@@ -148,10 +148,11 @@ fn real(path: &str) -> Option<String> {
 /// Runs on the real traces when this checkout sits beside `shared/`; says so either way.
 #[test]
 fn real_traces_match_their_reference_figures() {
-    let (Some(lanl), Some(fta), Some(backblaze)) = (
+    let (Some(lanl), Some(fta), Some(backblaze), Some(titan)) = (
         real("lanl-cfdr/LA-UR-05-7318-failure-data-1996-2005.csv"),
         real("fta-lanl/event_trace.tab"),
         real("backblaze-2013/drives-2013.csv"),
+        real("titan-gpu/gc_full.csv"),
     ) else {
         // CI always has them beside the checkout: missing there is a broken setup, not a skip.
         assert!(
@@ -161,7 +162,15 @@ fn real_traces_match_their_reference_figures() {
         say("real traces: SKIPPED — ../shared/traces-real not found; this test checked nothing");
         return;
     };
-    say("real traces: running on ../shared/traces-real (LANL, FTA, Backblaze)");
+    say("real traces: running on ../shared/traces-real (LANL, FTA, Backblaze, Titan)");
+    // Titan: 30,207 GPUs (serial numbers); 5,006 were taken out for good with DBE or OTB.
+    let r = json(&["analyze", &titan]);
+    let l = &r["lifetimes"];
+    assert_eq!(
+        (l["units"].as_u64(), l["failed"].as_u64()),
+        (Some(30_207), Some(5_006))
+    );
+    assert_eq!(l["groups"].as_array().map(Vec::len), Some(200), "cabinets");
     // FTA: 23,451 down intervals, mean 21,185.2 s.
     let r = json(&["analyze", &fta]);
     assert_eq!(r["fleet"]["failures"], 23_451);
@@ -232,16 +241,20 @@ fn real_traces_match_their_reference_figures() {
     assert_eq!(r["groups"].as_array().map(Vec::len), Some(23));
     let failures = r["fleet"]["failures"].as_u64().unwrap_or(0);
     assert!((23_000..23_739).contains(&failures), "{failures}");
-    // System 12 entered production in September 2003 (25 of its nodes ran only from March to
-    // June 2005): observed over its service windows, not the decade of the data.
+    // System 12 entered production in September 2003; 21 of its 512 nodes ran only from March
+    // to June 2005. Observed over their service windows, not the decade of the data: 491 nodes
+    // from 2003-09-01 06:00 UTC to the last record, 2005-09-09 19:47 UTC (63,899,220 s each),
+    // and 21 from 2005-03-01 07:00 UTC to 2005-07-01 06:00 UTC (10,537,200 s each).
     let twelve = r["groups"]
         .as_array()
         .and_then(|g| g.iter().find(|g| g["group"] == "12"))
         .cloned()
         .unwrap_or(Value::Null);
-    let years = twelve["mtbf_s"].as_f64().unwrap_or(0.0) / (365.0 * DAY);
-    assert!((3.8..3.95).contains(&years), "system 12 MTBF {years} years");
+    let exposure = 491.0 * 63_899_220.0 + 21.0 * 10_537_200.0;
+    close(&twelve["exposure_s"], exposure);
+    close(&twelve["mtbf_s"], exposure / 257.0);
     assert_eq!(twelve["failures"], 257);
+    assert_eq!(twelve["nodes"], 512);
 }
 
 /// A window wider than the data adds no node time: LANL's open ends (`before tracking`,
