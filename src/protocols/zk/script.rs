@@ -12,7 +12,7 @@ use thiserror::Error;
 use super::ZkError;
 use super::acl::{Acl, everyone};
 use super::ops::Write;
-use super::store::{Reply, Request, Store, WatchEvent};
+use super::store::{Reply, Request, Standalone, WatchEvent};
 use super::tree::Stat;
 
 /// A script line that is not a valid op.
@@ -299,7 +299,7 @@ pub fn run(script: &str) -> Result<Vec<String>, ScriptError> {
         })?;
         requests.push(parsed);
     }
-    let mut store = Store::default();
+    let mut store = Standalone::default();
     let mut out = Vec::new();
     for (session, request) in &requests {
         let (reply, events) = store.execute(session, request);

@@ -86,6 +86,15 @@ pub enum Reply {
     },
 }
 
+/// Which of a node's watches: on its data (and existence) or on its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WatchKind {
+    /// Set by `exists` and `get`.
+    Data,
+    /// Set by `children`.
+    Child,
+}
+
 /// A request: a write, a read, or a session's end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
@@ -128,25 +137,86 @@ pub enum Request {
     Close,
 }
 
-/// The server.
+/// A multi that failed at op `at` with `error`: nothing is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MultiFailure {
+    /// Index of the op that failed.
+    pub at: usize,
+    /// Its error.
+    pub error: ZkError,
+    /// Number of ops.
+    pub len: usize,
+}
+
+/// What one zxid does: the unit a replicated store agrees on and applies everywhere, in zxid
+/// order. A write that failed its checks is still a change (ZooKeeper's error transaction): it
+/// spends its zxid and carries its error back to the client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A session opens.
+    OpenSession {
+        /// Its name.
+        session: String,
+    },
+    /// A session ends (closed by its client or expired): its ephemeral nodes go.
+    CloseSession {
+        /// Its name.
+        session: String,
+    },
+    /// A single write, or the error it failed with.
+    Write {
+        /// The writing session.
+        session: String,
+        /// The prepared transaction.
+        txn: Result<Txn, ZkError>,
+    },
+    /// Several writes, all or none.
+    Multi {
+        /// The writing session.
+        session: String,
+        /// The prepared transactions, or where the multi failed.
+        txns: Result<Vec<Txn>, MultiFailure>,
+    },
+}
+
+impl Change {
+    /// The session the change belongs to.
+    pub fn session(&self) -> &str {
+        match self {
+            Change::OpenSession { session }
+            | Change::CloseSession { session }
+            | Change::Write { session, .. }
+            | Change::Multi { session, .. } => session,
+        }
+    }
+}
+
+/// The state of one server: the tree, the open sessions and the watches set on this server.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     tree: Tree,
-    zxid: u64,
     sessions: BTreeSet<String>,
     data_watches: BTreeMap<String, BTreeSet<String>>,
     child_watches: BTreeMap<String, BTreeSet<String>>,
 }
 
-impl Store {
-    /// The tree.
-    pub fn tree(&self) -> &Tree {
-        &self.tree
+/// A single server driven directly (`faultline zk exec`): a [`Store`] that spends its own
+/// zxids, one per change, and whose time in ms is the zxid.
+#[derive(Debug, Clone, Default)]
+pub struct Standalone {
+    store: Store,
+    zxid: u64,
+}
+
+impl Standalone {
+    /// The server's state.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
-    fn next_zxid(&mut self) -> u64 {
+    fn commit(&mut self, change: &Change) -> (Result<Reply, ZkError>, Vec<WatchEvent>) {
         self.zxid += 1;
-        self.zxid
+        self.store.apply(change, self.zxid, self.zxid)
     }
 
     /// Runs one request of `session` (opened on first use); returns the reply and the watch
@@ -156,42 +226,135 @@ impl Store {
         session: &str,
         request: &Request,
     ) -> (Result<Reply, ZkError>, Vec<WatchEvent>) {
-        if !self.sessions.contains(session) {
-            self.next_zxid();
-            self.sessions.insert(session.to_string());
+        if !self.store.is_open(session) {
+            // Opening a session neither fails nor fires a watch.
+            let _ = self.commit(&Change::OpenSession {
+                session: session.to_string(),
+            });
         }
+        match self.store.prepare(session, request) {
+            Some(change) => self.commit(&change),
+            None => (self.store.read(session, request), Vec::new()),
+        }
+    }
+}
+
+impl Store {
+    /// The tree.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Whether `session` is open.
+    pub fn is_open(&self, session: &str) -> bool {
+        self.sessions.contains(session)
+    }
+
+    /// The open sessions, in name order.
+    pub fn sessions(&self) -> impl Iterator<Item = &str> {
+        self.sessions.iter().map(String::as_str)
+    }
+
+    /// The change a request of `session` makes, checked against the tree as it is now;
+    /// `None` for a request that changes nothing (a read or a sync).
+    pub fn prepare(&self, session: &str, request: &Request) -> Option<Change> {
+        let session = session.to_string();
+        match request {
+            Request::Write(write) => Some(Change::Write {
+                txn: prepare(&self.tree, &session, write),
+                session,
+            }),
+            Request::Multi(writes) => Some(Change::Multi {
+                txns: self.prepare_multi(&session, writes),
+                session,
+            }),
+            Request::Close => Some(Change::CloseSession { session }),
+            _ => None,
+        }
+    }
+
+    /// All or none: each op is prepared against the tree as the ops before it left it.
+    fn prepare_multi(&self, session: &str, writes: &[Write]) -> Result<Vec<Txn>, MultiFailure> {
+        let mut scratch = self.tree.clone();
+        let mut txns = Vec::with_capacity(writes.len());
+        for (at, write) in writes.iter().enumerate() {
+            let txn = prepare(&scratch, session, write).map_err(|error| MultiFailure {
+                at,
+                error,
+                len: writes.len(),
+            })?;
+            // The time does not matter: the scratch tree is only checked against.
+            apply(&mut scratch, &txn, 0, 0);
+            txns.push(txn);
+        }
+        Ok(txns)
+    }
+
+    /// Applies a change with its zxid and time (ms); returns the reply to the session that
+    /// asked for it and the watch events it fired, in order.
+    pub fn apply(
+        &mut self,
+        change: &Change,
+        zxid: u64,
+        time: u64,
+    ) -> (Result<Reply, ZkError>, Vec<WatchEvent>) {
         let mut events = Vec::new();
-        let reply = match request {
-            Request::Write(write) => {
-                let zxid = self.next_zxid();
-                prepare(&self.tree, session, write).map(|txn| self.commit(&txn, zxid, &mut events))
+        let reply = match change {
+            Change::OpenSession { session } => {
+                self.sessions.insert(session.clone());
+                Ok(Reply::Done)
             }
-            Request::Multi(writes) => {
-                let zxid = self.next_zxid();
-                Ok(self.multi(session, writes, zxid, &mut events))
+            Change::CloseSession { session } => {
+                self.close(session, zxid, &mut events);
+                Ok(Reply::Done)
             }
+            Change::Write { txn, .. } => txn
+                .as_ref()
+                .map(|txn| self.commit(txn, zxid, time, &mut events))
+                .map_err(|e| *e),
+            Change::Multi { txns, .. } => Ok(match txns {
+                Ok(txns) => Reply::Multi(
+                    txns.iter()
+                        .map(|t| self.commit(t, zxid, time, &mut events))
+                        .collect(),
+                ),
+                Err(f) => Reply::MultiFailed {
+                    at: f.at,
+                    error: f.error,
+                    len: f.len,
+                },
+            }),
+        };
+        (reply, events)
+    }
+
+    /// Answers a request that changes nothing, setting the watch it asks for.
+    pub fn read(&mut self, session: &str, request: &Request) -> Result<Reply, ZkError> {
+        match request {
             Request::Exists { path, watch } => path::validate(path, false).map(|()| {
                 if *watch {
-                    watch_on(&mut self.data_watches, path, session);
+                    self.watch(session, path, WatchKind::Data);
                 }
                 Reply::Stat(self.tree.get(path).map(|n| n.stat.clone()))
             }),
-            Request::Get { path, watch } => self.read(path, perms::READ).map(|(data, stat, _)| {
-                if *watch {
-                    watch_on(&mut self.data_watches, path, session);
-                }
-                Reply::Data(data, stat)
-            }),
-            Request::Children { path, watch } => {
-                self.read(path, perms::READ).map(|(_, _, children)| {
+            Request::Get { path, watch } => {
+                self.contents(path, perms::READ).map(|(data, stat, _)| {
                     if *watch {
-                        watch_on(&mut self.child_watches, path, session);
+                        self.watch(session, path, WatchKind::Data);
+                    }
+                    Reply::Data(data, stat)
+                })
+            }
+            Request::Children { path, watch } => {
+                self.contents(path, perms::READ).map(|(_, _, children)| {
+                    if *watch {
+                        self.watch(session, path, WatchKind::Child);
                     }
                     Reply::Children(children)
                 })
             }
             Request::GetAcl { path } => {
-                self.read(path, perms::READ | perms::ADMIN)
+                self.contents(path, perms::READ | perms::ADMIN)
                     .map(|(_, stat, _)| {
                         let acl = self
                             .tree
@@ -202,16 +365,32 @@ impl Store {
                     })
             }
             Request::Sync { path } => path::validate(path, false).map(|()| Reply::Done),
-            Request::Close => {
-                self.close(session, &mut events);
-                Ok(Reply::Done)
-            }
+            Request::Write(_) | Request::Multi(_) | Request::Close => Err(ZkError::BadArguments),
+        }
+    }
+
+    /// Sets a one-shot watch of `session` on `path`.
+    pub fn watch(&mut self, session: &str, path: &str, kind: WatchKind) {
+        let watches = match kind {
+            WatchKind::Data => &mut self.data_watches,
+            WatchKind::Child => &mut self.child_watches,
         };
-        (reply, events)
+        watch_on(watches, path, session);
+    }
+
+    /// Drops every watch of `session` on this server (its client went elsewhere).
+    pub fn drop_watches(&mut self, session: &str) {
+        for watchers in self
+            .data_watches
+            .values_mut()
+            .chain(self.child_watches.values_mut())
+        {
+            watchers.remove(session);
+        }
     }
 
     /// A read's checks (path, existence, permission) and the node's contents.
-    fn read(&self, path: &str, mask: u32) -> Result<(Vec<u8>, Stat, Vec<String>), ZkError> {
+    fn contents(&self, path: &str, mask: u32) -> Result<(Vec<u8>, Stat, Vec<String>), ZkError> {
         path::validate(path, false)?;
         let node = self.tree.get(path).ok_or(ZkError::NoNode)?;
         if !acl::allows(&node.acl, mask) {
@@ -225,8 +404,8 @@ impl Store {
     }
 
     /// Applies a transaction, fires its watches, and says what it did.
-    fn commit(&mut self, txn: &Txn, zxid: u64, events: &mut Vec<WatchEvent>) -> Reply {
-        apply(&mut self.tree, txn, zxid, zxid);
+    fn commit(&mut self, txn: &Txn, zxid: u64, time: u64, events: &mut Vec<WatchEvent>) -> Reply {
+        apply(&mut self.tree, txn, zxid, time);
         match txn {
             Txn::Create { path, .. } => {
                 self.fire(&[path.as_str()], &[], EventType::NodeCreated, path, events);
@@ -297,49 +476,14 @@ impl Store {
         }));
     }
 
-    /// All or none: each op is prepared against the tree as the ops before it left it.
-    fn multi(
-        &mut self,
-        session: &str,
-        writes: &[Write],
-        zxid: u64,
-        events: &mut Vec<WatchEvent>,
-    ) -> Reply {
-        let mut scratch = self.tree.clone();
-        let mut txns = Vec::with_capacity(writes.len());
-        for (at, write) in writes.iter().enumerate() {
-            match prepare(&scratch, session, write) {
-                Ok(txn) => {
-                    apply(&mut scratch, &txn, zxid, zxid);
-                    txns.push(txn);
-                }
-                Err(error) => {
-                    return Reply::MultiFailed {
-                        at,
-                        error,
-                        len: writes.len(),
-                    };
-                }
-            }
-        }
-        Reply::Multi(txns.iter().map(|t| self.commit(t, zxid, events)).collect())
-    }
-
     /// Ends a session: drops its watches, deletes its ephemeral nodes (in path order, deepest
-    /// first within a path) in one transaction.
-    fn close(&mut self, session: &str, events: &mut Vec<WatchEvent>) {
-        for watchers in self
-            .data_watches
-            .values_mut()
-            .chain(self.child_watches.values_mut())
-        {
-            watchers.remove(session);
-        }
-        let zxid = self.next_zxid();
+    /// first within a path) with the change's zxid.
+    fn close(&mut self, session: &str, zxid: u64, events: &mut Vec<WatchEvent>) {
+        self.drop_watches(session);
         let mut doomed = self.tree.ephemerals_of(session);
         doomed.reverse();
         for path in doomed {
-            self.commit(&Txn::Delete { path }, zxid, events);
+            self.commit(&Txn::Delete { path }, zxid, zxid, events);
         }
         self.sessions.remove(session);
     }
@@ -375,7 +519,7 @@ mod tests {
 
     #[test]
     fn watches_fire_once_to_the_session_that_set_them() {
-        let mut s = Store::default();
+        let mut s = Standalone::default();
         let (r, _) = s.execute(
             "w",
             &Request::Exists {
@@ -407,7 +551,7 @@ mod tests {
 
     #[test]
     fn closing_a_session_deletes_its_ephemerals_and_drops_its_watches() {
-        let mut s = Store::default();
+        let mut s = Standalone::default();
         ok(s.execute("e", &create("/e", true)));
         ok(s.execute(
             "e",
@@ -429,14 +573,14 @@ mod tests {
             (events[0].session.as_str(), events[0].kind),
             ("w", EventType::NodeDeleted)
         );
-        assert!(s.tree().get("/e").is_none());
+        assert!(s.store().tree().get("/e").is_none());
         let (_, events) = s.execute("c", &create("/x", false));
         assert!(events.is_empty(), "the closed session's watch is gone");
     }
 
     #[test]
     fn a_failed_multi_applies_nothing() {
-        let mut s = Store::default();
+        let mut s = Standalone::default();
         let ops = vec![
             Write::Create {
                 path: "/m".into(),
@@ -463,6 +607,6 @@ mod tests {
                 len: 3
             })
         );
-        assert!(s.tree().get("/m").is_none());
+        assert!(s.store().tree().get("/m").is_none());
     }
 }
