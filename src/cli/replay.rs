@@ -281,7 +281,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 Some(nodes) => nodes,
                 None => cluster_size(&trace).with_context(cannot)?,
             };
-            (nodes, from_trace(&trace, nodes).with_context(cannot)?)
+            (
+                nodes,
+                from_trace(&trace, nodes, args.clients).with_context(cannot)?,
+            )
         }
         None => {
             let nodes = args.nodes.ok_or_else(|| {

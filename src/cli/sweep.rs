@@ -166,7 +166,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             (synthetic(nodes, args.duration.unwrap_or(HOUR))?, nodes)
         }
     };
-    let faults = from_trace(&trace, nodes).context("cannot replay this trace")?;
+    let faults = from_trace(&trace, nodes, 0).context("cannot replay this trace")?;
     let duration = args.duration.unwrap_or(trace.span.1.max(HOUR));
     let settings = SweepSettings {
         detector: args.detector,

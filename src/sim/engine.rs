@@ -13,7 +13,9 @@
 //!
 //! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every
 //! other send counts in `messages.total`; a send over a cut link, a lost one, and one that arrives
-//! at a crashed or paused node count in `dropped`. A paused node handles nothing: its timers fire
+//! at a crashed or paused node count in `dropped`. A protocol that asks for FIFO links gets them:
+//! a message's arrival is no earlier than the previous arrival on its link, and equal times keep
+//! the send order. A paused node handles nothing: its timers fire
 //! when it resumes. Timers die with the process that set them.
 
 use std::cmp::Ordering;
@@ -21,7 +23,7 @@ use std::collections::BinaryHeap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::delay::DelayModel;
@@ -132,6 +134,8 @@ pub struct Simulation<P: Protocol> {
     network: Network,
     net_rng: ChaCha8Rng,
     cancelled: FxHashSet<TimerId>,
+    /// With FIFO links ([`Protocol::FIFO`]): the latest arrival scheduled on each link.
+    last_arrival: FxHashMap<(NodeIdx, NodeIdx), Nanos>,
     next_timer: u64,
     commands: Vec<Command<P>>,
     metrics: Metrics,
@@ -276,6 +280,7 @@ impl<P: Protocol> Simulation<P> {
             network: config.network,
             net_rng: stream(config.seed, 0),
             cancelled: FxHashSet::default(),
+            last_arrival: FxHashMap::default(),
             next_timer: 0,
             commands: Vec::new(),
             metrics: Metrics::new(endpoints),
@@ -594,7 +599,12 @@ impl<P: Protocol> Simulation<P> {
         self.metrics.sent(from, P::kind(&msg));
         match self.network.transit(from, to, &mut self.net_rng) {
             Some(transit) => {
-                let at = self.now + transit;
+                let mut at = self.now + transit;
+                if P::FIFO {
+                    let last = self.last_arrival.entry((from, to)).or_insert(0);
+                    at = at.max(*last);
+                    *last = at;
+                }
                 self.push(
                     at,
                     Event::Deliver {
@@ -732,6 +742,60 @@ mod tests {
         s.schedule([(0, Fault::Partition(vec![vec![0], vec![1]]))]);
         s.run_until(3 * SECOND + SECOND / 2, &mut |_| {});
         assert_eq!((s.metrics().total, s.metrics().dropped), (6, 6));
+    }
+
+    /// n1 sends 0, 1, 2, ... to n2 at once over a link of random delays; n2 keeps what it got.
+    #[derive(Debug)]
+    struct Burst<const FIFO: bool> {
+        got: Vec<u64>,
+    }
+
+    impl<const FIFO: bool> Protocol for Burst<FIFO> {
+        type Msg = u64;
+        type Timer = ();
+        type Stable = ();
+        type Config = ();
+        const NAME: &'static str = "burst";
+        const FIFO: bool = FIFO;
+
+        fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+            if ctx.id() == 0 {
+                for i in 0..50 {
+                    ctx.send(1, i);
+                }
+            }
+            Burst { got: Vec::new() }
+        }
+
+        fn on_message(&mut self, _ctx: &mut Ctx<'_, Self>, _from: NodeIdx, msg: u64) {
+            self.got.push(msg);
+        }
+
+        fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self>, _timer: ()) {}
+
+        fn kind(_msg: &u64) -> &'static str {
+            "burst"
+        }
+    }
+
+    fn burst<const FIFO: bool>() -> Vec<u64> {
+        let delay = DelayModel::Uniform(SECOND / 1000, SECOND / 100);
+        let mut s = Simulation::<Burst<FIFO>>::builder(())
+            .nodes(2)
+            .delay(delay)
+            .build();
+        s.run_until(SECOND, &mut |_| {});
+        s.process(1).map(|p| p.got.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn fifo_links_deliver_in_send_order_and_others_may_not() {
+        let in_order: Vec<u64> = (0..50).collect();
+        assert_eq!(burst::<true>(), in_order);
+        let mut reordered = burst::<false>();
+        assert_ne!(reordered, in_order);
+        reordered.sort_unstable();
+        assert_eq!(reordered, in_order);
     }
 
     struct NeverTwo;

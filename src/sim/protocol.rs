@@ -45,6 +45,11 @@ pub trait Protocol: Sized {
     /// The protocol's name in reports.
     const NAME: &'static str;
 
+    /// Whether links deliver in send order, as TCP connections do: a message then never
+    /// overtakes an earlier one from the same sender to the same receiver (it waits behind it).
+    /// Protocols written for FIFO channels (Zab) set it; the others see independent delays.
+    const FIFO: bool = false;
+
     /// Starts a node's process: at time 0 with default stable storage, or on recovery with
     /// what it persisted ([`Ctx::recovered`] tells which).
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Self::Stable) -> Self;

@@ -2,7 +2,9 @@
 //!
 //! Outages become a crash at their start and a recovery at their end; the trace's scenario
 //! events (partition, heal, delay, loss, pause, elect) keep their meaning. Trace nodes are matched
-//! to simulated nodes by name (`n1` .. `nN`). Times are shifted so that the trace's first instant
+//! to simulated nodes by name (`n1` .. `nN`); a trace may also name the clients of a run that has
+//! them (`c1` .. `cC`), for outages (the client's process stops and restarts afresh) and pauses
+//! (`c2,pause,,8` freezes client c2 for 8 s) — never in partitions, which cut servers only. Times are shifted so that the trace's first instant
 //! is time 0 for datetime traces; numeric traces keep their times (seconds from 0).
 
 use thiserror::Error;
@@ -47,6 +49,19 @@ pub enum ScenarioError {
         /// The cluster size.
         nodes: u32,
     },
+    /// A client that the run does not have.
+    #[error("client `{name}` does not exist in a run of {clients} client(s) (raise --clients)")]
+    NoSuchClient {
+        /// The name.
+        name: String,
+        /// The number of clients.
+        clients: u32,
+    },
+    /// A client in a partition.
+    #[error(
+        "client `{0}` in a partition: partitions cut servers only (a client reaches every side)"
+    )]
+    ClientPartitioned(String),
     /// A node past the cluster.
     #[error("node `{name}` does not exist in a cluster of {nodes} (raise --nodes)")]
     NoSuchNode {
@@ -100,6 +115,26 @@ pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
     Ok(k - 1)
 }
 
+/// The endpoint a trace's name stands for: server `nK`, or client `cK` of `clients` (whose
+/// endpoints follow the servers').
+pub fn endpoint_index(name: &str, nodes: u32, clients: u32) -> Result<NodeIdx, ScenarioError> {
+    let Some(k) = client_number(name) else {
+        return node_index(name, nodes);
+    };
+    if k == 0 || k > clients {
+        return Err(ScenarioError::NoSuchClient {
+            name: name.to_string(),
+            clients,
+        });
+    }
+    Ok(nodes + k - 1)
+}
+
+/// `K` of a client name `cK`.
+fn client_number(name: &str) -> Option<u32> {
+    name.trim().strip_prefix('c').and_then(|k| k.parse().ok())
+}
+
 /// The cluster a trace needs: its nodes are `n1..nN`, and N is the highest number it names, as
 /// a node or inside a partition (at least 2). Used when `--nodes` is not given.
 pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
@@ -110,7 +145,11 @@ pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
             .map_err(|_| ScenarioError::Unsized(name.to_string()))
     };
     let mut highest = 2;
-    for node in &trace.nodes {
+    for node in trace
+        .nodes
+        .iter()
+        .filter(|n| client_number(&n.name).is_none())
+    {
         highest = highest.max(number(&node.name)?);
     }
     let partitioned = trace
@@ -131,7 +170,10 @@ pub fn cluster_size(trace: &Trace) -> Result<u32, ScenarioError> {
 
 fn node_list(text: &str, nodes: u32) -> Result<Vec<NodeIdx>, ScenarioError> {
     text.split_whitespace()
-        .map(|n| node_index(n, nodes))
+        .map(|n| match client_number(n) {
+            Some(_) => Err(ScenarioError::ClientPartitioned(n.to_string())),
+            None => node_index(n, nodes),
+        })
         .collect()
 }
 
@@ -150,8 +192,13 @@ pub fn parse_partition(detail: &str, nodes: u32) -> Result<Fault, ScenarioError>
     Ok(Fault::Partition(groups))
 }
 
-/// The trace's faults on the simulator's clock, in time order (stable for equal times).
-pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, ScenarioError> {
+/// The trace's faults on the simulator's clock, in time order (stable for equal times), for a
+/// run of `nodes` servers and `clients` clients.
+pub fn from_trace(
+    trace: &Trace,
+    nodes: u32,
+    clients: u32,
+) -> Result<Vec<(Nanos, Fault)>, ScenarioError> {
     let origin = match trace.time_kind {
         TimeKind::Datetime => trace.span.0,
         TimeKind::Number => 0.0,
@@ -164,7 +211,7 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
     };
     let mut faults = Vec::new();
     for o in &trace.outages {
-        let node = node_index(&trace.nodes[o.node as usize].name, nodes)?;
+        let node = endpoint_index(&trace.nodes[o.node as usize].name, nodes, clients)?;
         faults.push((at(o.start)?, Fault::Crash(node)));
         if o.end.is_finite() {
             faults.push((at(o.end)?, Fault::Recover(node)));
@@ -173,7 +220,7 @@ pub fn from_trace(trace: &Trace, nodes: u32) -> Result<Vec<(Nanos, Fault)>, Scen
     for e in &trace.events {
         let node = || -> Result<NodeIdx, ScenarioError> {
             let id = e.node.ok_or(ScenarioError::NeedsNode(e.kind))?;
-            node_index(&trace.nodes[id as usize].name, nodes)
+            endpoint_index(&trace.nodes[id as usize].name, nodes, clients)
         };
         let fault = match e.kind {
             ScenarioKind::Partition => parse_partition(&e.detail, nodes)?,
@@ -220,6 +267,16 @@ mod tests {
         assert!(node_index("n4", 3).is_err());
         assert!(node_index("web1", 3).is_err());
         assert!(node_index("n0", 3).is_err());
+        assert_eq!(endpoint_index("c2", 3, 2), Ok(4));
+        assert_eq!(endpoint_index("n2", 3, 2), Ok(1));
+        assert!(matches!(
+            endpoint_index("c3", 3, 2),
+            Err(ScenarioError::NoSuchClient { clients: 2, .. })
+        ));
+        assert!(matches!(
+            parse_partition("n1 | c1", 3),
+            Err(ScenarioError::ClientPartitioned(_))
+        ));
     }
 
     #[test]
