@@ -2,15 +2,19 @@
 
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::harness::replay::{
-    ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, replay,
+    ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings, replay,
 };
 use faultline::output::{json_pretty, write_atomically};
+use faultline::protocols::zab::Broken;
+use faultline::protocols::zk::script;
+use faultline::protocols::zk::store::Request;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::hgrm::write_hgrm;
@@ -79,11 +83,27 @@ pub struct Args {
     /// proposer a node does not suspect; with --heartbeat the next takes over when it fails.
     #[arg(long)]
     distinguished: bool,
-    /// Multi-Paxos: commands per second from each client.
+    /// zk: ZooKeeper's tickTime (pings every half tick; sessions last 2 to 20 ticks; the sync
+    /// limit, unless --timeout says otherwise, is 5 ticks).
+    #[arg(long, default_value = "2s", allow_hyphen_values = true, value_parser = duration)]
+    tick: f64,
+    /// zk: the session timeout clients ask for (the servers grant it within [2, 20] ticks).
+    #[arg(long, default_value = "10s", allow_hyphen_values = true, value_parser = duration)]
+    session_timeout: f64,
+    /// zk: what the clients do: `mix` (a seeded mix of creates, ephemeral and sequential ones
+    /// among them, sets with and without a version, gets and exists with watches, deletes,
+    /// multis and syncs, at --rate per client), or a `zk exec` script (FILE.jsonl) run by c1.
+    #[arg(long, default_value = "mix")]
+    workload: String,
+    /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
+    /// reorder-reads, accept-behind, solo-leader, zombie-sessions.
+    #[arg(long, value_parser = broken)]
+    broken: Option<Broken>,
+    /// Multi-Paxos and zk: operations per second from each client.
     #[arg(long, default_value = "10", allow_negative_numbers = true,
           value_parser = number("a rate of commands per second", Range::Positive))]
     rate: f64,
-    /// Multi-Paxos: how many clients send commands.
+    /// Multi-Paxos and zk: how many clients there are.
     #[arg(long, default_value = "1", allow_negative_numbers = true,
           value_parser = whole::<u32>("a number of clients", 1, u32::MAX))]
     clients: u32,
@@ -120,6 +140,24 @@ pub struct Args {
     quiet: bool,
 }
 
+fn broken(name: &str) -> Result<Broken, String> {
+    Broken::named(name).ok_or_else(|| {
+        let names: Vec<&str> = Broken::ALL.iter().map(|(n, _)| *n).collect();
+        format!("unknown variant; use one of {}", names.join(", "))
+    })
+}
+
+/// The `zk exec` script of `--workload FILE`, or none for `mix`.
+fn zk_script(workload: &str) -> anyhow::Result<Option<Arc<Vec<(String, Request)>>>> {
+    if workload == "mix" {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(workload)
+        .with_context(|| format!("--workload {workload}: cannot read the script (or use `mix`)"))?;
+    let ops = script::parse_script(&text).with_context(|| workload.to_string())?;
+    Ok(Some(Arc::new(ops)))
+}
+
 fn empirical(path: &Path) -> anyhow::Result<DelayModel> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the delays", path.display()))?;
@@ -151,8 +189,8 @@ fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
             write_hgrm(histogram, w)
         })?;
     }
-    if let Some(csv) = &run.leader_csv {
-        write_atomically(&dir.join("leader.csv"), |w| w.write_all(csv.as_bytes()))?;
+    for (name, text) in &run.files {
+        write_atomically(&dir.join(name), |w| w.write_all(text.as_bytes()))?;
     }
     Ok(())
 }
@@ -301,6 +339,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map(|name| node_index(name, nodes))
         .collect::<Result<Vec<_>, _>>()
         .context("--proposers")?;
+    let script = zk_script(&args.workload)?;
     let chaos = ChaosConfig::new(
         nodes,
         args.duration.map_or(30 * SECOND, from_secs),
@@ -326,6 +365,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         clients: ClientSettings {
             rate: args.rate,
             count: args.clients,
+        },
+        zk: ZkSettings {
+            tick: from_secs(args.tick),
+            session_timeout: from_secs(args.session_timeout),
+            script: script.clone(),
+            broken: args.broken,
+            ..ZkSettings::default()
         },
         // Random scenarios cover a fixed span, so their runs last exactly that long.
         duration: if args.random_faults || (args.seeds.is_some() && args.trace.is_none()) {

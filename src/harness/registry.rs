@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::replay::{ReplayRun, RunContext};
-use super::runners::{detector, election, multi_paxos, paxos};
+use super::runners::{detector, election, multi_paxos, paxos, zk};
 use super::settings::ReplayError;
 use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
@@ -68,6 +68,7 @@ pub static RUNNERS: &[&dyn Runner] = &[
     &election::BULLY,
     &paxos::PAXOS,
     &multi_paxos::MULTI_PAXOS,
+    &zk::ZK,
 ];
 
 /// A protocol of the registry, by name.

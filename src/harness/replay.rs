@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use super::outcome::{Outcome, Progress};
 pub use super::registry::Protocol;
-pub use super::settings::{ClientSettings, PaxosSettings, ReplayError, ReplaySettings};
+pub use super::settings::{ClientSettings, PaxosSettings, ReplayError, ReplaySettings, ZkSettings};
 use crate::protocols::client::ClientConfig;
 use crate::sim::engine::{Simulation, SimulationBuilder, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, ObservationKind, summarize};
@@ -78,8 +78,10 @@ pub struct ReplayRun {
     pub histograms: BTreeMap<&'static str, Histogram<u64>>,
     /// Every observation, in time order.
     pub timeline: Vec<Observation>,
-    /// For elections, the leader service as an event CSV.
-    pub leader_csv: Option<String>,
+    /// Files of the protocol's own that `--out` writes besides the common ones, by file name:
+    /// an election's `leader.csv` (the leader service as an event trace), the ZooKeeper
+    /// ensemble's `history.jsonl`.
+    pub files: Vec<(&'static str, String)>,
 }
 
 /// What a runner gets: the settings and what every protocol derives from them.
@@ -180,7 +182,7 @@ impl RunContext<'_> {
             report,
             histograms,
             timeline: metrics.timeline,
-            leader_csv: None,
+            files: Vec::new(),
         }
     }
 }
@@ -188,6 +190,17 @@ impl RunContext<'_> {
 /// How many observations of `kind` the timeline holds.
 pub fn observed(timeline: &[Observation], kind: ObservationKind) -> u64 {
     timeline.iter().filter(|o| o.kind == kind).count() as u64
+}
+
+/// The details of the timeline's observations of `kind`.
+pub fn observed_details(
+    timeline: &[Observation],
+    kind: ObservationKind,
+) -> impl Iterator<Item = &str> {
+    timeline
+        .iter()
+        .filter(move |o| o.kind == kind)
+        .filter_map(|o| o.detail.as_deref())
 }
 
 /// Runs one replay; `progress` hears the virtual time now and then.

@@ -6,8 +6,12 @@
 
 use thiserror::Error;
 
+use std::sync::Arc;
+
 use super::registry::Protocol;
 use crate::protocols::detector::phi;
+use crate::protocols::zab::Broken;
+use crate::protocols::zk::store::Request;
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::{Fault, ScenarioError};
 use crate::sim::time::{Nanos, SECOND};
@@ -37,8 +41,10 @@ pub struct ReplaySettings {
     pub threshold: f64,
     /// Paxos and Multi-Paxos settings.
     pub paxos: PaxosSettings,
-    /// The clients of protocols that serve clients (Multi-Paxos).
+    /// The clients of protocols that serve clients (Multi-Paxos, the ZooKeeper ensemble).
     pub clients: ClientSettings,
+    /// The ZooKeeper ensemble's settings.
+    pub zk: ZkSettings,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -57,6 +63,33 @@ pub struct PaxosSettings {
     /// Single-decree: only the proposer elected by an Ω detector (the highest unsuspected one)
     /// proposes.
     pub distinguished: bool,
+}
+
+/// The ZooKeeper ensemble's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZkSettings {
+    /// ZooKeeper's tickTime (default 2 s).
+    pub tick: Nanos,
+    /// The session timeout clients ask for (default 10 s; granted within [2, 20] ticks).
+    pub session_timeout: Nanos,
+    /// A `zk exec` script for client c1 to run instead of the mix: (session, request) pairs.
+    pub script: Option<Arc<Vec<(String, Request)>>>,
+    /// A script's wait after each reply, for watch events to arrive.
+    pub settle: Nanos,
+    /// A deliberately broken variant, to see a checker fail.
+    pub broken: Option<Broken>,
+}
+
+impl Default for ZkSettings {
+    fn default() -> Self {
+        Self {
+            tick: 2 * SECOND,
+            session_timeout: 10 * SECOND,
+            script: None,
+            settle: SECOND / 10,
+            broken: None,
+        }
+    }
 }
 
 /// The clients of a service.
@@ -94,6 +127,7 @@ impl ReplaySettings {
             threshold: phi::DEFAULT_THRESHOLD,
             paxos: PaxosSettings::default(),
             clients: ClientSettings::default(),
+            zk: ZkSettings::default(),
             duration: None,
             faults: Vec::new(),
         }

@@ -6,10 +6,12 @@
 //!   quality of service;
 //! - [`election`]: ring, modified-ring and bully leader election;
 //! - [`paxos`]: single-decree Paxos, Multi-Paxos and their safety checkers;
-//! - [`zk`]: the ZooKeeper-style store.
+//! - [`zk`]: the ZooKeeper-style store;
+//! - [`zab`]: the store replicated by Zab, with sessions, clients and watches.
 
 pub mod client;
 pub mod detector;
 pub mod election;
 pub mod paxos;
+pub mod zab;
 pub mod zk;

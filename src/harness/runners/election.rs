@@ -141,7 +141,7 @@ impl<P: Elector + SimProtocol<Config = ElectionConfig>> ElectionRunner<P> {
         let exempt = !self.survives_failures && outcome.failure_during_election;
         let eventual_violated =
             outcome.elections > 0 && outcome.eventual_leader != "reached" && !exempt;
-        let leader_csv = Some(outcome::leader_csv(&outcome));
+        let leader_csv = outcome::leader_csv(&outcome);
         let mut replay = run.finish(&sim, metrics, end, Outcome::new(outcome));
         replay.report.invariants.checked.push("eventual-leader");
         if eventual_violated {
@@ -153,7 +153,7 @@ impl<P: Elector + SimProtocol<Config = ElectionConfig>> ElectionRunner<P> {
                     .to_string(),
             });
         }
-        replay.leader_csv = leader_csv;
+        replay.files.push(("leader.csv", leader_csv));
         replay
     }
 }

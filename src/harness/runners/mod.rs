@@ -6,3 +6,4 @@ pub mod detector;
 pub mod election;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod zk;

@@ -50,4 +50,7 @@ pub enum ZkError {
     /// The ACL is invalid.
     #[error("InvalidACL")]
     InvalidAcl,
+    /// The session has expired (a replicated store's leader closed it).
+    #[error("SessionExpired")]
+    SessionExpired,
 }

@@ -254,7 +254,8 @@ fn stat(s: &Stat) -> Value {
     serde_json::to_value(s).unwrap_or(Value::Null)
 }
 
-fn reply_json(reply: &Result<Reply, ZkError>) -> Value {
+/// A result line, as `zk exec` prints it.
+pub fn reply_json(reply: &Result<Reply, ZkError>) -> Value {
     match reply {
         Err(e) => json!({"ok": false, "error": e.to_string()}),
         Ok(Reply::Created(path)) => json!({"ok": true, "path": path}),
@@ -282,12 +283,14 @@ fn reply_json(reply: &Result<Reply, ZkError>) -> Value {
     }
 }
 
-fn event_json(e: &WatchEvent) -> Value {
+/// A watch event line, as `zk exec` prints it.
+pub fn event_json(e: &WatchEvent) -> Value {
     json!({"event": {"session": e.session, "type": e.kind.name(), "path": e.path}})
 }
 
-/// Runs a whole script; returns the output lines. A malformed line stops it with its number.
-pub fn run(script: &str) -> Result<Vec<String>, ScriptError> {
+/// Parses a whole script into (session, request) pairs; a malformed line stops it with its
+/// number. Blank lines and `#` comments are skipped.
+pub fn parse_script(script: &str) -> Result<Vec<(String, Request)>, ScriptError> {
     let mut requests = Vec::new();
     for (i, line) in script.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
@@ -299,6 +302,12 @@ pub fn run(script: &str) -> Result<Vec<String>, ScriptError> {
         })?;
         requests.push(parsed);
     }
+    Ok(requests)
+}
+
+/// Runs a whole script; returns the output lines. A malformed line stops it with its number.
+pub fn run(script: &str) -> Result<Vec<String>, ScriptError> {
+    let requests = parse_script(script)?;
     let mut store = Standalone::default();
     let mut out = Vec::new();
     for (session, request) in &requests {

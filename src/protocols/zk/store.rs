@@ -56,6 +56,9 @@ pub struct WatchEvent {
     pub kind: EventType,
     /// Where.
     pub path: String,
+    /// Which of the change's firings told it, counting from 0 (every server fires a change's
+    /// watches in the same order, so events told by different servers sort back into it).
+    pub group: u32,
 }
 
 /// The answer to one request.
@@ -157,6 +160,8 @@ pub enum Change {
     OpenSession {
         /// Its name.
         session: String,
+        /// Its timeout, ms (0 for a store without expiry).
+        timeout_ms: u64,
     },
     /// A session ends (closed by its client or expired): its ephemeral nodes go.
     CloseSession {
@@ -183,7 +188,7 @@ impl Change {
     /// The session the change belongs to.
     pub fn session(&self) -> &str {
         match self {
-            Change::OpenSession { session }
+            Change::OpenSession { session, .. }
             | Change::CloseSession { session }
             | Change::Write { session, .. }
             | Change::Multi { session, .. } => session,
@@ -195,9 +200,11 @@ impl Change {
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     tree: Tree,
-    sessions: BTreeSet<String>,
+    sessions: BTreeMap<String, u64>,
     data_watches: BTreeMap<String, BTreeSet<String>>,
     child_watches: BTreeMap<String, BTreeSet<String>>,
+    /// Firings of watches so far in the change being applied.
+    firings: u32,
 }
 
 /// A single server driven directly (`faultline zk exec`): a [`Store`] that spends its own
@@ -230,6 +237,7 @@ impl Standalone {
             // Opening a session neither fails nor fires a watch.
             let _ = self.commit(&Change::OpenSession {
                 session: session.to_string(),
+                timeout_ms: 0,
             });
         }
         match self.store.prepare(session, request) {
@@ -247,12 +255,12 @@ impl Store {
 
     /// Whether `session` is open.
     pub fn is_open(&self, session: &str) -> bool {
-        self.sessions.contains(session)
+        self.sessions.contains_key(session)
     }
 
-    /// The open sessions, in name order.
-    pub fn sessions(&self) -> impl Iterator<Item = &str> {
-        self.sessions.iter().map(String::as_str)
+    /// The open sessions with their timeouts (ms), in name order.
+    pub fn sessions(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.sessions.iter().map(|(s, t)| (s.as_str(), *t))
     }
 
     /// The change a request of `session` makes, checked against the tree as it is now;
@@ -299,9 +307,13 @@ impl Store {
         time: u64,
     ) -> (Result<Reply, ZkError>, Vec<WatchEvent>) {
         let mut events = Vec::new();
+        self.firings = 0;
         let reply = match change {
-            Change::OpenSession { session } => {
-                self.sessions.insert(session.clone());
+            Change::OpenSession {
+                session,
+                timeout_ms,
+            } => {
+                self.sessions.insert(session.clone(), *timeout_ms);
                 Ok(Reply::Done)
             }
             Change::CloseSession { session } => {
@@ -469,7 +481,10 @@ impl Store {
         for p in child {
             told.extend(self.child_watches.remove(*p).unwrap_or_default());
         }
+        let group = self.firings;
+        self.firings += 1;
         events.extend(told.into_iter().map(|session| WatchEvent {
+            group,
             session,
             kind,
             path: path.to_string(),

@@ -1,0 +1,312 @@
+//! The ZooKeeper ensemble's runner: Zab servers, clients with sessions, their guarantees
+//! checked, the client-visible history written for other checkers.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::harness::outcome::{Outcome, Progress, Summary};
+use crate::harness::registry::{Family, Runner};
+use crate::harness::replay::{ReplayRun, RunContext};
+use crate::harness::settings::ReplayError;
+use crate::protocols::zab::client::{Completion, Operation, ZkClient, writes};
+use crate::protocols::zab::invariants::{
+    Agreement, ClientFifo, Durability, EphemeralLifetime, OneLeaderPerEpoch, SingleSystemImage,
+    Truth,
+};
+use crate::protocols::zab::server::Server;
+use crate::protocols::zab::workload::{Workload, describe};
+use crate::protocols::zab::{Zab, ZabConfig};
+use crate::protocols::zk::ops::Write;
+use crate::protocols::zk::store::{Reply, Request};
+use crate::sim::metrics::{Observation, ObservationKind};
+use crate::sim::time::{Nanos, SECOND, to_secs};
+
+/// The most servers an ensemble runs on.
+pub const MAX_NODES: u32 = 31;
+
+/// The outcome of a ZooKeeper ensemble run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZkOutcome {
+    /// The established leader at the end (of the highest epoch), if any.
+    pub leader: Option<String>,
+    /// The highest epoch a leader was established in.
+    pub epoch: u32,
+    /// Writes (creates, sets, deletes, multis, closes) that succeeded.
+    pub writes_ok: u64,
+    /// Writes that definitely did not happen: a ZooKeeper error, or never sent.
+    pub writes_failed: u64,
+    /// Writes whose outcome the client cannot know (ConnectionLoss with the request in flight).
+    pub writes_unknown: u64,
+    /// Reads answered (get, exists, children).
+    pub reads: u64,
+    /// Reads answered by a server that had not applied the last committed change of the node.
+    pub stale_reads: u64,
+    /// Sessions the leader expired.
+    pub sessions_expired: u64,
+    /// Ephemeral nodes deleted with their session.
+    pub ephemerals_deleted: u64,
+    /// Transactions committed.
+    pub committed: u64,
+    /// Watch events delivered to clients.
+    pub watch_events: u64,
+}
+
+impl Summary for ZkOutcome {
+    fn summary(&self) -> String {
+        format!(
+            "zk: leader {} (epoch {}); writes {} ok, {} failed, {} unknown; {} reads ({} stale); \
+             {} sessions expired, {} ephemerals deleted",
+            self.leader.as_deref().unwrap_or("none"),
+            self.epoch,
+            self.writes_ok,
+            self.writes_failed,
+            self.writes_unknown,
+            self.reads,
+            self.stale_reads,
+            self.sessions_expired,
+            self.ephemerals_deleted,
+        )
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: self.writes_ok,
+            asked: self.writes_ok + self.writes_failed + self.writes_unknown,
+            what: "writes acknowledged",
+        })
+    }
+}
+
+/// The ensemble's runner.
+pub struct ZkRunner;
+
+/// The ZooKeeper ensemble.
+pub static ZK: ZkRunner = ZkRunner;
+
+/// The time with no established leader after one was lost, each time, from the timeline.
+pub fn failovers(timeline: &[Observation]) -> Vec<Nanos> {
+    let mut leading = std::collections::BTreeSet::new();
+    let mut lost_at = None;
+    let mut gaps = Vec::new();
+    for o in timeline {
+        let Some(node) = o.node else { continue };
+        match o.kind {
+            ObservationKind::TookLead => {
+                if leading.is_empty()
+                    && let Some(at) = lost_at.take()
+                {
+                    gaps.push(o.time - at);
+                }
+                leading.insert(node);
+            }
+            ObservationKind::LeftLead | ObservationKind::Crash
+                if leading.remove(&node) && leading.is_empty() =>
+            {
+                lost_at = Some(o.time);
+            }
+            _ => {}
+        }
+    }
+    gaps
+}
+
+impl ZkRunner {
+    /// The ensemble's settings for a run.
+    pub fn config(run: &RunContext<'_>, end: Nanos) -> Result<ZabConfig, ReplayError> {
+        let s = run.settings;
+        let zk = &s.zk;
+        let tick = zk.tick;
+        let workload = match &zk.script {
+            Some(ops) => Workload::Script {
+                ops: ops.as_ref().clone(),
+                settle: zk.settle,
+            },
+            None => {
+                let clients = run.client_config(end, SECOND)?;
+                Workload::Mix {
+                    interval: clients.command_interval,
+                    stop: clients.stop,
+                }
+            }
+        };
+        let sync_limit = match &s.timeout {
+            Some(_) => run.timeout,
+            None => 5 * tick,
+        };
+        Ok(ZabConfig {
+            tick,
+            sync_limit,
+            session_timeout: zk.session_timeout,
+            workload: Arc::new(workload),
+            broken: zk.broken,
+        })
+    }
+}
+
+impl Runner for ZkRunner {
+    fn name(&self) -> &'static str {
+        "zk"
+    }
+
+    fn family(&self) -> Family {
+        Family::Consensus
+    }
+
+    fn run(
+        &self,
+        run: &RunContext<'_>,
+        progress: &mut dyn FnMut(Nanos, Nanos),
+    ) -> Result<ReplayRun, ReplayError> {
+        let settings = run.settings;
+        if settings.nodes > MAX_NODES {
+            return Err(ReplayError::TooManyNodes {
+                protocol: self.name(),
+                max: MAX_NODES,
+                nodes: settings.nodes,
+            });
+        }
+        let tick = settings.zk.tick;
+        let end = run.end_of(tick, 10 * tick);
+        let config = Self::config(run, end)?;
+        let truth = Truth::shared();
+        let mut sim = run
+            .simulation::<Zab>(config)
+            .clients(settings.clients.count)
+            .check(Agreement::new(truth.clone()))
+            .check(Durability::default())
+            .check(ClientFifo)
+            .check(SingleSystemImage)
+            .check(OneLeaderPerEpoch::default())
+            .check(EphemeralLifetime::new(truth.clone()))
+            .build();
+        sim.run_until(end, &mut |now| progress(now, end));
+        let endpoints = settings.nodes + settings.clients.count;
+        let processes: Vec<&Zab> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
+        let servers: Vec<&Server> = processes.iter().filter_map(|p| p.server()).collect();
+        let clients: Vec<&ZkClient> = processes.iter().filter_map(|p| p.client()).collect();
+        let history: Vec<&Operation> = clients.iter().flat_map(|c| c.history()).collect();
+        let truth = truth.borrow();
+        let leader = servers
+            .iter()
+            .filter_map(|s| s.established().map(|e| (e, s.id())))
+            .max();
+        let epoch = crate::harness::replay::observed_details(
+            &sim.metrics().timeline,
+            ObservationKind::TookLead,
+        )
+        .filter_map(|d| d.strip_prefix("epoch ")?.parse().ok())
+        .max()
+        .unwrap_or(0);
+        let mut outcome = ZkOutcome {
+            leader: leader.map(|(_, id)| format!("n{}", id + 1)),
+            epoch,
+            writes_ok: 0,
+            writes_failed: 0,
+            writes_unknown: 0,
+            reads: 0,
+            stale_reads: truth.stale_reads,
+            sessions_expired: truth.expired,
+            ephemerals_deleted: truth.ephemerals_deleted,
+            committed: truth.zxids().len() as u64,
+            watch_events: clients.iter().map(|c| c.watch_events()).sum(),
+        };
+        for op in &history {
+            let write = writes(op);
+            match (&op.completion, write) {
+                (Some(Completion::Answered { result: Ok(_), .. }), true) => outcome.writes_ok += 1,
+                (Some(Completion::Answered { .. } | Completion::NotSent { .. }), true) => {
+                    outcome.writes_failed += 1
+                }
+                (Some(Completion::Unknown { .. }), true) => outcome.writes_unknown += 1,
+                (Some(Completion::Answered { .. }), false)
+                    if matches!(describe(&op.request).0, "read" | "children") =>
+                {
+                    outcome.reads += 1;
+                }
+                _ => {}
+            }
+        }
+        let mut metrics = sim.metrics().clone();
+        for gap in failovers(&metrics.timeline) {
+            metrics.record("failover", gap);
+        }
+        let mut replay = run.finish(&sim, metrics, end, Outcome::new(outcome));
+        replay
+            .files
+            .push(("history.jsonl", history_jsonl(&history)));
+        Ok(replay)
+    }
+}
+
+/// The client-visible history in Jepsen's shape, one event a line, in time order.
+pub fn history_jsonl(history: &[&Operation]) -> String {
+    let mut events: Vec<(Nanos, usize, Value)> = Vec::new();
+    for (i, op) in history.iter().enumerate() {
+        let (f, key) = describe(&op.request);
+        let process = format!("c{}", op.client + 1);
+        events.push((
+            op.invoked,
+            2 * i,
+            json!({"process": process, "type": "invoke", "f": f, "key": key,
+                   "value": input(&op.request), "time_s": to_secs(op.invoked)}),
+        ));
+        let Some(completion) = &op.completion else {
+            continue;
+        };
+        let (at, kind, value, error) = match completion {
+            Completion::Answered {
+                at, result: Ok(r), ..
+            } => (*at, "ok", output(r), None),
+            Completion::Answered {
+                at, result: Err(e), ..
+            } => (*at, "fail", Value::Null, Some(e.to_string())),
+            Completion::NotSent { at, error } => {
+                (*at, "fail", Value::Null, Some(error.to_string()))
+            }
+            Completion::Unknown { at } => (*at, "info", Value::Null, Some("ConnectionLoss".into())),
+        };
+        let mut event = json!({"process": process, "type": kind, "f": f, "key": key,
+                               "value": value, "time_s": to_secs(at)});
+        if let Some(error) = error {
+            event["error"] = json!(error);
+        }
+        if let Completion::Answered { zxid, .. } = completion {
+            event["zxid"] = json!(zxid);
+        }
+        events.push((at, 2 * i + 1, event));
+    }
+    events.sort_by_key(|(t, i, _)| (*t, *i));
+    let mut out = String::new();
+    for (_, _, e) in events {
+        out.push_str(&e.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn input(request: &Request) -> Value {
+    match request {
+        Request::Write(Write::Create { data, .. }) => {
+            json!({"data": String::from_utf8_lossy(data)})
+        }
+        Request::Write(Write::SetData { data, version, .. }) => {
+            json!({"data": String::from_utf8_lossy(data), "version": version})
+        }
+        Request::Write(Write::Delete { version, .. }) => json!({"version": version}),
+        _ => Value::Null,
+    }
+}
+
+fn output(reply: &Reply) -> Value {
+    match reply {
+        Reply::Created(path) => json!({"path": path}),
+        Reply::Stat(Some(stat)) => json!({"version": stat.version}),
+        Reply::Data(data, stat) => {
+            json!({"data": String::from_utf8_lossy(data), "version": stat.version})
+        }
+        Reply::Children(children) => json!(children),
+        _ => Value::Null,
+    }
+}

@@ -1,0 +1,350 @@
+//! ZooKeeper's guarantees, checked after every step of a run (names as the report prints them):
+//!
+//! - `agreement`: every server's applied transactions are a prefix of one sequence;
+//! - `durability`: a write acknowledged to a client is in the log of every later established
+//!   leader;
+//! - `client-fifo`: a session's replies come in the order of its requests;
+//! - `single-system-image`: a session never gets a reply older (by zxid) than one it has seen,
+//!   across reconnects;
+//! - `one-leader-per-epoch`: no two servers are established leaders of the same epoch;
+//! - `ephemeral-lifetime`: an ephemeral node is created only while its owner's session is open
+//!   (so none outlives its session).
+//!
+//! `linearizable-writes` needs the whole history and is checked at the end of the run
+//! ([`crate::check::linearizable`]). The committed sequence ([`Truth`]) is followed once per
+//! step and shared by the checkers that read it, and by the count of stale reads: a read is
+//! stale when the server answering it had not applied the last committed change of the node read.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use super::{Entry, Zab, Zxid, epoch_of, hex};
+use crate::protocols::zk::ops::Txn;
+use crate::protocols::zk::path;
+use crate::protocols::zk::store::Change;
+use crate::sim::engine::Invariant;
+use crate::sim::time::Nanos;
+
+fn servers<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::server::Server> {
+    nodes.iter().filter_map(|n| n.and_then(Zab::server))
+}
+
+fn clients<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::client::ZkClient> {
+    nodes.iter().filter_map(|n| n.and_then(Zab::client))
+}
+
+/// The committed sequence as the servers have applied it, followed step by step.
+#[derive(Debug, Default)]
+pub struct Truth {
+    /// zxids committed, in order.
+    zxids: Vec<Zxid>,
+    /// Per node path: the zxid of its last data change (creation and deletion included).
+    data_changed: FxHashMap<String, Zxid>,
+    /// Per node path: the zxid of its last change of children.
+    children_changed: FxHashMap<String, Zxid>,
+    /// Open sessions.
+    open: BTreeSet<String>,
+    /// Live ephemeral nodes by owner.
+    ephemerals: BTreeMap<String, BTreeSet<String>>,
+    /// Sessions closed by expiry.
+    pub expired: u64,
+    /// Ephemeral nodes deleted when their session ended.
+    pub ephemerals_deleted: u64,
+    /// Ephemeral nodes created for a session that was not open.
+    pub orphans: Vec<String>,
+    /// Reads that returned an older state than the committed one.
+    pub stale_reads: u64,
+}
+
+impl Truth {
+    /// A truth to share between checkers.
+    pub fn shared() -> Rc<RefCell<Truth>> {
+        Rc::new(RefCell::new(Truth::default()))
+    }
+
+    /// The committed zxids, in order.
+    pub fn zxids(&self) -> &[Zxid] {
+        &self.zxids
+    }
+
+    /// Follows the longest applied sequence among live servers (idempotent within a step).
+    fn advance(&mut self, nodes: &[Option<&Zab>]) {
+        if let Some(longest) = servers(nodes).max_by_key(|s| s.applied().len()) {
+            let applied = longest.applied();
+            for entry in applied.iter().skip(self.zxids.len()) {
+                self.follow(entry);
+            }
+        }
+    }
+
+    /// Counts the stale reads answered in the step that just ran (once per step).
+    fn count_stale_reads(&mut self, nodes: &[Option<&Zab>]) {
+        for server in servers(nodes) {
+            for read in server.answered() {
+                let changed = if read.children {
+                    self.children_changed.get(&read.path)
+                } else {
+                    self.data_changed.get(&read.path)
+                };
+                if changed.is_some_and(|z| *z > read.applied) {
+                    self.stale_reads += 1;
+                }
+            }
+        }
+    }
+
+    fn follow(&mut self, entry: &Entry) {
+        self.zxids.push(entry.zxid);
+        let z = entry.zxid;
+        match &entry.change {
+            Change::OpenSession { session, .. } => {
+                self.open.insert(session.clone());
+            }
+            Change::CloseSession { session } => {
+                self.open.remove(session);
+                if entry.cxid == 0 {
+                    self.expired += 1;
+                }
+                for p in self.ephemerals.remove(session).unwrap_or_default() {
+                    self.ephemerals_deleted += 1;
+                    self.deleted(&p, z);
+                }
+            }
+            Change::Write { txn, .. } => {
+                if let Ok(txn) = txn {
+                    self.txn(txn, z);
+                }
+            }
+            Change::Multi { txns, .. } => {
+                for txn in txns.iter().flatten() {
+                    self.txn(txn, z);
+                }
+            }
+        }
+    }
+
+    fn txn(&mut self, txn: &Txn, z: Zxid) {
+        match txn {
+            Txn::Create { path, node, .. } => {
+                self.data_changed.insert(path.clone(), z);
+                self.children_changed.insert(path.clone(), z);
+                self.children_changed
+                    .insert(path::split(path).0.to_string(), z);
+                if let Some(owner) = &node.owner {
+                    if !self.open.contains(owner) && self.orphans.len() < 16 {
+                        self.orphans.push(format!(
+                            "{path} created at {} for closed session {owner}",
+                            hex(z)
+                        ));
+                    }
+                    self.ephemerals
+                        .entry(owner.clone())
+                        .or_default()
+                        .insert(path.clone());
+                }
+            }
+            Txn::Delete { path } => {
+                for owned in self.ephemerals.values_mut() {
+                    owned.remove(path);
+                }
+                self.deleted(path, z);
+            }
+            Txn::SetData { path, .. } => {
+                self.data_changed.insert(path.clone(), z);
+            }
+            Txn::SetAcl { .. } | Txn::Check => {}
+        }
+    }
+
+    fn deleted(&mut self, path: &str, z: Zxid) {
+        self.data_changed.insert(path.to_string(), z);
+        self.children_changed.insert(path.to_string(), z);
+        self.children_changed
+            .insert(path::split(path).0.to_string(), z);
+    }
+}
+
+/// `agreement`.
+pub struct Agreement {
+    truth: Rc<RefCell<Truth>>,
+    /// Per server: how many of its applied entries were checked.
+    checked: BTreeMap<u32, usize>,
+}
+
+impl Agreement {
+    /// Checks against the shared committed sequence.
+    pub fn new(truth: Rc<RefCell<Truth>>) -> Self {
+        Agreement {
+            truth,
+            checked: BTreeMap::new(),
+        }
+    }
+}
+
+impl Invariant<Zab> for Agreement {
+    fn name(&self) -> &'static str {
+        "agreement"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        let mut truth = self.truth.borrow_mut();
+        truth.advance(nodes);
+        truth.count_stale_reads(nodes);
+        for server in servers(nodes) {
+            let applied = server.applied();
+            let from = self.checked.get(&server.id()).copied().unwrap_or(0);
+            let from = from.min(applied.len());
+            for (i, entry) in applied.iter().enumerate().skip(from) {
+                if truth.zxids.get(i) != Some(&entry.zxid) {
+                    return Some(format!(
+                        "n{} applied {} as transaction {} where another server applied {}",
+                        server.id() + 1,
+                        hex(entry.zxid),
+                        i + 1,
+                        truth.zxids.get(i).map_or("nothing".into(), |z| hex(*z)),
+                    ));
+                }
+            }
+            self.checked.insert(server.id(), applied.len());
+        }
+        None
+    }
+}
+
+/// `durability`.
+#[derive(Default)]
+pub struct Durability {
+    acked: Vec<Zxid>,
+    cursors: BTreeMap<u32, usize>,
+    /// Per server: (epoch led, acknowledged writes checked).
+    leaders: BTreeMap<u32, (u32, usize)>,
+}
+
+impl Invariant<Zab> for Durability {
+    fn name(&self) -> &'static str {
+        "durability"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        for client in clients(nodes) {
+            let cursor = self.cursors.entry(client.index()).or_default();
+            for op in &client.history()[*cursor..] {
+                if op.completion.is_none() {
+                    break;
+                }
+                *cursor += 1;
+                if let Some(super::client::Completion::Answered {
+                    zxid,
+                    result: Ok(_),
+                    ..
+                }) = &op.completion
+                    && super::client::writes(op)
+                {
+                    self.acked.push(*zxid);
+                }
+            }
+        }
+        for server in servers(nodes) {
+            let Some(epoch) = server.established() else {
+                continue;
+            };
+            let entry = self.leaders.entry(server.id()).or_insert((epoch, 0));
+            if entry.0 != epoch {
+                *entry = (epoch, 0);
+            }
+            let log = server.log();
+            for z in &self.acked[entry.1..] {
+                if epoch_of(*z) < epoch && log.binary_search_by_key(z, |e| e.zxid).is_err() {
+                    return Some(format!(
+                        "write {} was acknowledged, but n{} leads epoch {epoch} without it",
+                        hex(*z),
+                        server.id() + 1
+                    ));
+                }
+            }
+            entry.1 = self.acked.len();
+        }
+        None
+    }
+}
+
+/// `client-fifo`.
+pub struct ClientFifo;
+
+impl Invariant<Zab> for ClientFifo {
+    fn name(&self) -> &'static str {
+        "client-fifo"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        clients(nodes).find_map(|c| c.breaches().fifo.clone())
+    }
+}
+
+/// `single-system-image`.
+pub struct SingleSystemImage;
+
+impl Invariant<Zab> for SingleSystemImage {
+    fn name(&self) -> &'static str {
+        "single-system-image"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        clients(nodes).find_map(|c| c.breaches().system_image.clone())
+    }
+}
+
+/// `one-leader-per-epoch`.
+#[derive(Default)]
+pub struct OneLeaderPerEpoch {
+    leaders: BTreeMap<u32, u32>,
+}
+
+impl Invariant<Zab> for OneLeaderPerEpoch {
+    fn name(&self) -> &'static str {
+        "one-leader-per-epoch"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        for server in servers(nodes) {
+            if let Some(epoch) = server.established() {
+                let first = *self.leaders.entry(epoch).or_insert(server.id());
+                if first != server.id() {
+                    return Some(format!(
+                        "n{} and n{} both led epoch {epoch}",
+                        first + 1,
+                        server.id() + 1
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `ephemeral-lifetime`.
+pub struct EphemeralLifetime {
+    truth: Rc<RefCell<Truth>>,
+}
+
+impl EphemeralLifetime {
+    /// Checks the shared committed sequence.
+    pub fn new(truth: Rc<RefCell<Truth>>) -> Self {
+        EphemeralLifetime { truth }
+    }
+}
+
+impl Invariant<Zab> for EphemeralLifetime {
+    fn name(&self) -> &'static str {
+        "ephemeral-lifetime"
+    }
+
+    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        let mut truth = self.truth.borrow_mut();
+        truth.advance(nodes);
+        truth.orphans.first().cloned()
+    }
+}
