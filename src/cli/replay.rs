@@ -14,7 +14,6 @@ use faultline::harness::replay::{
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
 use faultline::protocols::zk::script;
-use faultline::protocols::zk::store::Request;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
 use faultline::report::hgrm::write_hgrm;
@@ -148,7 +147,7 @@ fn broken(name: &str) -> Result<Broken, String> {
 }
 
 /// The `zk exec` script of `--workload FILE`, or none for `mix`.
-fn zk_script(workload: &str) -> anyhow::Result<Option<Arc<Vec<(String, Request)>>>> {
+fn zk_script(workload: &str) -> anyhow::Result<Option<Arc<script::Script>>> {
     if workload == "mix" {
         return Ok(None);
     }

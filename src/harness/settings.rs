@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::registry::Protocol;
 use crate::protocols::detector::phi;
 use crate::protocols::zab::Broken;
-use crate::protocols::zk::store::Request;
+use crate::protocols::zk::script::Script;
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::{Fault, ScenarioError};
 use crate::sim::time::{Nanos, SECOND};
@@ -73,7 +73,7 @@ pub struct ZkSettings {
     /// The session timeout clients ask for (default 10 s; granted within [2, 20] ticks).
     pub session_timeout: Nanos,
     /// A `zk exec` script for client c1 to run instead of the mix: (session, request) pairs.
-    pub script: Option<Arc<Vec<(String, Request)>>>,
+    pub script: Option<Arc<Script>>,
     /// A script's wait after each reply, for watch events to arrive.
     pub settle: Nanos,
     /// A deliberately broken variant, to see a checker fail.

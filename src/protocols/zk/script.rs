@@ -288,9 +288,12 @@ pub fn event_json(e: &WatchEvent) -> Value {
     json!({"event": {"session": e.session, "type": e.kind.name(), "path": e.path}})
 }
 
+/// A parsed script: each op's session and request, in order.
+pub type Script = Vec<(String, Request)>;
+
 /// Parses a whole script into (session, request) pairs; a malformed line stops it with its
 /// number. Blank lines and `#` comments are skipped.
-pub fn parse_script(script: &str) -> Result<Vec<(String, Request)>, ScriptError> {
+pub fn parse_script(script: &str) -> Result<Script, ScriptError> {
     let mut requests = Vec::new();
     for (i, line) in script.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
