@@ -95,7 +95,7 @@ pub struct Args {
     #[arg(long, default_value = "mix")]
     workload: String,
     /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
-    /// reorder-reads, accept-behind, solo-leader, zombie-sessions.
+    /// reorder-writes, accept-behind, solo-leader, zombie-sessions.
     #[arg(long, value_parser = broken)]
     broken: Option<Broken>,
     /// Multi-Paxos and zk: operations per second from each client.

@@ -13,9 +13,10 @@
 //!
 //! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every
 //! other send counts in `messages.total`; a send over a cut link, a lost one, and one that arrives
-//! at a crashed or paused node count in `dropped`. A protocol that asks for FIFO links gets them:
-//! a message's arrival is no earlier than the previous arrival on its link, and equal times keep
-//! the send order. A paused node handles nothing: its timers fire
+//! at a crashed or paused node count in `dropped`. A protocol that asks for FIFO links gets them
+//! as TCP gives them: a message's arrival is no earlier than the previous arrival on its link
+//! (equal times keep the send order), and loss delays a message by retransmissions rather than
+//! dropping it; only a cut link (a partition) or a dead receiver drops it. A paused node handles nothing: its timers fire
 //! when it resumes. Timers die with the process that set them.
 
 use std::cmp::Ordering;
@@ -597,7 +598,12 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.metrics.sent(from, P::kind(&msg));
-        match self.network.transit(from, to, &mut self.net_rng) {
+        let transit = if P::FIFO {
+            self.network.reliable_transit(from, to, &mut self.net_rng)
+        } else {
+            self.network.transit(from, to, &mut self.net_rng)
+        };
+        match transit {
             Some(transit) => {
                 let mut at = self.now + transit;
                 if P::FIFO {

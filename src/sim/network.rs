@@ -86,7 +86,31 @@ impl Network {
         }
         Some(self.delay.sample(rng) + self.processing)
     }
+
+    /// The same over a reliable connection (TCP): a lost transmission is not lost but sent
+    /// again after a retransmission timeout, which starts at [`RETRANSMIT`] and doubles; `None`
+    /// only if the link is cut.
+    pub fn reliable_transit(
+        &self,
+        from: NodeIdx,
+        to: NodeIdx,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Nanos> {
+        if self.cut(from, to) {
+            return None;
+        }
+        let mut waited = 0;
+        let mut timeout = RETRANSMIT;
+        while self.loss > 0.0 && rng.random::<f64>() < self.loss && timeout < 64 * RETRANSMIT {
+            waited += timeout;
+            timeout *= 2;
+        }
+        Some(waited + self.delay.sample(rng) + self.processing)
+    }
 }
+
+/// TCP's first retransmission timeout (Linux's `TCP_RTO_MIN`, 200 ms).
+pub const RETRANSMIT: Nanos = 200_000_000;
 
 #[cfg(test)]
 mod tests {

@@ -72,9 +72,9 @@ impl Summary for ZkOutcome {
 
     fn progress(&self) -> Option<Progress> {
         Some(Progress {
-            done: self.writes_ok,
+            done: self.writes_ok + self.writes_failed,
             asked: self.writes_ok + self.writes_failed + self.writes_unknown,
-            what: "writes acknowledged",
+            what: "writes with a known outcome",
         })
     }
 }
@@ -176,7 +176,7 @@ impl Runner for ZkRunner {
             .clients(settings.clients.count)
             .check(Agreement::new(truth.clone()))
             .check(Durability::default())
-            .check(ClientFifo)
+            .check(ClientFifo::new(truth.clone()))
             .check(SingleSystemImage)
             .check(OneLeaderPerEpoch::default())
             .check(EphemeralLifetime::new(truth.clone()))

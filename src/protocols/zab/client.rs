@@ -11,9 +11,10 @@
 //! asks the leader whether the session still lives: if not the handle is told Expired and is
 //! dead; the mix then opens a new session (`c1.2`, ...).
 //!
-//! Two guarantees are checked here, where they are visible: replies of a session arrive in the
-//! order of its requests (`client-fifo`), and no reply carries an older zxid than one the session
-//! has seen (`single-system-image`).
+//! A reply that overtakes the reply to an earlier request means the connection lost something:
+//! as ZooKeeper's client does ("Xid out of order"), the handle drops the connection. The
+//! `single-system-image` guarantee is checked here, where it is visible: no reply carries an
+//! older zxid than one the session has seen.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -149,8 +150,6 @@ struct Script {
 /// What went wrong at a client, as the checkers report it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Breaches {
-    /// A reply overtook an earlier request of its session.
-    pub fifo: Option<String>,
     /// A reply carried an older zxid than the session had seen.
     pub system_image: Option<String>,
 }
@@ -351,13 +350,16 @@ impl ZkClient {
         let Some(op) = handle.inflight.remove(&cxid) else {
             return;
         };
-        if let Some((&earlier, _)) = handle.inflight.first_key_value()
-            && earlier < cxid
-            && self.breaches.fifo.is_none()
+        if handle
+            .inflight
+            .first_key_value()
+            .is_some_and(|(&earlier, _)| earlier < cxid)
         {
-            self.breaches.fifo = Some(format!(
-                "session {session}: the reply to request {cxid} came before the reply to {earlier}"
-            ));
+            // "Xid out of order": an earlier request's reply is missing, so the connection
+            // cannot be trusted; ZooKeeper's client drops it, and so does this one.
+            handle.inflight.insert(cxid, op);
+            self.lose(ctx, h);
+            return;
         }
         if zxid < handle.last_zxid && self.breaches.system_image.is_none() {
             self.breaches.system_image = Some(format!(

@@ -3,7 +3,8 @@
 //! - `agreement`: every server's applied transactions are a prefix of one sequence;
 //! - `durability`: a write acknowledged to a client is in the log of every later established
 //!   leader;
-//! - `client-fifo`: a session's replies come in the order of its requests;
+//! - `client-fifo`: a session's writes take effect (commit) in the order it sent them (writes
+//!   refused with an error have no effect and do not count);
 //! - `single-system-image`: a session never gets a reply older (by zxid) than one it has seen,
 //!   across reconnects;
 //! - `one-leader-per-epoch`: no two servers are established leaders of the same epoch;
@@ -57,6 +58,10 @@ pub struct Truth {
     pub orphans: Vec<String>,
     /// Reads that returned an older state than the committed one.
     pub stale_reads: u64,
+    /// Per session: the last request number committed.
+    last_cxid: FxHashMap<String, u64>,
+    /// A session's write committed after a later one of the same session.
+    pub reordered: Option<String>,
 }
 
 impl Truth {
@@ -99,6 +104,22 @@ impl Truth {
     fn follow(&mut self, entry: &Entry) {
         self.zxids.push(entry.zxid);
         let z = entry.zxid;
+        let refused = matches!(
+            &entry.change,
+            Change::Write { txn: Err(_), .. } | Change::Multi { txns: Err(_), .. }
+        );
+        if entry.cxid > 0 && !refused {
+            let session = entry.change.session();
+            let last = self.last_cxid.entry(session.to_string()).or_default();
+            if entry.cxid < *last && self.reordered.is_none() {
+                self.reordered = Some(format!(
+                    "session {session}'s request {} committed at {} after its request {last}",
+                    entry.cxid,
+                    hex(z)
+                ));
+            }
+            *last = (*last).max(entry.cxid);
+        }
         match &entry.change {
             Change::OpenSession { session, .. } => {
                 self.open.insert(session.clone());
@@ -272,7 +293,16 @@ impl Invariant<Zab> for Durability {
 }
 
 /// `client-fifo`.
-pub struct ClientFifo;
+pub struct ClientFifo {
+    truth: Rc<RefCell<Truth>>,
+}
+
+impl ClientFifo {
+    /// Checks the shared committed sequence.
+    pub fn new(truth: Rc<RefCell<Truth>>) -> Self {
+        ClientFifo { truth }
+    }
+}
 
 impl Invariant<Zab> for ClientFifo {
     fn name(&self) -> &'static str {
@@ -280,7 +310,9 @@ impl Invariant<Zab> for ClientFifo {
     }
 
     fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
-        clients(nodes).find_map(|c| c.breaches().fifo.clone())
+        let mut truth = self.truth.borrow_mut();
+        truth.advance(nodes);
+        truth.reordered.clone()
     }
 }
 

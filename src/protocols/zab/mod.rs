@@ -30,8 +30,9 @@
 //! Liveness as in ZooKeeper: the leader pings its followers every half tick and steps down when it
 //! has not heard from a quorum within the sync limit; a follower that has not heard from its
 //! leader within the sync limit (or a gap in what it hears: a lost message breaks the channel,
-//! as TCP would) goes back to election and stops serving clients. Links are FIFO
-//! ([`crate::sim::protocol::Protocol::FIFO`]). A crash keeps the log and the epochs.
+//! as a broken TCP connection would) goes back to election and stops serving clients. Links are
+//! FIFO and loss only delays messages, as over TCP
+//! ([`crate::sim::protocol::Protocol::FIFO`]); a partition drops them. A crash keeps the log and the epochs.
 //!
 //! **Sessions** ([`server`], [`client`]): a client opens a session on one server (an
 //! `OpenSession` change through Zab, carrying the negotiated timeout, clamped to [2, 20] ticks),
@@ -104,8 +105,8 @@ pub enum Broken {
     EarlyCommit,
     /// Followers ignore `trunc` and keep proposals the new leader never had.
     SkipTrunc,
-    /// A server answers a session's reads at once, ahead of the session's pending writes.
-    ReorderReads,
+    /// Followers forward a session's writes to the leader in swapped pairs.
+    ReorderWrites,
     /// A server accepts a reconnecting session even when it has applied less than the client
     /// has seen.
     AcceptBehind,
@@ -121,7 +122,7 @@ impl Broken {
     pub const ALL: [(&'static str, Broken); 6] = [
         ("early-commit", Broken::EarlyCommit),
         ("skip-trunc", Broken::SkipTrunc),
-        ("reorder-reads", Broken::ReorderReads),
+        ("reorder-writes", Broken::ReorderWrites),
         ("accept-behind", Broken::AcceptBehind),
         ("solo-leader", Broken::SoloLeader),
         ("zombie-sessions", Broken::ZombieSessions),
@@ -206,6 +207,9 @@ pub enum Msg {
     Sync {
         /// How.
         mode: SyncMode,
+        /// The follower's last zxid as the leader knows it (after a `trunc`, the zxid truncated
+        /// to): the entries follow it.
+        after: Zxid,
         /// The entries to append after that.
         entries: Vec<Entry>,
         /// The leader's commit point.
@@ -228,6 +232,9 @@ pub enum Msg {
     Commit(Zxid),
     /// `request`: a write forwarded to the leader.
     Request {
+        /// The epoch the forwarding server follows (a request left over from an earlier
+        /// epoch's connection is dropped, as that connection would be).
+        epoch: u32,
         /// The session.
         session: String,
         /// Its request number.

@@ -47,10 +47,10 @@ struct Conn {
 /// A session's request waiting at this server, in arrival order.
 #[derive(Debug, Clone)]
 enum Queued {
-    /// A write (or close) on its way through the leader.
-    Write(u64),
-    /// A sync waiting for the leader.
-    Sync(u64),
+    /// A write (or close) on its way through the leader, since then.
+    Write(u64, Nanos),
+    /// A sync waiting for the leader, since then.
+    Sync(u64, Nanos),
     /// A read behind an earlier write.
     Read(u64, Request),
 }
@@ -107,6 +107,10 @@ struct Learner {
 
 #[derive(Debug, Clone)]
 struct Tracked {
+    /// The server the session's client is connected to: requests through another are refused
+    /// (SessionMoved), so a request left behind on a server the client has left cannot be
+    /// executed after the client's later ones.
+    owner: NodeIdx,
     timeout: Nanos,
     deadline: Nanos,
     closing: bool,
@@ -157,6 +161,8 @@ pub struct Server {
     next_sync: u64,
     /// Syncs of this server's own clients while it leads: id → session and request.
     own_syncs: BTreeMap<u64, (String, u64)>,
+    /// Broken variant `reorder-writes`: a write held back until the session's next one.
+    held: BTreeMap<String, (u64, Forwarded)>,
 }
 
 fn round_up(t: Nanos, tick: Nanos) -> Nanos {
@@ -184,6 +190,7 @@ impl Server {
             answered: Vec::new(),
             next_sync: 0,
             own_syncs: BTreeMap::new(),
+            held: BTreeMap::new(),
         };
         server.look(ctx);
         ctx.set_timer(ctx.config().tick / 2, Timer::Tick);
@@ -340,7 +347,7 @@ impl Server {
         };
         let Some(at) = queue
             .iter()
-            .position(|q| matches!(q, Queued::Write(c) | Queued::Sync(c) if *c == cxid))
+            .position(|q| matches!(q, Queued::Write(c, _) | Queued::Sync(c, _) if *c == cxid))
         else {
             return;
         };
@@ -630,6 +637,10 @@ impl Server {
                 }
             }
         };
+        let after = match mode {
+            SyncMode::Trunc(to) => to,
+            _ => theirs,
+        };
         let (mode, from) = if self.log.len() - from > SNAP_THRESHOLD {
             (SyncMode::Snap, 0)
         } else {
@@ -647,6 +658,7 @@ impl Server {
             p,
             Msg::Sync {
                 mode,
+                after,
                 entries: self.log[from..].to_vec(),
                 committed,
             },
@@ -679,6 +691,7 @@ impl Server {
             .map(|(s, timeout_ms)| {
                 let timeout = timeout_ms * 1_000_000;
                 let tracked = Tracked {
+                    owner: self.me,
                     timeout,
                     deadline: round_up(now + timeout, tick),
                     closing: false,
@@ -767,8 +780,13 @@ impl Server {
                 }
                 self.try_commit(ctx);
             }
-            Msg::Request { session, cxid, op } if l.phase == LeaderPhase::Established => {
-                self.submit(ctx, session, cxid, op);
+            Msg::Request {
+                epoch,
+                session,
+                cxid,
+                op,
+            } if l.phase == LeaderPhase::Established && epoch == l.epoch => {
+                self.submit(ctx, from, session, cxid, op);
             }
             Msg::Ping(sessions) => {
                 for s in sessions {
@@ -776,7 +794,7 @@ impl Server {
                 }
             }
             Msg::Revalidate { session, .. } if l.phase == LeaderPhase::Established => {
-                let alive = self.revalidate(ctx, &session);
+                let alive = self.revalidate(ctx, from, &session);
                 ctx.send(from, Msg::Revalidate { session, alive });
             }
             Msg::SyncRequest(id) => self.leader_sync(ctx, from, id),
@@ -784,8 +802,9 @@ impl Server {
         }
     }
 
-    /// Whether `session` is alive at the leader (and if so, it is touched).
-    fn revalidate(&mut self, ctx: &mut Ctx<'_, Zab>, session: &str) -> bool {
+    /// Whether `session` is alive at the leader (and if so, it is touched and now owned by
+    /// `owner`, the server its client reconnected to).
+    fn revalidate(&mut self, ctx: &mut Ctx<'_, Zab>, owner: NodeIdx, session: &str) -> bool {
         let zombies = ctx.config().is(Broken::ZombieSessions);
         let alive = match &self.role {
             Role::Leading(l) if l.phase == LeaderPhase::Established => {
@@ -795,6 +814,11 @@ impl Server {
         };
         if alive {
             self.touch(ctx, session);
+            if let Role::Leading(l) = &mut self.role
+                && let Some(t) = l.sessions.get_mut(session)
+            {
+                t.owner = owner;
+            }
         }
         alive
     }
@@ -830,7 +854,14 @@ impl Server {
     }
 
     /// A request from one of this server's clients, or forwarded by a follower.
-    fn submit(&mut self, ctx: &mut Ctx<'_, Zab>, session: String, cxid: u64, op: Forwarded) {
+    fn submit(
+        &mut self,
+        ctx: &mut Ctx<'_, Zab>,
+        origin: NodeIdx,
+        session: String,
+        cxid: u64,
+        op: Forwarded,
+    ) {
         self.touch(ctx, &session);
         let zombies = ctx.config().is(Broken::ZombieSessions);
         let Role::Leading(l) = &mut self.role else {
@@ -862,10 +893,10 @@ impl Server {
                 }
             }
         };
-        self.propose(ctx, change, cxid);
+        self.propose(ctx, origin, change, cxid);
     }
 
-    fn propose(&mut self, ctx: &mut Ctx<'_, Zab>, change: Change, cxid: u64) {
+    fn propose(&mut self, ctx: &mut Ctx<'_, Zab>, origin: NodeIdx, change: Change, cxid: u64) {
         let now = ctx.now();
         let tick = ctx.config().tick;
         let Role::Leading(l) = &mut self.role else {
@@ -890,6 +921,7 @@ impl Server {
                 l.sessions.insert(
                     session.clone(),
                     Tracked {
+                        owner: origin,
                         timeout,
                         deadline: round_up(now + timeout, tick),
                         closing: false,
@@ -985,7 +1017,8 @@ impl Server {
             .map(|(s, _)| s.clone())
             .collect();
         for session in expired {
-            self.propose(ctx, Change::CloseSession { session }, 0);
+            let me = self.me;
+            self.propose(ctx, me, Change::CloseSession { session }, 0);
         }
     }
 
@@ -1025,9 +1058,16 @@ impl Server {
             }
             Msg::Sync {
                 mode,
+                after,
                 entries,
                 committed,
-            } if phase == Phase::Sync => self.synchronize(ctx, mode, entries, committed),
+            } if phase == Phase::Sync => {
+                if !self.synchronize(ctx, mode, after, entries, committed) {
+                    // The leader's idea of this log is out of date: the connection is not to be
+                    // trusted, so start again.
+                    self.look(ctx);
+                }
+            }
             Msg::NewLeader(epoch) if phase == Phase::Sync => {
                 ctx.stable().current_epoch = epoch;
                 ctx.send(from, Msg::Ack { epoch, zxid: 0 });
@@ -1086,14 +1126,26 @@ impl Server {
         }
     }
 
-    /// The leader's `diff`, `trunc` or `snap`.
+    /// The leader's `diff`, `trunc` or `snap`; false when the entries do not follow this log
+    /// (the leader worked from an out-of-date `ackepoch`), and nothing was changed.
     fn synchronize(
         &mut self,
         ctx: &mut Ctx<'_, Zab>,
         mode: SyncMode,
+        after: Zxid,
         entries: Vec<Entry>,
         committed: Zxid,
-    ) {
+    ) -> bool {
+        let fits = match mode {
+            SyncMode::Diff => self.last_zxid() == after,
+            SyncMode::Trunc(to) => {
+                to == 0 || self.log.binary_search_by_key(&to, |e| e.zxid).is_ok()
+            }
+            SyncMode::Snap => true,
+        };
+        if !fits {
+            return false;
+        }
         match mode {
             SyncMode::Diff => {}
             SyncMode::Trunc(to) => {
@@ -1118,6 +1170,7 @@ impl Server {
             self.append(ctx, entry);
         }
         self.apply_to(ctx, committed);
+        true
     }
 
     fn follower_sync_done(&mut self, ctx: &mut Ctx<'_, Zab>, id: u64) {
@@ -1168,6 +1221,23 @@ impl Server {
         let sync_limit = ctx.config().sync_limit;
         self.connections
             .retain(|_, c| c.last_heard + c.timeout >= now);
+        // A request the leader never answered (its forward was cut off by a partition) would
+        // hold the session's later replies forever: the connection is closed instead.
+        let stuck: Vec<String> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| {
+                matches!(q.front(), Some(Queued::Write(_, t) | Queued::Sync(_, t)) if *t + sync_limit < now)
+            })
+            .map(|(s, _)| s.clone())
+            .collect();
+        for session in stuck {
+            self.queues.remove(&session);
+            self.store.drop_watches(&session);
+            if let Some(conn) = self.connections.remove(&session) {
+                ctx.send(conn.client, Msg::Disconnect(session));
+            }
+        }
         match &self.role {
             Role::Looking(_) => self.tell_vote(ctx, None),
             Role::Following(f) => {
@@ -1221,7 +1291,8 @@ impl Server {
                 };
                 match &self.role {
                     Role::Leading(_) => {
-                        let alive = self.revalidate(ctx, &session);
+                        let me = self.me;
+                        let alive = self.revalidate(ctx, me, &session);
                         self.welcome(ctx, &session, waiting, alive);
                     }
                     Role::Following(f) => {
@@ -1265,15 +1336,14 @@ impl Server {
 
     /// A request of a connected session.
     fn serve(&mut self, ctx: &mut Ctx<'_, Zab>, session: String, cxid: u64, request: Request) {
-        let reorder = ctx.config().is(Broken::ReorderReads);
         let queue = self.queues.entry(session.clone()).or_default();
         match request {
             Request::Write(_) | Request::Multi(_) | Request::Close => {
-                queue.push_back(Queued::Write(cxid));
+                queue.push_back(Queued::Write(cxid, ctx.now()));
                 self.forward(ctx, session, cxid, Forwarded::Client(request));
             }
             Request::Sync { .. } => {
-                queue.push_back(Queued::Sync(cxid));
+                queue.push_back(Queued::Sync(cxid, ctx.now()));
                 self.next_sync += 1;
                 let id = self.next_sync;
                 match &mut self.role {
@@ -1291,7 +1361,7 @@ impl Server {
                 }
             }
             read => {
-                if queue.is_empty() || reorder {
+                if queue.is_empty() {
                     self.read(ctx, &session, cxid, &read);
                 } else {
                     queue.push_back(Queued::Read(cxid, read));
@@ -1303,10 +1373,50 @@ impl Server {
     /// Sends a request to the leader (or, on the leader, submits it).
     fn forward(&mut self, ctx: &mut Ctx<'_, Zab>, session: String, cxid: u64, op: Forwarded) {
         match &self.role {
-            Role::Leading(_) => self.submit(ctx, session, cxid, op),
+            Role::Leading(_) => {
+                let me = self.me;
+                self.submit(ctx, me, session, cxid, op);
+            }
             Role::Following(f) => {
                 let leader = f.leader;
-                ctx.send(leader, Msg::Request { session, cxid, op });
+                let epoch = ctx.stable().current_epoch;
+                if ctx.config().is(Broken::ReorderWrites) && cxid > 0 {
+                    match self.held.remove(&session) {
+                        Some((held, op_held)) => {
+                            ctx.send(
+                                leader,
+                                Msg::Request {
+                                    epoch,
+                                    session: session.clone(),
+                                    cxid,
+                                    op,
+                                },
+                            );
+                            ctx.send(
+                                leader,
+                                Msg::Request {
+                                    epoch,
+                                    session,
+                                    cxid: held,
+                                    op: op_held,
+                                },
+                            );
+                        }
+                        None => {
+                            self.held.insert(session, (cxid, op));
+                        }
+                    }
+                    return;
+                }
+                ctx.send(
+                    leader,
+                    Msg::Request {
+                        epoch,
+                        session,
+                        cxid,
+                        op,
+                    },
+                );
             }
             Role::Looking(_) => {}
         }

@@ -53,4 +53,7 @@ pub enum ZkError {
     /// The session has expired (a replicated store's leader closed it).
     #[error("SessionExpired")]
     SessionExpired,
+    /// The request came through a server the session has left for another.
+    #[error("SessionMoved")]
+    SessionMoved,
 }
