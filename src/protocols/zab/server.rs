@@ -70,8 +70,13 @@ struct Revalidating {
 /// Where a follower is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// Waiting for `leaderinfo`.
     Discovery,
+    /// Waiting for `diff`, `trunc` or `snap`.
     Sync,
+    /// Synced; proposals are logged; waiting for `uptodate`.
+    Synced,
+    /// Serving.
     Broadcast,
 }
 
@@ -1062,13 +1067,13 @@ impl Server {
                 entries,
                 committed,
             } if phase == Phase::Sync
-                && !self.synchronize(ctx, mode, after, entries, committed) =>
+                && !self.synchronize(ctx, mode, after, &entries, committed) =>
             {
                 // The leader's idea of this log is out of date: the connection is not to be
                 // trusted, so start again.
                 self.look(ctx);
             }
-            Msg::NewLeader(epoch) if phase == Phase::Sync => {
+            Msg::NewLeader(epoch) if phase == Phase::Synced => {
                 ctx.stable().current_epoch = epoch;
                 ctx.send(from, Msg::Ack { epoch, zxid: 0 });
                 let pending: Vec<Zxid> = self.log[self.applied..].iter().map(|e| e.zxid).collect();
@@ -1076,20 +1081,21 @@ impl Server {
                     ctx.send(from, Msg::Ack { epoch, zxid });
                 }
             }
-            Msg::UpToDate(committed) if phase == Phase::Sync => {
+            Msg::UpToDate(committed) if phase == Phase::Synced => {
                 self.apply_to(ctx, committed);
                 if let Role::Following(f) = &mut self.role {
                     f.phase = Phase::Broadcast;
                 }
             }
-            Msg::Proposal(entry) if phase != Phase::Discovery => {
+            Msg::Proposal(entry) if matches!(phase, Phase::Synced | Phase::Broadcast) => {
                 let last = self.last_zxid();
                 if entry.zxid <= last {
                     return;
                 }
                 let next_in_epoch = entry.zxid == last + 1;
-                let first_of_epoch =
-                    epoch_of(entry.zxid) > epoch_of(last) && entry.zxid & 0xffff_ffff == 1;
+                let first_of_epoch = epoch_of(entry.zxid) == ctx.stable().current_epoch
+                    && epoch_of(entry.zxid) > epoch_of(last)
+                    && entry.zxid & 0xffff_ffff == 1;
                 if !next_in_epoch && !first_of_epoch {
                     // A proposal went missing: the channel is broken.
                     self.look(ctx);
@@ -1102,7 +1108,7 @@ impl Server {
                 self.append(ctx, entry);
                 ctx.send(from, ack);
             }
-            Msg::Commit(z) if phase != Phase::Discovery => {
+            Msg::Commit(z) if matches!(phase, Phase::Synced | Phase::Broadcast) => {
                 if z <= self.applied_zxid() {
                     return;
                 }
@@ -1133,7 +1139,7 @@ impl Server {
         ctx: &mut Ctx<'_, Zab>,
         mode: SyncMode,
         after: Zxid,
-        entries: Vec<Entry>,
+        entries: &[Entry],
         committed: Zxid,
     ) -> bool {
         let fits = match mode {
@@ -1166,8 +1172,8 @@ impl Server {
             self.applied = 0;
         }
         let last = self.last_zxid();
-        for entry in entries.into_iter().filter(|e| e.zxid > last) {
-            self.append(ctx, entry);
+        for entry in entries.iter().filter(|e| e.zxid > last) {
+            self.append(ctx, entry.clone());
         }
         self.apply_to(ctx, committed);
         true
