@@ -203,11 +203,9 @@ pub fn observed_details(
         .filter_map(|o| o.detail.as_deref())
 }
 
-/// Runs one replay; `progress` hears the virtual time now and then.
-pub fn replay(
-    settings: &ReplaySettings,
-    progress: &mut dyn FnMut(Nanos, Nanos),
-) -> Result<ReplayRun, ReplayError> {
+/// What every protocol derives from the settings: the interval `h`, the names `d`, `r`, `h` of
+/// timeout expressions, and the timeout (the setting, or the protocol's default).
+pub fn context(settings: &ReplaySettings) -> Result<RunContext<'_>, ReplayError> {
     if settings.nodes < 2 {
         return Err(ReplayError::TooFewNodes);
     }
@@ -225,12 +223,20 @@ pub fn replay(
         _ => TimeoutExpr::parse(runner.default_timeout())?,
     };
     let timeout = from_secs(expr.seconds(&names)?);
-    let context = RunContext {
+    Ok(RunContext {
         settings,
         interval,
         names,
         expr,
         timeout,
-    };
-    runner.run(&context, progress)
+    })
+}
+
+/// Runs one replay; `progress` hears the virtual time now and then.
+pub fn replay(
+    settings: &ReplaySettings,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> Result<ReplayRun, ReplayError> {
+    let context = context(settings)?;
+    settings.protocol.runner().run(&context, progress)
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::harness::outcome::{Outcome, Progress, Summary};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext};
-use crate::harness::settings::ReplayError;
+use crate::harness::settings::{ReplayError, ReplaySettings};
 use crate::protocols::zab::client::{Completion, Operation, ZkClient, writes};
 use crate::protocols::zab::invariants::{
     Agreement, ClientFifo, Durability, EphemeralLifetime, OneLeaderPerEpoch, SingleSystemImage,
@@ -19,7 +19,8 @@ use crate::protocols::zab::server::Server;
 use crate::protocols::zab::workload::{Workload, describe};
 use crate::protocols::zab::{Zab, ZabConfig};
 use crate::protocols::zk::ops::Write;
-use crate::protocols::zk::store::{Reply, Request};
+use crate::protocols::zk::script;
+use crate::protocols::zk::store::{Reply, Request, WatchEvent};
 use crate::sim::metrics::{Observation, ObservationKind};
 use crate::sim::time::{Nanos, SECOND, to_secs};
 
@@ -309,4 +310,61 @@ fn output(reply: &Reply) -> Value {
         Reply::Children(children) => json!(children),
         _ => Value::Null,
     }
+}
+
+/// The longest a `zk exec --ensemble` script may take, in simulated time.
+pub const EXEC_LIMIT: Nanos = 3_600 * SECOND;
+
+/// Runs a `zk exec` script through an ensemble (`settings.zk.script`, client c1; session k on
+/// server k mod N) and returns the lines `zk exec` prints: each op's result, then the watch
+/// events it fired, in the order one server would have fired them. An op whose connection was
+/// lost prints `ConnectionLoss`; a script still unfinished after [`EXEC_LIMIT`] stops there.
+pub fn exec(settings: &ReplaySettings) -> Result<Vec<String>, ReplayError> {
+    let mut settings = settings.clone();
+    settings.clients.count = 1;
+    settings.duration = Some(EXEC_LIMIT);
+    let ops = settings.zk.script.as_ref().map_or(0, |s| s.len());
+    let context = crate::harness::replay::context(&settings)?;
+    let config = ZkRunner::config(&context, EXEC_LIMIT)?;
+    let mut sim = context.simulation::<Zab>(config).clients(1).build();
+    let client = settings.nodes;
+    let step = settings.zk.tick;
+    let mut until = 0;
+    while until < EXEC_LIMIT {
+        until += step;
+        sim.run_until(until, &mut |_| {});
+        let done = sim
+            .process(client)
+            .and_then(Zab::client)
+            .is_none_or(|c| c.script_done(ops));
+        if done {
+            break;
+        }
+    }
+    let Some(c) = sim.process(client).and_then(Zab::client) else {
+        return Ok(Vec::new());
+    };
+    let mut heard: Vec<_> = c.heard().to_vec();
+    heard.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut lines = Vec::new();
+    for (i, op) in c.history().iter().enumerate() {
+        let result = match &op.completion {
+            Some(Completion::Answered { result, .. }) => script::reply_json(result),
+            Some(Completion::NotSent { error, .. }) => json!({"ok": false, "error": error}),
+            Some(Completion::Unknown { .. }) | None => {
+                json!({"ok": false, "error": "ConnectionLoss"})
+            }
+        };
+        lines.push(result.to_string());
+        for (_, h) in heard.iter().filter(|(after, _)| *after == i) {
+            let event = WatchEvent {
+                session: h.session.clone(),
+                kind: h.kind,
+                path: h.path.clone(),
+                group: h.group,
+            };
+            lines.push(script::event_json(&event).to_string());
+        }
+    }
+    Ok(lines)
 }

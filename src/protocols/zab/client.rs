@@ -131,8 +131,8 @@ pub struct Heard {
     pub group: u32,
     /// The session told.
     pub session: String,
-    /// The event's type name.
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: EventType,
     /// The node.
     pub path: String,
 }
@@ -145,6 +145,8 @@ struct Script {
     waiting: Option<(usize, Option<Nanos>)>,
     /// Sessions by the order they were first named (for their server).
     named: Vec<String>,
+    /// A timer is set for the end of the wait after the op in flight.
+    woken: bool,
 }
 
 /// What went wrong at a client, as the checkers report it.
@@ -487,7 +489,7 @@ impl ZkClient {
                 zxid,
                 group: event.group,
                 session: event.session,
-                kind: event.kind.name(),
+                kind: event.kind,
                 path: event.path,
             },
         ));
@@ -513,6 +515,13 @@ impl ZkClient {
         let now = ctx.now();
         match self.script.waiting {
             Some((_, Some(answered))) if now >= answered + settle => self.script.waiting = None,
+            Some((_, Some(answered))) => {
+                if !self.script.woken {
+                    self.script.woken = true;
+                    ctx.set_timer(answered + settle - now, Timer::Issue);
+                }
+                return;
+            }
             Some(_) => return,
             None => {}
         }
@@ -536,6 +545,7 @@ impl ZkClient {
             return;
         }
         self.script.waiting = Some((self.script.next, None));
+        self.script.woken = false;
         self.script.next += 1;
         self.issue(ctx, h, request);
         if self.history.last().is_some_and(|o| o.completion.is_some()) {

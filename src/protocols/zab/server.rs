@@ -1066,12 +1066,16 @@ impl Server {
                 after,
                 entries,
                 committed,
-            } if phase == Phase::Sync
-                && !self.synchronize(ctx, mode, after, &entries, committed) =>
-            {
-                // The leader's idea of this log is out of date: the connection is not to be
-                // trusted, so start again.
-                self.look(ctx);
+            } if phase == Phase::Sync => {
+                if self.synchronize(ctx, mode, after, &entries, committed) {
+                    if let Role::Following(f) = &mut self.role {
+                        f.phase = Phase::Synced;
+                    }
+                } else {
+                    // The leader's idea of this log is out of date: the connection is not to be
+                    // trusted, so start again.
+                    self.look(ctx);
+                }
             }
             Msg::NewLeader(epoch) if phase == Phase::Synced => {
                 ctx.stable().current_epoch = epoch;

@@ -23,7 +23,7 @@ use super::tree::{Stat, Tree};
 use super::{ZkError, path};
 
 /// What a watch reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventType {
     /// A watched missing node was created.
     NodeCreated,
