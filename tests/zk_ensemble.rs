@@ -133,6 +133,9 @@ fn a_client_paused_past_its_session_timeout_loses_its_session_and_ephemerals() {
 #[test]
 fn a_minority_partition_keeps_the_majority_committing() {
     let trace = fixture("zk-ensemble/minority.csv");
+    // Half the operations plain gets, so that sessions read without a write of their own
+    // pending (a session's reads wait behind its writes, and a write cut off from the leader
+    // holds them until the connection is given up).
     let (code, r) = zk(&[
         "--nodes",
         "5",
@@ -144,17 +147,22 @@ fn a_minority_partition_keeps_the_majority_committing() {
         "4s",
         "--duration",
         "40s",
+        "--read-share",
+        "0.5",
     ]);
     assert_eq!(code, Some(0), "{r}");
     let o = &r["outcome"];
     assert_eq!(o["leader"], "n5");
     assert_eq!(o["epoch"], 1, "n5 keeps its quorum (n3 n4 n5) throughout");
-    assert_eq!(o["writes_ok"], 660);
+    assert_eq!(o["writes_ok"], 349);
     assert_eq!(
-        o["writes_unknown"], 42,
+        o["writes_unknown"], 24,
         "writes cut off on the minority side"
     );
-    assert_eq!(o["stale_reads"], 0);
+    assert_eq!(
+        (o["reads"].as_u64(), o["stale_reads"].as_u64()),
+        (Some(1165), Some(1))
+    );
 }
 
 #[test]

@@ -94,6 +94,10 @@ pub struct Args {
     /// multis and syncs, at --rate per client), or a `zk exec` script (FILE.jsonl) run by c1.
     #[arg(long, default_value = "mix")]
     workload: String,
+    /// zk: the share of the mix's operations that are plain gets (0 to 1; default: the mix's
+    /// own, about a third reads).
+    #[arg(long, value_parser = number("a share", Range::Probability))]
+    read_share: Option<f64>,
     /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
     /// reorder-writes, accept-behind, solo-leader, zombie-sessions.
     #[arg(long, value_parser = broken)]
@@ -369,6 +373,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             tick: from_secs(args.tick),
             session_timeout: from_secs(args.session_timeout),
             script: script.clone(),
+            read_share: args.read_share,
             broken: args.broken,
             ..ZkSettings::default()
         },

@@ -74,6 +74,8 @@ pub struct ZkSettings {
     pub session_timeout: Nanos,
     /// A `zk exec` script for client c1 to run instead of the mix: (session, request) pairs.
     pub script: Option<Arc<Script>>,
+    /// The share of the mix's operations that are plain gets (none: the mix's own).
+    pub read_share: Option<f64>,
     /// A script's wait after each reply, for watch events to arrive.
     pub settle: Nanos,
     /// A deliberately broken variant, to see a checker fail.
@@ -86,6 +88,7 @@ impl Default for ZkSettings {
             tick: 2 * SECOND,
             session_timeout: 10 * SECOND,
             script: None,
+            read_share: None,
             settle: SECOND / 10,
             broken: None,
         }

@@ -129,6 +129,7 @@ impl ZkRunner {
                 Workload::Mix {
                     interval: clients.command_interval,
                     stop: clients.stop,
+                    reads: zk.read_share,
                 }
             }
         };

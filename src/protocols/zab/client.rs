@@ -189,7 +189,7 @@ impl ZkClient {
         ctx.set_timer(tick / 2, Timer::ClientTick);
         let workload = ctx.config().workload.clone();
         match workload.as_ref() {
-            Workload::Mix { interval, stop } => {
+            Workload::Mix { interval, stop, .. } => {
                 let name = format!("c{}", index + 1);
                 client.open(ctx, name, index % ctx.nodes());
                 let first = interval + interval * u64::from(index) / u64::from(ctx.clients());
@@ -591,15 +591,19 @@ impl ZkClient {
                 self.tick(ctx);
             }
             Timer::Issue => match ctx.config().workload.as_ref() {
-                Workload::Mix { interval, stop } => {
-                    let (interval, stop) = (*interval, *stop);
+                Workload::Mix {
+                    interval,
+                    stop,
+                    reads,
+                } => {
+                    let (interval, stop, reads) = (*interval, *stop, *reads);
                     if ctx.now() + interval <= stop {
                         ctx.set_timer(interval, Timer::Issue);
                     }
                     if let Some(h) = self.handles.len().checked_sub(1) {
                         let name = self.handles[h].name.clone();
                         let index = self.index;
-                        let request = self.mix.next(ctx.rng(), index, &name);
+                        let request = self.mix.next(ctx.rng(), index, &name, reads);
                         self.issue(ctx, h, request);
                     }
                 }

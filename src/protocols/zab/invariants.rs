@@ -62,6 +62,8 @@ pub struct Truth {
     last_cxid: FxHashMap<String, u64>,
     /// A session's write committed after a later one of the same session.
     pub reordered: Option<String>,
+    /// Per server: reads counted so far (of its current process).
+    reads_seen: BTreeMap<u32, u64>,
 }
 
 impl Truth {
@@ -85,10 +87,18 @@ impl Truth {
         }
     }
 
-    /// Counts the stale reads answered in the step that just ran (once per step).
+    /// Counts the stale reads answered since the last count.
     fn count_stale_reads(&mut self, nodes: &[Option<&Zab>]) {
         for server in servers(nodes) {
-            for read in server.answered() {
+            let (answered, total) = server.answered();
+            let seen = self.reads_seen.entry(server.id()).or_default();
+            // A restarted process counts from 0 again.
+            let new = total.saturating_sub(if total < *seen { 0 } else { *seen });
+            *seen = total;
+            let fresh = answered
+                .len()
+                .saturating_sub(answered.len().min(new as usize));
+            for read in &answered[fresh..] {
                 let changed = if read.children {
                     self.children_changed.get(&read.path)
                 } else {

@@ -163,6 +163,8 @@ pub struct Server {
     revalidating: BTreeMap<String, Revalidating>,
     touched: BTreeSet<String>,
     answered: Vec<ReadNote>,
+    /// Reads answered by this process so far.
+    reads: u64,
     next_sync: u64,
     /// Syncs of this server's own clients while it leads: id → session and request.
     own_syncs: BTreeMap<u64, (String, u64)>,
@@ -193,6 +195,7 @@ impl Server {
             revalidating: BTreeMap::new(),
             touched: BTreeSet::new(),
             answered: Vec::new(),
+            reads: 0,
             next_sync: 0,
             own_syncs: BTreeMap::new(),
             held: BTreeMap::new(),
@@ -237,9 +240,10 @@ impl Server {
         }
     }
 
-    /// Reads answered in the last handler.
-    pub fn answered(&self) -> &[ReadNote] {
-        &self.answered
+    /// Reads answered in this process's last handler, and how many it has answered in all (so
+    /// that a checker that looks after every step counts each once).
+    pub fn answered(&self) -> (&[ReadNote], u64) {
+        (&self.answered, self.reads)
     }
 
     // ---- small helpers ----
@@ -395,6 +399,7 @@ impl Server {
             _ => None,
         };
         if let Some((path, children)) = note {
+            self.reads += 1;
             self.answered.push(ReadNote {
                 path: path.clone(),
                 children,

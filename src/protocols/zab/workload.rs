@@ -26,6 +26,8 @@ pub enum Workload {
         interval: u64,
         /// No new operation from then on.
         stop: u64,
+        /// The share of plain gets, drawn before the mix (none: the mix's own share).
+        reads: Option<f64>,
     },
     /// A script run by client c1, one operation at a time (session name, request); the next
     /// starts `settle` after the last one's reply, so that its watch events have arrived.
@@ -96,11 +98,26 @@ fn create(path: String, data: String, ephemeral: bool, sequential: bool) -> Writ
 }
 
 impl Mix {
-    /// The next operation of client `client` (0-based) holding session `session`.
-    pub fn next(&mut self, rng: &mut ChaCha8Rng, client: u32, session: &str) -> Request {
+    /// The next operation of client `client` (0-based) holding session `session`; with
+    /// `reads`, that share of the operations are gets and the rest the mix.
+    pub fn next(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        client: u32,
+        session: &str,
+        reads: Option<f64>,
+    ) -> Request {
         self.issued += 1;
         let k = rng.random_range(0..KEYS);
         let key = format!("/k{k}");
+        if let Some(share) = reads
+            && rng.random_bool(share.clamp(0.0, 1.0))
+        {
+            return Request::Get {
+                path: key,
+                watch: false,
+            };
+        }
         let data = format!("c{}-{}", client + 1, self.issued);
         let roll: f64 = rng.random();
         match roll {
@@ -168,8 +185,8 @@ mod tests {
         let mut rb = ChaCha8Rng::seed_from_u64(7);
         let mut kinds = std::collections::BTreeSet::new();
         for _ in 0..500 {
-            let x = a.next(&mut ra, 0, "c1");
-            assert_eq!(x, b.next(&mut rb, 0, "c1"));
+            let x = a.next(&mut ra, 0, "c1", None);
+            assert_eq!(x, b.next(&mut rb, 0, "c1", None));
             kinds.insert(describe(&x).0);
         }
         let all = [
