@@ -94,8 +94,8 @@ fn a_leader_crash_elects_a_new_leader_without_losing_an_acknowledged_write() {
     assert_eq!(failover["count"], 1);
     let seconds = failover["max_s"].as_f64().unwrap_or(0.0);
     assert!((seconds - 10.2).abs() < 0.01, "{seconds}");
-    assert_eq!(o["writes_ok"], 273);
-    assert_eq!(o["writes_unknown"], 57);
+    assert_eq!(o["writes_ok"], 288);
+    assert_eq!(o["writes_unknown"], 58);
 }
 
 #[test]
@@ -120,48 +120,52 @@ fn a_client_paused_past_its_session_timeout_loses_its_session_and_ephemerals() {
     assert_eq!(code, Some(0), "{r}");
     let o = &r["outcome"];
     assert_eq!(o["sessions_expired"], 1);
-    assert_eq!(o["ephemerals_deleted"], 1);
+    assert_eq!(o["ephemerals_deleted"], 3);
     // c1 carries on with a new session, c1.2, after being told the old one expired.
     let history = std::fs::read_to_string(dir.path().join("history.jsonl")).expect("history");
     assert!(history.contains("/eph-c1.2-"), "c1 opened a new session");
     let first = history.lines().next().map(serde_json::from_str::<Value>);
     let first = first.and_then(Result::ok).unwrap_or_default();
     assert_eq!(first["type"], "invoke");
-    assert_eq!(first["process"], "c1");
+    assert!(
+        first["process"]
+            .as_str()
+            .is_some_and(|p| p.starts_with('c'))
+    );
 }
 
 #[test]
 fn a_minority_partition_keeps_the_majority_committing() {
     let trace = fixture("zk-ensemble/minority.csv");
-    // Half the operations plain gets, so that sessions read without a write of their own
-    // pending (a session's reads wait behind its writes, and a write cut off from the leader
-    // holds them until the connection is given up).
+    // Four clients only read: a session's reads wait behind its own pending writes, and a write
+    // cut off from the leader holds them until the connection is given up, so only sessions
+    // that do not write show the minority's reads going stale.
     let (code, r) = zk(&[
         "--nodes",
         "5",
         "--clients",
-        "5",
+        "8",
+        "--readers",
+        "4",
         "--trace",
         &trace,
         "--session-timeout",
         "4s",
         "--duration",
         "40s",
-        "--read-share",
-        "0.5",
     ]);
     assert_eq!(code, Some(0), "{r}");
     let o = &r["outcome"];
     assert_eq!(o["leader"], "n5");
     assert_eq!(o["epoch"], 1, "n5 keeps its quorum (n3 n4 n5) throughout");
-    assert_eq!(o["writes_ok"], 349);
+    assert_eq!(o["writes_ok"], 557);
     assert_eq!(
-        o["writes_unknown"], 24,
+        o["writes_unknown"], 22,
         "writes cut off on the minority side"
     );
     assert_eq!(
         (o["reads"].as_u64(), o["stale_reads"].as_u64()),
-        (Some(1165), Some(1))
+        (Some(1946), Some(181))
     );
 }
 
@@ -190,9 +194,9 @@ fn each_broken_variant_is_caught_by_its_checker() {
         ("early-commit", 5, "durability"),
         ("skip-trunc", 5, "agreement"),
         ("reorder-writes", 4, "client-fifo"),
-        ("accept-behind", 38, "single-system-image"),
+        ("accept-behind", 28, "single-system-image"),
         ("solo-leader", 1, "one-leader-per-epoch"),
-        ("zombie-sessions", 94, "ephemeral-lifetime"),
+        ("zombie-sessions", 116, "ephemeral-lifetime"),
     ] {
         let seed = seed.to_string();
         let (code, r) = zk(&[

@@ -98,6 +98,11 @@ pub struct Args {
     /// own, about a third reads).
     #[arg(long, value_parser = number("a share", Range::Probability))]
     read_share: Option<f64>,
+    /// zk: the last K clients only read (plain gets at --rate), e.g. to see reads on a
+    /// partition's minority side go stale.
+    #[arg(long, default_value = "0", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of clients", 0, u32::MAX))]
+    readers: u32,
     /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
     /// reorder-writes, accept-behind, solo-leader, zombie-sessions.
     #[arg(long, value_parser = broken)]
@@ -374,6 +379,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             session_timeout: from_secs(args.session_timeout),
             script: script.clone(),
             read_share: args.read_share,
+            readers: args.readers,
             broken: args.broken,
             ..ZkSettings::default()
         },

@@ -76,6 +76,8 @@ pub struct ZkSettings {
     pub script: Option<Arc<Script>>,
     /// The share of the mix's operations that are plain gets (none: the mix's own).
     pub read_share: Option<f64>,
+    /// The last this many clients only read.
+    pub readers: u32,
     /// A script's wait after each reply, for watch events to arrive.
     pub settle: Nanos,
     /// A deliberately broken variant, to see a checker fail.
@@ -89,6 +91,7 @@ impl Default for ZkSettings {
             session_timeout: 10 * SECOND,
             script: None,
             read_share: None,
+            readers: 0,
             settle: SECOND / 10,
             broken: None,
         }

@@ -1,6 +1,7 @@
 //! The ZooKeeper ensemble's runner: Zab servers, clients with sessions, their guarantees
 //! checked, the client-visible history written for other checkers.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -38,6 +39,10 @@ pub struct ZkOutcome {
     pub writes_ok: u64,
     /// Writes that definitely did not happen: a ZooKeeper error, or never sent.
     pub writes_failed: u64,
+    /// The failed writes by error: ZooKeeper's (`NoNode`, `BadVersion`, ... — what a mix of
+    /// blind writes meets), `ConnectionLoss` for those never sent (no connection) and
+    /// `SessionExpired`.
+    pub write_errors: BTreeMap<String, u64>,
     /// Writes whose outcome the client cannot know (ConnectionLoss with the request in flight).
     pub writes_unknown: u64,
     /// Reads answered (get, exists, children).
@@ -130,6 +135,7 @@ impl ZkRunner {
                     interval: clients.command_interval,
                     stop: clients.stop,
                     reads: zk.read_share,
+                    readers: zk.readers,
                 }
             }
         };
@@ -170,7 +176,7 @@ impl Runner for ZkRunner {
             });
         }
         let tick = settings.zk.tick;
-        let end = run.end_of(tick, 10 * tick);
+        let end = run.end_of(tick, 5 * tick);
         let config = Self::config(run, end)?;
         let truth = Truth::shared();
         let mut sim = run
@@ -206,6 +212,7 @@ impl Runner for ZkRunner {
             epoch,
             writes_ok: 0,
             writes_failed: 0,
+            write_errors: BTreeMap::new(),
             writes_unknown: 0,
             reads: 0,
             stale_reads: truth.stale_reads,
@@ -218,8 +225,13 @@ impl Runner for ZkRunner {
             let write = writes(op);
             match (&op.completion, write) {
                 (Some(Completion::Answered { result: Ok(_), .. }), true) => outcome.writes_ok += 1,
-                (Some(Completion::Answered { .. } | Completion::NotSent { .. }), true) => {
-                    outcome.writes_failed += 1
+                (Some(Completion::Answered { result: Err(e), .. }), true) => {
+                    outcome.writes_failed += 1;
+                    *outcome.write_errors.entry(e.to_string()).or_default() += 1;
+                }
+                (Some(Completion::NotSent { error, .. }), true) => {
+                    outcome.writes_failed += 1;
+                    *outcome.write_errors.entry(error.to_string()).or_default() += 1;
                 }
                 (Some(Completion::Unknown { .. }), true) => outcome.writes_unknown += 1,
                 (Some(Completion::Answered { .. }), false)

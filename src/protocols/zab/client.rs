@@ -595,12 +595,18 @@ impl ZkClient {
                     interval,
                     stop,
                     reads,
+                    readers,
                 } => {
-                    let (interval, stop, reads) = (*interval, *stop, *reads);
+                    let (interval, stop) = (*interval, *stop);
+                    let reader = self.index + readers >= ctx.clients();
+                    let reads = if reader { Some(1.0) } else { *reads };
                     if ctx.now() + interval <= stop {
                         ctx.set_timer(interval, Timer::Issue);
                     }
-                    if let Some(h) = self.handles.len().checked_sub(1) {
+                    // The application starts once its first session is open.
+                    if let Some(h) = self.handles.len().checked_sub(1)
+                        && self.handles[h].opened
+                    {
                         let name = self.handles[h].name.clone();
                         let index = self.index;
                         let request = self.mix.next(ctx.rng(), index, &name, reads);

@@ -888,12 +888,17 @@ impl Server {
                 }
             }
             Forwarded::Client(request) => {
-                let alive =
-                    l.next.is_open(&session) && l.sessions.get(&session).is_none_or(|t| !t.closing);
+                let tracked = l.sessions.get(&session);
+                let alive = l.next.is_open(&session) && tracked.is_none_or(|t| !t.closing);
                 if !alive && !zombies {
                     Change::Write {
                         session,
                         txn: Err(ZkError::SessionExpired),
+                    }
+                } else if tracked.is_some_and(|t| t.owner != origin) {
+                    Change::Write {
+                        session,
+                        txn: Err(ZkError::SessionMoved),
                     }
                 } else {
                     match l.next.prepare(&session, &request) {

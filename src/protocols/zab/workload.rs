@@ -28,6 +28,8 @@ pub enum Workload {
         stop: u64,
         /// The share of plain gets, drawn before the mix (none: the mix's own share).
         reads: Option<f64>,
+        /// The last this many clients only read (plain gets).
+        readers: u32,
     },
     /// A script run by client c1, one operation at a time (session name, request); the next
     /// starts `settle` after the last one's reply, so that its watch events have arrived.
