@@ -9,6 +9,7 @@
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown, `.hgrm`, plots, the HTML report |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
 //! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store |
+//! | [`check`] | history checkers: the linearizability checker (Wing–Gong search with Lowe's memo, step-bounded) over a sequential `Model` |
 //! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
@@ -27,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod check;
 pub mod harness;
 pub mod output;
 pub mod protocols;

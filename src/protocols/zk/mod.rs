@@ -8,7 +8,8 @@
 //! - [`ops`]: requests prepared into transactions, and transactions applied — the split a
 //!   replicated store needs (agree on transactions, apply them everywhere);
 //! - [`store`]: one server: zxids, sessions, watches;
-//! - [`script`]: `faultline zk exec`, the JSONL driver.
+//! - [`script`]: `faultline zk exec`, the JSONL driver;
+//! - [`register`]: one znode as a sequential model for the linearizability checker.
 //!
 //! Reference: the ZooKeeper Programmer's Guide (3.8) and ZooKeeper's `PrepRequestProcessor`,
 //! `DataTree` and `WatchManager`, whose order of checks and firing of watches this follows.
@@ -16,6 +17,7 @@
 pub mod acl;
 pub mod ops;
 pub mod path;
+pub mod register;
 pub mod script;
 pub mod store;
 pub mod tree;
