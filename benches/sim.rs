@@ -9,6 +9,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use faultline::harness::fault_sweep::{Faults, fault_sweep};
 use faultline::harness::replay::{ClientSettings, Protocol as Named, ReplaySettings, replay};
 use faultline::harness::runners::multi_paxos::MultiPaxosOutcome;
+use faultline::harness::runners::zk::ZkOutcome;
 use faultline::sim::chaos::ChaosConfig;
 use faultline::sim::delay::DelayModel;
 use faultline::sim::engine::{Config, Simulation};
@@ -163,6 +164,34 @@ fn bench_paxos(c: &mut Criterion) {
     group.finish();
 }
 
+/// The ZooKeeper ensemble: 10 clients at 100 operations a second each for 10 s (the mix: about
+/// two thirds writes), fault-free; throughput in committed writes per real second.
+fn bench_zk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("zk");
+    group.sample_size(10);
+    for nodes in [3u32, 5, 7] {
+        let settings = ReplaySettings {
+            clients: ClientSettings {
+                rate: 100.0,
+                count: 10,
+            },
+            duration: Some(10 * SECOND),
+            ..ReplaySettings::new(protocol("zk"), nodes)
+        };
+        let run = replay(&settings, &mut |_, _| {}).expect("valid settings");
+        let writes = run
+            .report
+            .outcome
+            .get::<ZkOutcome>()
+            .map_or(0, |o| o.writes_ok);
+        group.throughput(Throughput::Elements(writes));
+        group.bench_with_input(BenchmarkId::new("writes", nodes), &settings, |b, s| {
+            b.iter(|| replay(s, &mut |_, _| {}).expect("valid settings"));
+        });
+    }
+    group.finish();
+}
+
 fn bench_fault_sweep(c: &mut Criterion) {
     let mut group = c.benchmark_group("fault_sweep");
     group.sample_size(10);
@@ -186,6 +215,7 @@ criterion_group!(
     bench_detectors,
     bench_elections,
     bench_paxos,
+    bench_zk,
     bench_fault_sweep
 );
 criterion_main!(benches);

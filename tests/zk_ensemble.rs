@@ -192,6 +192,7 @@ fn a_thousand_random_fault_scenarios_break_nothing() {
 fn each_broken_variant_is_caught_by_its_checker() {
     for (variant, seed, invariant) in [
         ("early-commit", 5, "durability"),
+        ("early-commit", 6, "linearizable-writes"),
         ("skip-trunc", 5, "agreement"),
         ("reorder-writes", 4, "client-fifo"),
         ("accept-behind", 28, "single-system-image"),

@@ -16,14 +16,19 @@ use crate::protocols::zab::invariants::{
     Agreement, ClientFifo, Durability, EphemeralLifetime, OneLeaderPerEpoch, SingleSystemImage,
     Truth,
 };
+use crate::protocols::zab::linearizable::check_writes;
 use crate::protocols::zab::server::Server;
 use crate::protocols::zab::workload::{Workload, describe};
 use crate::protocols::zab::{Zab, ZabConfig};
 use crate::protocols::zk::ops::Write;
 use crate::protocols::zk::script;
 use crate::protocols::zk::store::{Reply, Request, WatchEvent};
+use crate::sim::engine::Violation;
 use crate::sim::metrics::{Observation, ObservationKind};
 use crate::sim::time::{Nanos, SECOND, to_secs};
+
+/// The name of the check of the writes' linearizability, made once the run is over.
+pub const LINEARIZABLE_WRITES: &str = "linearizable-writes";
 
 /// The most servers an ensemble runs on.
 pub const MAX_NODES: u32 = 31;
@@ -57,6 +62,12 @@ pub struct ZkOutcome {
     pub committed: u64,
     /// Watch events delivered to clients.
     pub watch_events: u64,
+    /// Keys whose writes were checked for linearizability.
+    pub linearizable_keys: usize,
+    /// The writes checked.
+    pub linearizable_writes: usize,
+    /// Keys whose check ran out of search budget (neither confirmed nor refuted).
+    pub linearizability_undecided: Vec<String>,
 }
 
 impl Summary for ZkOutcome {
@@ -220,6 +231,9 @@ impl Runner for ZkRunner {
             ephemerals_deleted: truth.ephemerals_deleted,
             committed: truth.zxids().len() as u64,
             watch_events: clients.iter().map(|c| c.watch_events()).sum(),
+            linearizable_keys: 0,
+            linearizable_writes: 0,
+            linearizability_undecided: Vec::new(),
         };
         for op in &history {
             let write = writes(op);
@@ -246,7 +260,23 @@ impl Runner for ZkRunner {
         for gap in failovers(&metrics.timeline) {
             metrics.record("failover", gap);
         }
+        let linearizability = check_writes(&history);
+        outcome.linearizable_keys = linearizability.keys;
+        outcome.linearizable_writes = linearizability.writes;
+        outcome.linearizability_undecided = linearizability.undecided;
         let mut replay = run.finish(&sim, metrics, end, Outcome::new(outcome));
+        let invariants = &mut replay.report.invariants;
+        invariants.checked.push(LINEARIZABLE_WRITES);
+        if let Some((time_s, detail)) = linearizability.violations.into_iter().next() {
+            invariants.violations.push(Violation {
+                name: LINEARIZABLE_WRITES,
+                time_s,
+                detail,
+            });
+            invariants
+                .violations
+                .sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+        }
         replay
             .files
             .push(("history.jsonl", history_jsonl(&history)));

@@ -46,12 +46,14 @@
 //! writes, so a session sees its own writes in order); `sync` makes the server wait for the
 //! leader's commits before answering. Watches fire from the server the client is connected to.
 //!
-//! Checked guarantees are in [`invariants`]; deliberately broken variants ([`Broken`]) show each
+//! Checked guarantees are in [`invariants`] and, for the writes' linearizability once the run is
+//! over, [`linearizable`]; deliberately broken variants ([`Broken`]) show each
 //! checker failing.
 
 pub mod client;
 pub mod election;
 pub mod invariants;
+pub mod linearizable;
 pub mod server;
 pub mod workload;
 

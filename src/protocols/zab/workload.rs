@@ -55,13 +55,7 @@ pub fn describe(request: &Request) -> (&'static str, String) {
             "multi",
             writes
                 .first()
-                .map(|w| match w {
-                    Write::Create { path, .. }
-                    | Write::SetData { path, .. }
-                    | Write::Delete { path, .. }
-                    | Write::SetAcl { path, .. }
-                    | Write::Check { path, .. } => path.clone(),
-                })
+                .map(|w| w.path().to_string())
                 .unwrap_or_default(),
         ),
         Request::Get { path, .. } | Request::Exists { path, .. } => ("read", path.clone()),

@@ -64,6 +64,19 @@ pub enum Write {
     },
 }
 
+impl Write {
+    /// The node the write concerns.
+    pub fn path(&self) -> &str {
+        match self {
+            Write::Create { path, .. }
+            | Write::Delete { path, .. }
+            | Write::SetData { path, .. }
+            | Write::SetAcl { path, .. }
+            | Write::Check { path, .. } => path,
+        }
+    }
+}
+
 /// A prepared change, applied as is on every server.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Txn {
