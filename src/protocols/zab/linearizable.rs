@@ -4,8 +4,9 @@
 //! Writes are creates, sets (blind or compare-and-set) and deletes of a single node. Reads are
 //! left out — ZooKeeper serves them from the client's server, so they are sequentially
 //! consistent, not linearizable — and so are writes that never took effect: never sent, or
-//! refused as a whole (`SessionExpired`, `SessionMoved`). A write lost with its connection is
-//! unknown: it may have taken effect at any time after its call, or never. A node also touched
+//! refused as a whole (`SessionExpired`, `SessionMoved`). A write lost with its connection, or
+//! still in flight when the run ended, is unknown: it may have taken effect at any time after
+//! its call, or never. A node also touched
 //! otherwise (a multi, an ephemeral node deleted with its session, a sequential create whose
 //! name is known only afterwards) is not checked: one znode's model cannot explain it.
 
@@ -68,10 +69,11 @@ fn as_write(op: &ClientOp) -> Option<(String, Operation<ZnodeOp, ZnodeOutcome>)>
         }
         _ => return None,
     };
-    let (ret, output) = match op.completion.as_ref()? {
-        Completion::NotSent { .. } => return None,
-        Completion::Unknown { .. } => (None, None),
-        Completion::Answered { at, result, .. } => {
+    let (ret, output) = match &op.completion {
+        Some(Completion::NotSent { .. }) => return None,
+        // Lost with its connection, or still in flight when the run ended.
+        Some(Completion::Unknown { .. }) | None => (None, None),
+        Some(Completion::Answered { at, result, .. }) => {
             let output = match result {
                 Ok(Reply::Created(_)) => ZnodeOutcome::Created,
                 Ok(Reply::Stat(Some(stat))) => ZnodeOutcome::SetOk {
@@ -213,6 +215,20 @@ mod tests {
         // One of them lost with its connection: it may never have happened.
         let b = op(1, create("/k"), 15, Completion::Unknown { at: 25 });
         assert!(check_writes(&[&a, &b]).violations.is_empty());
+    }
+
+    #[test]
+    fn a_write_still_in_flight_at_the_end_may_have_happened() {
+        let delete = Request::Write(Write::Delete {
+            path: "/k".into(),
+            version: -1,
+        });
+        let a = op(0, create("/k"), 10, created(20));
+        let mut b = op(1, delete, 25, created(0));
+        b.completion = None;
+        let c = op(0, create("/k"), 30, created(40));
+        let found = check_writes(&[&a, &b, &c]);
+        assert_eq!((found.writes, found.violations.len()), (3, 0));
     }
 
     #[test]
