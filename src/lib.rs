@@ -8,7 +8,7 @@
 //! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown, `.hgrm`, plots, the HTML report |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
-//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store |
+//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store, alone and replicated by Zab with sessions and clients |
 //! | [`check`] | history checkers: the linearizability checker (Wing–Gong search with Lowe's memo, step-bounded) over a sequential `Model` |
 //! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |

@@ -264,3 +264,28 @@ fn an_ensemble_gives_the_single_stores_results() {
         }
     }
 }
+
+#[test]
+fn random_scripts_under_random_faults_break_nothing() {
+    // Sessions closed and opened again under the same name, nested and sequential nodes,
+    // multis: the checkers must not mistake any of it for a violation.
+    let mut keys = 0;
+    for (i, name) in ["random-1", "random-2", "random-3"].iter().enumerate() {
+        let script = fixture(&format!("zk-ensemble/{name}.jsonl"));
+        let seed = (i + 4).to_string();
+        let (code, r) = zk(&[
+            "--nodes",
+            "3",
+            "--workload",
+            &script,
+            "--seed",
+            &seed,
+            "--random-faults",
+        ]);
+        assert_eq!(code, Some(0), "{name}: {}", r["invariants"]);
+        assert!(
+            r["outcome"]["linearizable_keys"].as_u64() > Some(0),
+            "{name}"
+        );
+    }
+}

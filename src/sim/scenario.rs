@@ -3,8 +3,8 @@
 //! Outages become a crash at their start and a recovery at their end; the trace's scenario
 //! events (partition, heal, delay, loss, pause, elect) keep their meaning. Trace nodes are matched
 //! to simulated nodes by name (`n1` .. `nN`); a trace may also name the clients of a run that has
-//! them (`c1` .. `cC`), for outages (the client's process stops and restarts afresh) and pauses
-//! (`c2,pause,,8` freezes client c2 for 8 s) — never in partitions, which cut servers only. Times are shifted so that the trace's first instant
+//! them (`c1` .. `cC`) in pauses (`c2,pause,,8` freezes client c2 for 8 s) — not in outages
+//! (clients do not crash) nor in partitions (which cut servers only). Times are shifted so that the trace's first instant
 //! is time 0 for datetime traces; numeric traces keep their times (seconds from 0).
 
 use thiserror::Error;
@@ -57,6 +57,9 @@ pub enum ScenarioError {
         /// The number of clients.
         clients: u32,
     },
+    /// A client with an outage.
+    #[error("client `{0}` has an outage: clients pause (`{0},pause,,8`) but do not crash")]
+    ClientOutage(String),
     /// A client in a partition.
     #[error(
         "client `{0}` in a partition: partitions cut servers only (a client reaches every side)"
@@ -211,7 +214,11 @@ pub fn from_trace(
     };
     let mut faults = Vec::new();
     for o in &trace.outages {
-        let node = endpoint_index(&trace.nodes[o.node as usize].name, nodes, clients)?;
+        let name = &trace.nodes[o.node as usize].name;
+        if client_number(name).is_some() {
+            return Err(ScenarioError::ClientOutage(name.clone()));
+        }
+        let node = node_index(name, nodes)?;
         faults.push((at(o.start)?, Fault::Crash(node)));
         if o.end.is_finite() {
             faults.push((at(o.end)?, Fault::Recover(node)));

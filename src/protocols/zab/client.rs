@@ -124,7 +124,7 @@ impl Handle {
 
 /// A watch event a script's session heard, to print after the operation that fired it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Heard {
+pub struct ScriptEvent {
     /// The change that fired it.
     pub zxid: Zxid,
     /// Its firing within the change.
@@ -164,7 +164,7 @@ pub struct ZkClient {
     mix: Mix,
     script: Script,
     history: Vec<Operation>,
-    heard: Vec<(usize, Heard)>,
+    heard: Vec<(usize, ScriptEvent)>,
     breaches: Breaches,
     expired: u64,
     watch_events: u64,
@@ -240,7 +240,7 @@ impl ZkClient {
 
     /// Watch events heard by a script's sessions, with the index of the op after which each
     /// arrived.
-    pub fn heard(&self) -> &[(usize, Heard)] {
+    pub fn heard(&self) -> &[(usize, ScriptEvent)] {
         &self.heard
     }
 
@@ -485,7 +485,7 @@ impl ZkClient {
         let after = self.script.next.saturating_sub(1);
         self.heard.push((
             after,
-            Heard {
+            ScriptEvent {
                 zxid,
                 group: event.group,
                 session: event.session,

@@ -133,6 +133,8 @@ impl Truth {
         match &entry.change {
             Change::OpenSession { session, .. } => {
                 self.open.insert(session.clone());
+                // A name may be used again once its session closed: its requests count anew.
+                self.last_cxid.remove(session);
             }
             Change::CloseSession { session } => {
                 self.open.remove(session);

@@ -80,6 +80,8 @@ fn as_write(op: &ClientOp) -> Option<(String, Operation<ZnodeOp, ZnodeOutcome>)>
                     version: stat.version,
                 },
                 Ok(Reply::Done) => ZnodeOutcome::Deleted,
+                // A create's NoNode is about the parent: it says nothing of this node.
+                Err(ZkError::NoNode) if matches!(input, ZnodeOp::Create { .. }) => return None,
                 Err(e @ (ZkError::NoNode | ZkError::NodeExists | ZkError::BadVersion)) => {
                     ZnodeOutcome::Error(*e)
                 }
@@ -98,9 +100,12 @@ fn as_write(op: &ClientOp) -> Option<(String, Operation<ZnodeOp, ZnodeOutcome>)>
     Some((path.clone(), write))
 }
 
-/// The nodes some operation touches in a way one znode's model does not follow.
-fn untracked(history: &[&ClientOp]) -> std::collections::BTreeSet<String> {
+/// Whether some operation touches the node at `path` in a way one znode's model does not
+/// follow: in a multi, as an ephemeral node, or as a sequential node (any path that starts with a
+/// sequential create's prefix, since its name is known only from the reply).
+fn untracked(history: &[&ClientOp]) -> impl Fn(&str) -> bool {
     let mut paths = std::collections::BTreeSet::new();
+    let mut prefixes = Vec::new();
     for op in history {
         match &op.request {
             Request::Multi(writes) => {
@@ -108,11 +113,18 @@ fn untracked(history: &[&ClientOp]) -> std::collections::BTreeSet<String> {
             }
             Request::Write(Write::Create {
                 path,
-                ephemeral,
-                sequential,
+                ephemeral: true,
+                sequential: false,
                 ..
-            }) if *ephemeral || *sequential => {
+            }) => {
                 paths.insert(path.clone());
+            }
+            Request::Write(Write::Create {
+                path,
+                sequential: true,
+                ..
+            }) => {
+                prefixes.push(path.clone());
             }
             Request::Write(Write::SetAcl { path, .. }) => {
                 paths.insert(path.clone());
@@ -120,7 +132,7 @@ fn untracked(history: &[&ClientOp]) -> std::collections::BTreeSet<String> {
             _ => {}
         }
     }
-    paths
+    move |path: &str| paths.contains(path) || prefixes.iter().any(|p| path.starts_with(p.as_str()))
 }
 
 /// Checks every key's writes.
@@ -129,7 +141,7 @@ pub fn check_writes(history: &[&ClientOp]) -> Linearizability {
     let mut by_key: BTreeMap<String, Vec<Operation<ZnodeOp, ZnodeOutcome>>> = BTreeMap::new();
     for op in history {
         if let Some((path, write)) = as_write(op)
-            && !skip.contains(&path)
+            && !skip(&path)
         {
             by_key.entry(path).or_default().push(write);
         }
