@@ -174,6 +174,9 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// A zero tick or session timeout.
+    #[error("--tick and --session-timeout must be longer than 0")]
+    ZkTimes,
     /// The clients' rate is not a positive number.
     #[error("--rate must be a positive number of commands per second")]
     Rate,

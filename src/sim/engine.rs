@@ -14,9 +14,11 @@
 //! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every
 //! other send counts in `messages.total`; a send over a cut link, a lost one, and one that arrives
 //! at a crashed or paused node count in `dropped`. A protocol that asks for FIFO links gets them
-//! as TCP gives them: a message's arrival is no earlier than the previous arrival on its link
-//! (equal times keep the send order), and loss delays a message by retransmissions rather than
-//! dropping it; only a cut link (a partition) or a dead receiver drops it. A paused node handles nothing: its timers fire
+//! as TCP connections give them: a message's arrival is no earlier than the previous arrival on
+//! its link (equal times keep the send order); loss delays a message by retransmissions rather
+//! than dropping it; a cut link holds what is sent over it until the partition heals (then it
+//! goes, in order); a paused receiver reads what arrived when it resumes; only a crashed
+//! receiver drops it (its connections die with it). A paused node handles nothing: its timers fire
 //! when it resumes. Timers die with the process that set them.
 
 use std::cmp::Ordering;
@@ -105,6 +107,8 @@ struct Slot<P: Protocol> {
     stable: P::Stable,
     incarnation: u32,
     paused_until: Nanos,
+    /// With FIFO links: what arrived while the process was paused, in order.
+    inbox: Vec<(NodeIdx, P::Msg)>,
     rng: ChaCha8Rng,
 }
 
@@ -137,6 +141,8 @@ pub struct Simulation<P: Protocol> {
     cancelled: FxHashSet<TimerId>,
     /// With FIFO links ([`Protocol::FIFO`]): the latest arrival scheduled on each link.
     last_arrival: FxHashMap<(NodeIdx, NodeIdx), Nanos>,
+    /// With FIFO links: messages sent over a cut link, in send order, until it is mended.
+    held: Vec<(NodeIdx, NodeIdx, P::Msg)>,
     next_timer: u64,
     commands: Vec<Command<P>>,
     metrics: Metrics,
@@ -267,6 +273,7 @@ impl<P: Protocol> Simulation<P> {
                 stable: P::Stable::default(),
                 incarnation: 0,
                 paused_until: 0,
+                inbox: Vec::new(),
                 rng: stream(config.seed, u64::from(i) + 1),
             })
             .collect();
@@ -282,6 +289,7 @@ impl<P: Protocol> Simulation<P> {
             net_rng: stream(config.seed, 0),
             cancelled: FxHashSet::default(),
             last_arrival: FxHashMap::default(),
+            held: Vec::new(),
             next_timer: 0,
             commands: Vec::new(),
             metrics: Metrics::new(endpoints),
@@ -377,6 +385,12 @@ impl<P: Protocol> Simulation<P> {
                 counted,
             } => {
                 let slot = &self.slots[to as usize];
+                if P::FIFO && slot.process.is_some() && slot.paused_until > self.now {
+                    // A paused process's connections keep what arrives, in order, for it to
+                    // read when it resumes.
+                    self.slots[to as usize].inbox.push((from, msg));
+                    return;
+                }
                 if slot.process.is_none() || slot.paused_until > self.now {
                     if counted {
                         self.metrics.dropped += 1;
@@ -417,6 +431,10 @@ impl<P: Protocol> Simulation<P> {
             Event::Resume(node) => {
                 if self.slots[node as usize].paused_until <= self.now {
                     self.observe(Some(node), ObservationKind::Resume, None);
+                    let inbox = std::mem::take(&mut self.slots[node as usize].inbox);
+                    for (from, msg) in inbox {
+                        self.handle(node, |p, ctx| p.on_message(ctx, from, msg));
+                    }
                 }
             }
         }
@@ -448,6 +466,9 @@ impl<P: Protocol> Simulation<P> {
                 let slot = &mut self.slots[node as usize];
                 if slot.process.take().is_some() {
                     slot.incarnation += 1;
+                    // Its connections die with it.
+                    self.metrics.dropped += slot.inbox.len() as u64;
+                    slot.inbox.clear();
                     self.observe(Some(node), ObservationKind::Crash, None);
                 }
             }
@@ -459,17 +480,20 @@ impl<P: Protocol> Simulation<P> {
             }
             Fault::Partition(groups) => {
                 self.network.partition(&groups);
+                self.release_held();
                 let sides: Vec<String> = groups.iter().map(|g| names(g)).collect();
                 let detail = Some(sides.join(" | "));
                 self.observe_detail(None, ObservationKind::Partition, None, detail);
             }
             Fault::CutOneWay(from, to) => {
                 self.network.cut_one_way(&from, &to);
+                self.release_held();
                 let detail = Some(format!("{} -> {}", names(&from), names(&to)));
                 self.observe_detail(None, ObservationKind::Partition, None, detail);
             }
             Fault::Heal => {
                 self.network.heal();
+                self.release_held();
                 self.observe(None, ObservationKind::Heal, None);
             }
             Fault::Delay(model) => {
@@ -598,30 +622,57 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.metrics.sent(from, P::kind(&msg));
-        let transit = if P::FIFO {
-            self.network.reliable_transit(from, to, &mut self.net_rng)
-        } else {
-            self.network.transit(from, to, &mut self.net_rng)
-        };
-        match transit {
-            Some(transit) => {
-                let mut at = self.now + transit;
-                if P::FIFO {
-                    let last = self.last_arrival.entry((from, to)).or_insert(0);
-                    at = at.max(*last);
-                    *last = at;
-                }
-                self.push(
-                    at,
-                    Event::Deliver {
-                        from,
-                        to,
-                        msg,
-                        counted: true,
-                    },
-                );
+        if !P::FIFO {
+            match self.network.transit(from, to, &mut self.net_rng) {
+                Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
+                None => self.metrics.dropped += 1,
             }
-            None => self.metrics.dropped += 1,
+            return;
+        }
+        // Over a connection: a link that is cut holds what is sent until it is mended, and
+        // sends after it wait behind it.
+        if self.network.cut(from, to) || self.held.iter().any(|h| (h.0, h.1) == (from, to)) {
+            self.held.push((from, to, msg));
+            return;
+        }
+        self.transmit(from, to, msg);
+    }
+
+    /// Sends over a FIFO link that is not cut: no earlier than the link's last arrival.
+    fn transmit(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
+        let Some(transit) = self.network.reliable_transit(from, to, &mut self.net_rng) else {
+            self.held.push((from, to, msg));
+            return;
+        };
+        let last = self.last_arrival.entry((from, to)).or_insert(0);
+        let at = (self.now + transit).max(*last);
+        *last = at;
+        self.deliver_at(at, from, to, msg);
+    }
+
+    fn deliver_at(&mut self, at: Nanos, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
+        self.push(
+            at,
+            Event::Deliver {
+                from,
+                to,
+                msg,
+                counted: true,
+            },
+        );
+    }
+
+    /// After the network changed: what FIFO links held goes out on the links that are whole
+    /// again, in the order it was sent.
+    fn release_held(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        for (from, to, msg) in held {
+            let waiting = self.held.iter().any(|h| (h.0, h.1) == (from, to));
+            if self.network.cut(from, to) || waiting {
+                self.held.push((from, to, msg));
+            } else {
+                self.transmit(from, to, msg);
+            }
         }
     }
 
@@ -802,6 +853,29 @@ mod tests {
         assert_ne!(reordered, in_order);
         reordered.sort_unstable();
         assert_eq!(reordered, in_order);
+    }
+
+    #[test]
+    fn fifo_links_hold_what_a_cut_sends_until_it_heals_and_paused_receivers_read_it_later() {
+        let mut network = Network::new(2, DelayModel::Const(SECOND / 1000), 0, 0.0);
+        network.partition(&[vec![0], vec![1]]);
+        let mut s = Simulation::<Burst<true>>::new(Config {
+            nodes: 2,
+            clients: 0,
+            seed: 1,
+            network,
+            protocol: (),
+        });
+        s.schedule([
+            (SECOND, Fault::Pause(1, SECOND)),
+            (3 * SECOND / 2, Fault::Heal),
+        ]);
+        s.run_until(3 * SECOND / 2 + SECOND / 100, &mut |_| {});
+        assert_eq!(s.process(1).map(|p| p.got.len()), Some(0), "n2 is paused");
+        s.run_until(3 * SECOND, &mut |_| {});
+        let in_order: Vec<u64> = (0..50).collect();
+        assert_eq!(s.process(1).map(|p| p.got.clone()), Some(in_order));
+        assert_eq!(s.metrics().dropped, 0);
     }
 
     struct NeverTwo;

@@ -135,6 +135,9 @@ impl ZkRunner {
         let s = run.settings;
         let zk = &s.zk;
         let tick = zk.tick;
+        if tick == 0 || zk.session_timeout == 0 {
+            return Err(ReplayError::ZkTimes);
+        }
         let workload = match &zk.script {
             Some(ops) => Workload::Script {
                 ops: ops.as_ref().clone(),
@@ -238,6 +241,16 @@ impl Runner for ZkRunner {
         for op in &history {
             let write = writes(op);
             match (&op.completion, write) {
+                (
+                    Some(Completion::Answered {
+                        result: Ok(Reply::MultiFailed { error, .. }),
+                        ..
+                    }),
+                    true,
+                ) => {
+                    outcome.writes_failed += 1;
+                    *outcome.write_errors.entry(error.to_string()).or_default() += 1;
+                }
                 (Some(Completion::Answered { result: Ok(_), .. }), true) => outcome.writes_ok += 1,
                 (Some(Completion::Answered { result: Err(e), .. }), true) => {
                     outcome.writes_failed += 1;

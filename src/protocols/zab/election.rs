@@ -115,15 +115,16 @@ impl Election {
         if vote.state != PeerState::Looking {
             self.outside.insert(from, (vote.ballot, vote.state));
             let leader = vote.ballot.id;
+            // The leader's own word, and those of its followers in the same epoch.
+            let Some(&(own, PeerState::Leading)) = self.outside.get(&leader) else {
+                return Heard::Nothing;
+            };
             let naming = self
                 .outside
                 .values()
-                .filter(|(b, _)| b.id == leader)
+                .filter(|(b, _)| b.id == leader && b.epoch == own.epoch)
                 .count();
-            let leads = self
-                .outside
-                .get(&leader)
-                .is_some_and(|(b, s)| *s == PeerState::Leading && b.id == leader);
+            let leads = own.id == leader;
             return if leads && naming >= quorum {
                 Heard::Follow(leader)
             } else {

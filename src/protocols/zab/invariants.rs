@@ -9,7 +9,8 @@
 //!   across reconnects;
 //! - `one-leader-per-epoch`: no two servers are established leaders of the same epoch;
 //! - `ephemeral-lifetime`: an ephemeral node is created only while its owner's session is open
-//!   (so none outlives its session).
+//!   (closing a session deletes its ephemerals as it is applied, so this is the way one could
+//!   outlive its session).
 //!
 //! `linearizable-writes` needs the whole history and is checked at the end of the run
 //! ([`crate::check::linearizable`]). The committed sequence ([`Truth`]) is followed once per
@@ -29,6 +30,21 @@ use crate::protocols::zk::store::Change;
 use crate::sim::engine::Invariant;
 use crate::sim::time::Nanos;
 
+/// What identifies an entry's content: the same zxid with another digest is another
+/// transaction.
+fn digest(entry: &Entry) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (
+        entry.zxid,
+        entry.cxid,
+        entry.time_ms,
+        entry.change.session(),
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
 fn servers<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::server::Server> {
     nodes.iter().filter_map(|n| n.and_then(Zab::server))
 }
@@ -42,10 +58,15 @@ fn clients<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::
 pub struct Truth {
     /// zxids committed, in order.
     zxids: Vec<Zxid>,
-    /// Per node path: the zxid of its last data change (creation and deletion included).
-    data_changed: FxHashMap<String, Zxid>,
-    /// Per node path: the zxid of its last change of children.
-    children_changed: FxHashMap<String, Zxid>,
+    /// Each committed entry's digest (zxid, session, request number, time), in order.
+    digests: Vec<u64>,
+    /// Per node path: its data changes (creation and deletion included): when each was first
+    /// applied anywhere, and its zxid.
+    data_changed: FxHashMap<String, Vec<(Nanos, Zxid)>>,
+    /// Per node path: the changes of its children.
+    children_changed: FxHashMap<String, Vec<(Nanos, Zxid)>>,
+    /// When the entries followed now were first applied.
+    now: Nanos,
     /// Open sessions.
     open: BTreeSet<String>,
     /// Live ephemeral nodes by owner.
@@ -77,8 +98,10 @@ impl Truth {
         &self.zxids
     }
 
-    /// Follows the longest applied sequence among live servers (idempotent within a step).
-    fn advance(&mut self, nodes: &[Option<&Zab>]) {
+    /// Follows the longest applied sequence among live servers at `now` (idempotent within a
+    /// step).
+    fn advance(&mut self, now: Nanos, nodes: &[Option<&Zab>]) {
+        self.now = now;
         if let Some(longest) = servers(nodes).max_by_key(|s| s.applied().len()) {
             let applied = longest.applied();
             for entry in applied.iter().skip(self.zxids.len()) {
@@ -99,12 +122,18 @@ impl Truth {
                 .len()
                 .saturating_sub(answered.len().min(new as usize));
             for read in &answered[fresh..] {
-                let changed = if read.children {
+                let changes = if read.children {
                     self.children_changed.get(&read.path)
                 } else {
                     self.data_changed.get(&read.path)
                 };
-                if changed.is_some_and(|z| *z > read.applied) {
+                // The node's last change committed before the read was answered (a commit at
+                // the same instant, later in the same step, does not make it stale).
+                let last = changes.and_then(|c| {
+                    let before = c.partition_point(|(t, _)| *t < read.at);
+                    before.checked_sub(1).map(|i| c[i].1)
+                });
+                if last.is_some_and(|z| z > read.applied) {
                     self.stale_reads += 1;
                 }
             }
@@ -113,6 +142,7 @@ impl Truth {
 
     fn follow(&mut self, entry: &Entry) {
         self.zxids.push(entry.zxid);
+        self.digests.push(digest(entry));
         let z = entry.zxid;
         let refused = matches!(
             &entry.change,
@@ -162,10 +192,7 @@ impl Truth {
     fn txn(&mut self, txn: &Txn, z: Zxid) {
         match txn {
             Txn::Create { path, node, .. } => {
-                self.data_changed.insert(path.clone(), z);
-                self.children_changed.insert(path.clone(), z);
-                self.children_changed
-                    .insert(path::split(path).0.to_string(), z);
+                self.changed(path, z);
                 if let Some(owner) = &node.owner {
                     if !self.open.contains(owner) && self.orphans.len() < 16 {
                         self.orphans.push(format!(
@@ -186,17 +213,33 @@ impl Truth {
                 self.deleted(path, z);
             }
             Txn::SetData { path, .. } => {
-                self.data_changed.insert(path.clone(), z);
+                let now = self.now;
+                self.data_changed
+                    .entry(path.clone())
+                    .or_default()
+                    .push((now, z));
             }
             Txn::SetAcl { .. } | Txn::Check => {}
         }
     }
 
     fn deleted(&mut self, path: &str, z: Zxid) {
-        self.data_changed.insert(path.to_string(), z);
-        self.children_changed.insert(path.to_string(), z);
-        self.children_changed
-            .insert(path::split(path).0.to_string(), z);
+        self.changed(path, z);
+    }
+
+    /// A node created or deleted: its data, its children and its parent's children changed.
+    fn changed(&mut self, path: &str, z: Zxid) {
+        let change = (self.now, z);
+        self.data_changed
+            .entry(path.to_string())
+            .or_default()
+            .push(change);
+        for p in [path, path::split(path).0] {
+            self.children_changed
+                .entry(p.to_string())
+                .or_default()
+                .push(change);
+        }
     }
 }
 
@@ -222,16 +265,19 @@ impl Invariant<Zab> for Agreement {
         "agreement"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
-        truth.advance(nodes);
+        truth.advance(now, nodes);
         truth.count_stale_reads(nodes);
         for server in servers(nodes) {
             let applied = server.applied();
-            let from = self.checked.get(&server.id()).copied().unwrap_or(0);
-            let from = from.min(applied.len());
+            let checked = self.checked.get(&server.id()).copied().unwrap_or(0);
+            // A store rebuilt from a snapshot or a truncated log is checked again from the start.
+            let from = if applied.len() < checked { 0 } else { checked };
             for (i, entry) in applied.iter().enumerate().skip(from) {
-                if truth.zxids.get(i) != Some(&entry.zxid) {
+                let same = truth.zxids.get(i) == Some(&entry.zxid)
+                    && truth.digests.get(i) == Some(&digest(entry));
+                if !same {
                     return Some(format!(
                         "n{} applied {} as transaction {} where another server applied {}",
                         server.id() + 1,
@@ -321,9 +367,9 @@ impl Invariant<Zab> for ClientFifo {
         "client-fifo"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
-        truth.advance(nodes);
+        truth.advance(now, nodes);
         truth.reordered.clone()
     }
 }
@@ -386,9 +432,9 @@ impl Invariant<Zab> for EphemeralLifetime {
         "ephemeral-lifetime"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
-        truth.advance(nodes);
+        truth.advance(now, nodes);
         truth.orphans.first().cloned()
     }
 }

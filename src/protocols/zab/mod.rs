@@ -112,8 +112,8 @@ pub enum Broken {
     /// A server accepts a reconnecting session even when it has applied less than the client
     /// has seen.
     AcceptBehind,
-    /// A server that has heard nobody for the sync limit leads alone, in the epoch after its
-    /// own.
+    /// Every quorum is of one server: a server that hears nobody elects itself, leads and
+    /// commits alone.
     SoloLeader,
     /// The leader takes requests from sessions it has expired.
     ZombieSessions,
@@ -189,7 +189,7 @@ pub enum Welcome {
 pub enum Msg {
     /// `vote`: a fast-leader-election notification.
     Vote(Vote),
-    /// `followerinfo`: a follower's accepted epoch and last zxid.
+    /// `followerinfo`: a follower's accepted epoch.
     FollowerInfo {
         /// Its accepted epoch.
         accepted_epoch: u32,
@@ -200,8 +200,10 @@ pub enum Msg {
     AckEpoch {
         /// The epoch acknowledged.
         epoch: u32,
-        /// The follower's current epoch.
-        current_epoch: u32,
+        /// The follower's current epoch, or none when it had accepted this epoch already (from
+        /// another would-be leader): it may not vouch for two leaders of one epoch, so the
+        /// leader syncs it but does not count it towards its quorum (ZooKeeper sends -1).
+        current_epoch: Option<u32>,
         /// Its last logged zxid.
         last_zxid: Zxid,
     },
@@ -223,13 +225,15 @@ pub enum Msg {
     UpToDate(Zxid),
     /// `proposal`.
     Proposal(Entry),
-    /// `ack`: logged (a proposal), or synced (`newleader`, zxid 0 then).
+    /// `ack`: the proposal is logged.
     Ack {
         /// The epoch of the leader acked.
         epoch: u32,
-        /// The proposal logged, or 0 for `newleader`.
+        /// The proposal.
         zxid: Zxid,
     },
+    /// `ack` of `newleader`: synced to the leader of this epoch.
+    AckNewLeader(u32),
     /// `commit`.
     Commit(Zxid),
     /// `request`: a write forwarded to the leader.
@@ -416,7 +420,7 @@ impl Protocol for Zab {
             Msg::NewLeader(_) => "newleader",
             Msg::UpToDate(_) => "uptodate",
             Msg::Proposal(_) => "proposal",
-            Msg::Ack { .. } => "ack",
+            Msg::Ack { .. } | Msg::AckNewLeader(_) => "ack",
             Msg::Commit(_) => "commit",
             Msg::Request { .. } => "request",
             Msg::Ping(_) => "ping",

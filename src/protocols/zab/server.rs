@@ -34,6 +34,8 @@ pub struct ReadNote {
     pub children: bool,
     /// The last zxid the server had applied.
     pub applied: Zxid,
+    /// When it was answered.
+    pub at: Nanos,
 }
 
 /// A client connected to this server.
@@ -138,6 +140,17 @@ struct Leader {
     sessions: BTreeMap<String, Tracked>,
     /// Syncs waiting for a commit: (zxid, asking server, id).
     syncs: Vec<(Zxid, NodeIdx, u64)>,
+}
+
+impl Leader {
+    /// The synced learners: proposals and commits go to them.
+    fn forwarding(&self) -> Vec<NodeIdx> {
+        self.learners
+            .iter()
+            .filter(|(_, x)| x.forwarding)
+            .map(|(p, _)| *p)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -404,6 +417,7 @@ impl Server {
                 path: path.clone(),
                 children,
                 applied,
+                at: ctx.now(),
             });
         }
         if let Some(conn) = self.connections.get(session) {
@@ -457,14 +471,14 @@ impl Server {
         self.queues.clear();
     }
 
-    fn vote(&self, ctx: &mut Ctx<'_, Zab>) -> Option<Vote> {
+    fn vote(&self, ctx: &mut Ctx<'_, Zab>) -> Vote {
         match &self.role {
-            Role::Looking(e) => Some(Vote {
+            Role::Looking(e) => Vote {
                 round: e.round,
                 ballot: e.vote,
                 state: PeerState::Looking,
-            }),
-            Role::Following(f) => Some(Vote {
+            },
+            Role::Following(f) => Vote {
                 round: self.round,
                 ballot: Ballot {
                     epoch: ctx.stable().current_epoch,
@@ -472,8 +486,8 @@ impl Server {
                     id: f.leader,
                 },
                 state: PeerState::Following,
-            }),
-            Role::Leading(_) => Some(Vote {
+            },
+            Role::Leading(_) => Vote {
                 round: self.round,
                 ballot: Ballot {
                     epoch: ctx.stable().current_epoch,
@@ -481,17 +495,16 @@ impl Server {
                     id: self.me,
                 },
                 state: PeerState::Leading,
-            }),
+            },
         }
     }
 
     /// Sends this server's vote to `to`, or to every server.
     fn tell_vote(&self, ctx: &mut Ctx<'_, Zab>, to: Option<NodeIdx>) {
-        if let Some(vote) = self.vote(ctx) {
-            match to {
-                Some(to) => ctx.send(to, Msg::Vote(vote)),
-                None => ctx.broadcast(Msg::Vote(vote)),
-            }
+        let vote = Msg::Vote(self.vote(ctx));
+        match to {
+            Some(to) => ctx.send(to, vote),
+            None => ctx.broadcast(vote),
         }
     }
 
@@ -757,7 +770,8 @@ impl Server {
                 current_epoch,
                 last_zxid,
             } if epoch == l.epoch => {
-                if (current_epoch, last_zxid) > mine && l.phase == LeaderPhase::EpochAck {
+                let ahead = current_epoch.is_some_and(|c| (c, last_zxid) > mine);
+                if ahead && l.phase == LeaderPhase::EpochAck {
                     // A follower ahead of the leader: the election went wrong; start again.
                     self.look(ctx);
                     return;
@@ -766,14 +780,16 @@ impl Server {
                 if let Some(learner) = l.learners.get_mut(&from) {
                     learner.last_zxid = Some(last_zxid);
                 }
-                l.epoch_acks.insert(from);
+                if current_epoch.is_some() {
+                    l.epoch_acks.insert(from);
+                }
                 if phase == LeaderPhase::EpochAck {
                     self.epoch_acked(ctx);
                 } else {
                     self.sync_learner(ctx, from, last_zxid);
                 }
             }
-            Msg::Ack { epoch, zxid: 0 } if epoch == l.epoch => {
+            Msg::AckNewLeader(epoch) if epoch == l.epoch => {
                 l.newleader_acks.insert(from);
                 if l.phase == LeaderPhase::Established {
                     ctx.send(from, Msg::UpToDate(committed));
@@ -843,6 +859,16 @@ impl Server {
         }
     }
 
+    /// The session's client was heard from: the leader's tracker hears it at once, a follower's
+    /// with its next ping answer.
+    fn heard_from(&mut self, ctx: &mut Ctx<'_, Zab>, session: &str) {
+        if matches!(self.role, Role::Leading(_)) {
+            self.touch(ctx, session);
+        } else {
+            self.touched.insert(session.to_string());
+        }
+    }
+
     /// A sync from `from` (this server included) is answered once every proposal made before it
     /// has committed.
     fn leader_sync(&mut self, ctx: &mut Ctx<'_, Zab>, from: NodeIdx, id: u64) {
@@ -857,7 +883,7 @@ impl Server {
 
     fn sync_done(&mut self, ctx: &mut Ctx<'_, Zab>, to: NodeIdx, id: u64) {
         if to == self.me {
-            self.follower_sync_done(ctx, id);
+            self.sync_answered(ctx, id);
         } else {
             ctx.send(to, Msg::SyncRequest(id));
         }
@@ -872,7 +898,6 @@ impl Server {
         cxid: u64,
         op: Forwarded,
     ) {
-        self.touch(ctx, &session);
         let zombies = ctx.config().is(Broken::ZombieSessions);
         let Role::Leading(l) = &mut self.role else {
             return;
@@ -880,6 +905,23 @@ impl Server {
         let change = match op {
             Forwarded::Open(timeout) => {
                 if l.next.is_open(&session) {
+                    // Opened already (its welcome was lost with a connection): the client is
+                    // welcome on the server it asked.
+                    if let Some(t) = l.sessions.get_mut(&session) {
+                        t.owner = origin;
+                    }
+                    self.touch(ctx, &session);
+                    if origin == self.me {
+                        self.opened_again(ctx, &session);
+                    } else {
+                        ctx.send(
+                            origin,
+                            Msg::Revalidate {
+                                session,
+                                alive: true,
+                            },
+                        );
+                    }
                     return;
                 }
                 Change::OpenSession {
@@ -902,7 +944,10 @@ impl Server {
                     }
                 } else {
                     match l.next.prepare(&session, &request) {
-                        Some(change) => change,
+                        Some(change) => {
+                            self.touch(ctx, &session);
+                            change
+                        }
                         None => return,
                     }
                 }
@@ -951,12 +996,7 @@ impl Server {
             _ => {}
         }
         l.outstanding.insert(entry.zxid, BTreeSet::from([self.me]));
-        let to: Vec<NodeIdx> = l
-            .learners
-            .iter()
-            .filter(|(_, x)| x.forwarding)
-            .map(|(p, _)| *p)
-            .collect();
+        let to = l.forwarding();
         for p in to {
             ctx.send(p, Msg::Proposal(entry.clone()));
         }
@@ -982,12 +1022,7 @@ impl Server {
                 return;
             }
             l.outstanding.pop_first();
-            let to: Vec<NodeIdx> = l
-                .learners
-                .iter()
-                .filter(|(_, x)| x.forwarding)
-                .map(|(p, _)| *p)
-                .collect();
+            let to = l.forwarding();
             let (done, waiting): (Vec<_>, Vec<_>) = l.syncs.drain(..).partition(|s| s.0 <= z);
             l.syncs = waiting;
             for p in to {
@@ -1056,8 +1091,10 @@ impl Server {
                     self.look(ctx);
                     return;
                 }
+                // An epoch accepted already (from another would-be leader) is acked without
+                // vouching for this leader.
+                let current_epoch = (epoch > stable.accepted_epoch).then_some(stable.current_epoch);
                 stable.accepted_epoch = epoch;
-                let current_epoch = stable.current_epoch;
                 if let Role::Following(f) = &mut self.role {
                     f.phase = Phase::Sync;
                 }
@@ -1089,7 +1126,7 @@ impl Server {
             }
             Msg::NewLeader(epoch) if phase == Phase::Synced => {
                 ctx.stable().current_epoch = epoch;
-                ctx.send(from, Msg::Ack { epoch, zxid: 0 });
+                ctx.send(from, Msg::AckNewLeader(epoch));
                 let pending: Vec<Zxid> = self.log[self.applied..].iter().map(|e| e.zxid).collect();
                 for zxid in pending {
                     ctx.send(from, Msg::Ack { epoch, zxid });
@@ -1139,9 +1176,11 @@ impl Server {
             Msg::Revalidate { session, alive } => {
                 if let Some(waiting) = self.revalidating.remove(&session) {
                     self.welcome(ctx, &session, waiting, alive);
+                } else if alive {
+                    self.opened_again(ctx, &session);
                 }
             }
-            Msg::SyncRequest(id) => self.follower_sync_done(ctx, id),
+            Msg::SyncRequest(id) => self.sync_answered(ctx, id),
             _ => {}
         }
     }
@@ -1193,7 +1232,7 @@ impl Server {
         true
     }
 
-    fn follower_sync_done(&mut self, ctx: &mut Ctx<'_, Zab>, id: u64) {
+    fn sync_answered(&mut self, ctx: &mut Ctx<'_, Zab>, id: u64) {
         let waiting = match &mut self.role {
             Role::Following(f) => f.syncs.remove(&id),
             Role::Leading(_) | Role::Looking(_) => self.own_syncs.remove(&id),
@@ -1239,8 +1278,17 @@ impl Server {
     fn tick(&mut self, ctx: &mut Ctx<'_, Zab>) {
         let now = ctx.now();
         let sync_limit = ctx.config().sync_limit;
-        self.connections
-            .retain(|_, c| c.last_heard + c.timeout >= now);
+        let silent: Vec<String> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| c.last_heard + c.timeout < now)
+            .map(|(s, _)| s.clone())
+            .collect();
+        for session in silent {
+            self.connections.remove(&session);
+            self.queues.remove(&session);
+            self.store.drop_watches(&session);
+        }
         // A request the leader never answered (its forward was cut off by a partition) would
         // hold the session's later replies forever: the connection is closed instead.
         let stuck: Vec<String> = self
@@ -1339,13 +1387,13 @@ impl Server {
                     return;
                 };
                 conn.last_heard = now;
-                self.touched.insert(session.clone());
+                self.heard_from(ctx, &session);
                 self.serve(ctx, session, cxid, request);
             }
             Msg::ClientPing(session) => match self.connections.get_mut(&session) {
                 Some(conn) => {
                     conn.last_heard = now;
-                    self.touched.insert(session.clone());
+                    self.heard_from(ctx, &session);
                     ctx.send(from, Msg::ClientPing(session));
                 }
                 None => ctx.send(from, Msg::Disconnect(session)),
@@ -1442,6 +1490,22 @@ impl Server {
         }
     }
 
+    /// A session opened already is welcome on this server, if a client is opening it here.
+    fn opened_again(&mut self, ctx: &mut Ctx<'_, Zab>, session: &str) {
+        if let Some(client) = self.opening.remove(session) {
+            let timeout = self.session_timeout(ctx, session);
+            self.connect(ctx, session, client, timeout, 0, Vec::new());
+        }
+    }
+
+    /// A session's timeout as this server's store has it (the asked one if it has none yet).
+    fn session_timeout(&self, ctx: &Ctx<'_, Zab>, session: &str) -> Nanos {
+        self.store
+            .sessions()
+            .find(|(s, _)| *s == session)
+            .map_or(ctx.config().session_timeout, |(_, t)| t * 1_000_000)
+    }
+
     /// Answers a reconnecting client once the leader has said whether its session lives.
     fn welcome(
         &mut self,
@@ -1460,11 +1524,7 @@ impl Server {
             );
             return;
         }
-        let timeout = self
-            .store
-            .sessions()
-            .find(|(s, _)| *s == session)
-            .map_or(ctx.config().session_timeout, |(_, t)| t * 1_000_000);
+        let timeout = self.session_timeout(ctx, session);
         self.connect(
             ctx,
             session,
@@ -1494,7 +1554,7 @@ impl Server {
                 last_heard: ctx.now(),
             },
         );
-        self.touched.insert(session.to_string());
+        self.heard_from(ctx, session);
         ctx.send(
             client,
             Msg::Welcome {
