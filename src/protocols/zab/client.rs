@@ -7,7 +7,8 @@
 //! the timeout (the read timeout), or being told the connection closed, loses the connection:
 //! every request in flight ends as ConnectionLoss (its outcome unknown), and after a random pause
 //! of up to a second the handle tries the next server, resuming its session and setting its
-//! watches again. The server refuses a client that has seen a later zxid than it has applied, and
+//! watches again. Requests made meanwhile wait for the connection, and fail unsent (ConnectionLoss)
+//! if an attempt fails, or with SessionExpired if the session turns out to have expired. The server refuses a client that has seen a later zxid than it has applied, and
 //! asks the leader whether the session still lives: if not the handle is told Expired and is
 //! dead; the mix then opens a new session (`c1.2`, ...).
 //!
@@ -97,6 +98,8 @@ pub struct Handle {
     next_cxid: u64,
     /// Requests in flight: cxid → index in the history.
     inflight: BTreeMap<u64, usize>,
+    /// Requests made while reconnecting, to send once connected (indices in the history).
+    queued: Vec<usize>,
     watches: BTreeSet<Rewatch>,
 }
 
@@ -113,6 +116,7 @@ impl Handle {
             last_zxid: 0,
             next_cxid: 0,
             inflight: BTreeMap::new(),
+            queued: Vec::new(),
             watches: BTreeSet::new(),
         }
     }
@@ -283,7 +287,32 @@ impl ZkClient {
         for (_, op) in std::mem::take(&mut handle.inflight) {
             self.history[op].completion = Some(Completion::Unknown { at: now });
         }
+        self.fail_queued(h, now, "ConnectionLoss");
         self.script_answered(now);
+    }
+
+    /// What waited for a connection fails without having been sent.
+    fn fail_queued(&mut self, h: usize, at: Nanos, error: &'static str) {
+        for op in std::mem::take(&mut self.handles[h].queued) {
+            self.history[op].completion = Some(Completion::NotSent { at, error });
+        }
+    }
+
+    /// Sends request `op` of the history on handle `h`, connected to `server`.
+    fn send_request(&mut self, ctx: &mut Ctx<'_, Zab>, h: usize, server: NodeIdx, op: usize) {
+        let handle = &mut self.handles[h];
+        handle.next_cxid += 1;
+        let cxid = handle.next_cxid;
+        handle.inflight.insert(cxid, op);
+        handle.last_sent = ctx.now();
+        ctx.send(
+            server,
+            Msg::ClientRequest {
+                session: handle.name.clone(),
+                cxid,
+                request: self.history[op].request.clone(),
+            },
+        );
     }
 
     fn handle_of(&self, session: &str) -> Option<usize> {
@@ -300,39 +329,33 @@ impl ZkClient {
         let mut op = Operation {
             client: self.index,
             session: handle.name.clone(),
-            request: request.clone(),
+            request,
             invoked: now,
             completion: None,
         };
-        match handle.link {
-            Link::Connected(server) => {
-                handle.next_cxid += 1;
-                let cxid = handle.next_cxid;
-                handle.inflight.insert(cxid, index);
-                handle.last_sent = now;
-                ctx.send(
-                    server,
-                    Msg::ClientRequest {
-                        session: handle.name.clone(),
-                        cxid,
-                        request,
-                    },
-                );
-            }
+        let link = handle.link;
+        match link {
             Link::Dead => {
                 op.completion = Some(Completion::NotSent {
                     at: now,
                     error: "SessionExpired",
                 });
             }
+            // While reconnecting, a session's requests wait for the connection (ZooKeeper's
+            // outgoing queue); before its first connection there is no session to wait for.
+            Link::Waiting(_) | Link::Connecting(..) if handle.opened => handle.queued.push(index),
             Link::Waiting(_) | Link::Connecting(..) => {
                 op.completion = Some(Completion::NotSent {
                     at: now,
                     error: "ConnectionLoss",
                 });
             }
+            Link::Connected(_) => {}
         }
         self.history.push(op);
+        if let Link::Connected(server) = link {
+            self.send_request(ctx, h, server, index);
+        }
     }
 
     fn on_reply(
@@ -438,6 +461,9 @@ impl ZkClient {
                 handle.opened = true;
                 handle.timeout = timeout;
                 handle.last_heard = now;
+                for op in std::mem::take(&mut handle.queued) {
+                    self.send_request(ctx, h, from, op);
+                }
             }
             Welcome::Connected(_) => {}
             Welcome::Refused => {
@@ -447,6 +473,8 @@ impl ZkClient {
             }
             Welcome::Expired => {
                 if handle.link != Link::Dead {
+                    // What waited to be sent learns the session is gone.
+                    self.fail_queued(h, now, "SessionExpired");
                     self.lose(ctx, h);
                     self.handles[h].link = Link::Dead;
                     self.expired += 1;
