@@ -142,6 +142,52 @@ struct Leader {
     syncs: Vec<(Zxid, NodeIdx, u64)>,
 }
 
+/// How a leader brings a follower's log, which ends at `theirs`, to its own `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncPlan {
+    /// `diff`, `trunc` or `snap`.
+    pub mode: SyncMode,
+    /// Where the follower's log ends once truncated: the entries sent follow it.
+    pub after: Zxid,
+    /// The first entry of the leader's log to send.
+    pub from: usize,
+}
+
+/// The sync for a follower whose last zxid is `theirs`: a `diff` of what it lacks when its last
+/// zxid is in the log (or it has nothing); a `trunc` to the last zxid the two logs share when
+/// it has entries the leader never had (zxids the leader lacks, or past its end), then what it
+/// lacks; a `snap` of the whole log when more than [`SNAP_THRESHOLD`] entries would go.
+pub fn plan_sync(log: &[Entry], theirs: Zxid) -> SyncPlan {
+    let mine = log.last().map_or(0, |e| e.zxid);
+    let (mode, from) = if theirs == mine {
+        (SyncMode::Diff, log.len())
+    } else if theirs > mine {
+        (SyncMode::Trunc(mine), log.len())
+    } else {
+        match log.binary_search_by_key(&theirs, |e| e.zxid) {
+            Ok(i) => (SyncMode::Diff, i + 1),
+            Err(0) if theirs == 0 => (SyncMode::Diff, 0),
+            Err(i) => {
+                let to = if i == 0 { 0 } else { log[i - 1].zxid };
+                (SyncMode::Trunc(to), i)
+            }
+        }
+    };
+    let after = match mode {
+        SyncMode::Trunc(to) => to,
+        _ => theirs,
+    };
+    if log.len() - from > SNAP_THRESHOLD {
+        SyncPlan {
+            mode: SyncMode::Snap,
+            after: 0,
+            from: 0,
+        }
+    } else {
+        SyncPlan { mode, after, from }
+    }
+}
+
 impl Leader {
     /// The synced learners: proposals and commits go to them.
     fn forwarding(&self) -> Vec<NodeIdx> {
@@ -644,31 +690,8 @@ impl Server {
 
     /// Brings learner `p`, whose last zxid is `theirs`, to this leader's log.
     fn sync_learner(&mut self, ctx: &mut Ctx<'_, Zab>, p: NodeIdx, theirs: Zxid) {
-        let mine = self.last_zxid();
         let committed = self.applied_zxid();
-        let (mode, from) = if theirs == mine {
-            (SyncMode::Diff, self.log.len())
-        } else if theirs > mine {
-            (SyncMode::Trunc(mine), self.log.len())
-        } else {
-            match self.log.binary_search_by_key(&theirs, |e| e.zxid) {
-                Ok(i) => (SyncMode::Diff, i + 1),
-                Err(0) if theirs == 0 => (SyncMode::Diff, 0),
-                Err(i) => {
-                    let to = if i == 0 { 0 } else { self.log[i - 1].zxid };
-                    (SyncMode::Trunc(to), i)
-                }
-            }
-        };
-        let after = match mode {
-            SyncMode::Trunc(to) => to,
-            _ => theirs,
-        };
-        let (mode, from) = if self.log.len() - from > SNAP_THRESHOLD {
-            (SyncMode::Snap, 0)
-        } else {
-            (mode, from)
-        };
+        let SyncPlan { mode, after, from } = plan_sync(&self.log, theirs);
         let Role::Leading(l) = &mut self.role else {
             return;
         };
@@ -1595,5 +1618,58 @@ impl Server {
                 None => self.store.watch(session, &path, kind),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::zab::zxid;
+
+    fn log(zxids: &[Zxid]) -> Vec<Entry> {
+        zxids
+            .iter()
+            .map(|&z| Entry {
+                zxid: z,
+                time_ms: 0,
+                cxid: 0,
+                change: Change::CloseSession {
+                    session: "s".into(),
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_follower_is_sent_what_it_lacks_or_truncated_to_what_both_logs_share() {
+        let leader = log(&[zxid(1, 1), zxid(1, 2), zxid(2, 1), zxid(2, 2)]);
+        let plan = |theirs| {
+            let p = plan_sync(&leader, theirs);
+            (p.mode, p.after, p.from)
+        };
+        // Up to date, behind, empty.
+        assert_eq!(plan(zxid(2, 2)), (SyncMode::Diff, zxid(2, 2), 4));
+        assert_eq!(plan(zxid(1, 2)), (SyncMode::Diff, zxid(1, 2), 2));
+        assert_eq!(plan(0), (SyncMode::Diff, 0, 0));
+        // Proposals of epoch 1 the new leader never had: drop back to 1:2, then send epoch 2.
+        assert_eq!(
+            plan(zxid(1, 3)),
+            (SyncMode::Trunc(zxid(1, 2)), zxid(1, 2), 2)
+        );
+        // Past the leader's end (an epoch-2 proposal the leader lost): truncate to its end.
+        assert_eq!(
+            plan(zxid(2, 3)),
+            (SyncMode::Trunc(zxid(2, 2)), zxid(2, 2), 4)
+        );
+    }
+
+    #[test]
+    fn a_follower_far_behind_is_sent_the_whole_log() {
+        let long: Vec<Zxid> = (1..=SNAP_THRESHOLD as u32 + 2)
+            .map(|c| zxid(1, c))
+            .collect();
+        let leader = log(&long);
+        assert_eq!(plan_sync(&leader, zxid(1, 1)).mode, SyncMode::Snap);
+        assert_eq!(plan_sync(&leader, zxid(1, 2)).mode, SyncMode::Diff);
     }
 }
