@@ -21,7 +21,7 @@ use crate::protocols::zk::store::{Reply, Request};
 use crate::sim::time::{Nanos, to_secs};
 
 /// Search steps allowed per key before it is reported undecided.
-pub const BUDGET: u64 = 2_000_000;
+pub const BUDGET: u64 = 500_000;
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq)]
