@@ -96,6 +96,8 @@ pub struct Handle {
     last_sent: Nanos,
     last_zxid: Zxid,
     next_cxid: u64,
+    /// Connection attempts so far: an answer to an earlier one is ignored.
+    attempt: u64,
     /// Requests in flight: cxid → index in the history.
     inflight: BTreeMap<u64, usize>,
     /// Requests made while reconnecting, to send once connected (indices in the history).
@@ -115,6 +117,7 @@ impl Handle {
             last_sent: 0,
             last_zxid: 0,
             next_cxid: 0,
+            attempt: 0,
             inflight: BTreeMap::new(),
             queued: Vec::new(),
             watches: BTreeSet::new(),
@@ -172,6 +175,8 @@ pub struct ZkClient {
     breaches: Breaches,
     expired: u64,
     watch_events: u64,
+    /// Sessions the mix has opened.
+    sessions: u64,
 }
 
 impl ZkClient {
@@ -188,6 +193,7 @@ impl ZkClient {
             breaches: Breaches::default(),
             expired: 0,
             watch_events: 0,
+            sessions: 1,
         };
         let tick = ctx.config().tick;
         ctx.set_timer(tick / 2, Timer::ClientTick);
@@ -265,8 +271,10 @@ impl ZkClient {
         handle.next_server = (server + 1) % ctx.nodes();
         handle.link = Link::Connecting(server, now);
         handle.last_sent = now;
+        handle.attempt += 1;
         let msg = Msg::Connect {
             session: handle.name.clone(),
+            attempt: handle.attempt,
             resume: handle.opened,
             timeout: handle.timeout,
             last_zxid: handle.last_zxid,
@@ -447,6 +455,7 @@ impl ZkClient {
         ctx: &mut Ctx<'_, Zab>,
         from: NodeIdx,
         session: &str,
+        attempt: u64,
         welcome: Welcome,
     ) {
         let now = ctx.now();
@@ -455,7 +464,9 @@ impl ZkClient {
         };
         let handle = &mut self.handles[h];
         match welcome {
-            Welcome::Connected(timeout) if matches!(handle.link, Link::Connecting(s, _) if s == from) =>
+            Welcome::Connected(timeout)
+                if attempt == handle.attempt
+                    && matches!(handle.link, Link::Connecting(s, _) if s == from) =>
             {
                 handle.link = Link::Connected(from);
                 handle.opened = true;
@@ -467,7 +478,8 @@ impl ZkClient {
             }
             Welcome::Connected(_) => {}
             Welcome::Refused => {
-                if matches!(handle.link, Link::Connecting(s, _) if s == from) {
+                let current = attempt == handle.attempt;
+                if current && matches!(handle.link, Link::Connecting(s, _) if s == from) {
                     self.lose(ctx, h);
                 }
             }
@@ -489,7 +501,9 @@ impl ZkClient {
         if !matches!(ctx.config().workload.as_ref(), Workload::Mix { .. }) {
             return;
         }
-        let name = format!("c{}.{}", self.index + 1, self.handles.len() + 1);
+        // Every session of the client gets a name of its own: c1, c1.2, c1.3, ...
+        self.sessions += 1;
+        let name = format!("c{}.{}", self.index + 1, self.sessions);
         let server = self.handles[h].next_server;
         self.handles.clear();
         self.open(ctx, name, server);
@@ -586,7 +600,11 @@ impl ZkClient {
     /// A message arrived.
     pub fn on_message(&mut self, ctx: &mut Ctx<'_, Zab>, from: NodeIdx, msg: Msg) {
         match msg {
-            Msg::Welcome { session, welcome } => self.on_welcome(ctx, from, &session, welcome),
+            Msg::Welcome {
+                session,
+                attempt,
+                welcome,
+            } => self.on_welcome(ctx, from, &session, attempt, welcome),
             Msg::ClientReply {
                 session,
                 cxid,

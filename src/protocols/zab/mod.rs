@@ -263,6 +263,9 @@ pub enum Msg {
     Connect {
         /// The session.
         session: String,
+        /// The client's connection attempt (a new connection each time: an answer to an
+        /// earlier one is not an answer to this one).
+        attempt: u64,
         /// Whether the session exists already (a reconnect).
         resume: bool,
         /// The timeout asked for.
@@ -276,6 +279,8 @@ pub enum Msg {
     Welcome {
         /// The session.
         session: String,
+        /// The connection attempt answered.
+        attempt: u64,
         /// The answer.
         welcome: Welcome,
     },

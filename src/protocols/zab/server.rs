@@ -42,6 +42,7 @@ pub struct ReadNote {
 #[derive(Debug, Clone)]
 struct Conn {
     client: NodeIdx,
+    attempt: u64,
     timeout: Nanos,
     last_heard: Nanos,
 }
@@ -65,6 +66,7 @@ pub type Rewatch = (String, WatchKind, bool);
 #[derive(Debug, Clone)]
 struct Revalidating {
     client: NodeIdx,
+    attempt: u64,
     last_zxid: Zxid,
     watches: Vec<Rewatch>,
 }
@@ -218,7 +220,8 @@ pub struct Server {
     role: Role,
     connections: BTreeMap<String, Conn>,
     queues: BTreeMap<String, VecDeque<Queued>>,
-    opening: BTreeMap<String, NodeIdx>,
+    /// Clients whose new session is on its way through the leader, with their attempt.
+    opening: BTreeMap<String, (NodeIdx, u64)>,
     revalidating: BTreeMap<String, Revalidating>,
     touched: BTreeSet<String>,
     answered: Vec<ReadNote>,
@@ -373,9 +376,9 @@ impl Server {
         let session = entry.change.session().to_string();
         match &entry.change {
             Change::OpenSession { timeout_ms, .. } => {
-                if let Some(client) = self.opening.remove(&session) {
+                if let Some((client, attempt)) = self.opening.remove(&session) {
                     let timeout = timeout_ms * 1_000_000;
-                    self.connect(ctx, &session, client, timeout, 0, Vec::new());
+                    self.connect(ctx, &session, (client, attempt), timeout, 0, Vec::new());
                 }
             }
             Change::CloseSession { .. } if entry.cxid == 0 => {
@@ -385,6 +388,7 @@ impl Server {
                         conn.client,
                         Msg::Welcome {
                             session: session.clone(),
+                            attempt: conn.attempt,
                             welcome: Welcome::Expired,
                         },
                     );
@@ -511,7 +515,7 @@ impl Server {
         for (session, waiting) in std::mem::take(&mut self.revalidating) {
             ctx.send(waiting.client, Msg::Disconnect(session));
         }
-        for (session, client) in std::mem::take(&mut self.opening) {
+        for (session, (client, _)) in std::mem::take(&mut self.opening) {
             ctx.send(client, Msg::Disconnect(session));
         }
         self.queues.clear();
@@ -1352,6 +1356,7 @@ impl Server {
         match msg {
             Msg::Connect {
                 session,
+                attempt,
                 resume,
                 timeout,
                 last_zxid,
@@ -1364,19 +1369,21 @@ impl Server {
                         from,
                         Msg::Welcome {
                             session,
+                            attempt,
                             welcome: refused,
                         },
                     );
                     return;
                 }
                 if !resume {
-                    self.opening.insert(session.clone(), from);
+                    self.opening.insert(session.clone(), (from, attempt));
                     let op = Forwarded::Open(ctx.config().negotiate(timeout));
                     self.forward(ctx, session, 0, op);
                     return;
                 }
                 let waiting = Revalidating {
                     client: from,
+                    attempt,
                     last_zxid,
                     watches,
                 };
@@ -1515,9 +1522,9 @@ impl Server {
 
     /// A session opened already is welcome on this server, if a client is opening it here.
     fn opened_again(&mut self, ctx: &mut Ctx<'_, Zab>, session: &str) {
-        if let Some(client) = self.opening.remove(session) {
+        if let Some(caller) = self.opening.remove(session) {
             let timeout = self.session_timeout(ctx, session);
-            self.connect(ctx, session, client, timeout, 0, Vec::new());
+            self.connect(ctx, session, caller, timeout, 0, Vec::new());
         }
     }
 
@@ -1542,6 +1549,7 @@ impl Server {
                 waiting.client,
                 Msg::Welcome {
                     session: session.to_string(),
+                    attempt: waiting.attempt,
                     welcome: Welcome::Expired,
                 },
             );
@@ -1551,7 +1559,7 @@ impl Server {
         self.connect(
             ctx,
             session,
-            waiting.client,
+            (waiting.client, waiting.attempt),
             timeout,
             waiting.last_zxid,
             waiting.watches,
@@ -1564,7 +1572,7 @@ impl Server {
         &mut self,
         ctx: &mut Ctx<'_, Zab>,
         session: &str,
-        client: NodeIdx,
+        (client, attempt): (NodeIdx, u64),
         timeout: Nanos,
         seen: Zxid,
         watches: Vec<Rewatch>,
@@ -1573,6 +1581,7 @@ impl Server {
             session.to_string(),
             Conn {
                 client,
+                attempt,
                 timeout,
                 last_heard: ctx.now(),
             },
@@ -1582,6 +1591,7 @@ impl Server {
             client,
             Msg::Welcome {
                 session: session.to_string(),
+                attempt,
                 welcome: Welcome::Connected(timeout),
             },
         );
