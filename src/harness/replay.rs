@@ -139,6 +139,19 @@ impl RunContext<'_> {
         })
     }
 
+    /// Refuses a cluster larger than `max` nodes, the most `protocol` runs on.
+    pub fn at_most(&self, protocol: &'static str, max: u32) -> Result<(), ReplayError> {
+        let nodes = self.settings.nodes;
+        if nodes > max {
+            return Err(ReplayError::TooManyNodes {
+                protocol,
+                max,
+                nodes,
+            });
+        }
+        Ok(())
+    }
+
     /// The error of a timeout the protocol cannot work with.
     pub fn unfit_timeout(&self, protocol: &'static str, reason: String) -> ReplayError {
         ReplayError::UnfitTimeout {

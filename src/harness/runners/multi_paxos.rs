@@ -85,13 +85,7 @@ impl Runner for MultiPaxosRunner {
         progress: &mut dyn FnMut(Nanos, Nanos),
     ) -> Result<ReplayRun, ReplayError> {
         let settings = run.settings;
-        if settings.nodes > MAX_NODES {
-            return Err(ReplayError::TooManyNodes {
-                protocol: self.name(),
-                max: MAX_NODES,
-                nodes: settings.nodes,
-            });
-        }
+        run.at_most(self.name(), MAX_NODES)?;
         let heartbeat = settings.heartbeat.unwrap_or(SECOND);
         let retry = retry_after(run.timeout, settings.processing);
         let end = run.end_of(heartbeat, heartbeat + run.timeout);

@@ -182,13 +182,7 @@ impl Runner for ZkRunner {
         progress: &mut dyn FnMut(Nanos, Nanos),
     ) -> Result<ReplayRun, ReplayError> {
         let settings = run.settings;
-        if settings.nodes > MAX_NODES {
-            return Err(ReplayError::TooManyNodes {
-                protocol: self.name(),
-                max: MAX_NODES,
-                nodes: settings.nodes,
-            });
-        }
+        run.at_most(self.name(), MAX_NODES)?;
         let tick = settings.zk.tick;
         let end = run.end_of(tick, 5 * tick);
         let config = Self::config(run, end)?;
