@@ -11,8 +11,10 @@ use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::harness::replay::{
     ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings, replay,
 };
+use faultline::harness::settings::LockSettings;
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
+use faultline::protocols::zab::client::Recipe;
 use faultline::protocols::zk::script;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -103,6 +105,14 @@ pub struct Args {
     #[arg(long, default_value = "0", allow_negative_numbers = true,
           value_parser = whole::<u32>("a number of clients", 0, u32::MAX))]
     readers: u32,
+    /// lock: whether the storage checks fencing tokens (rejects a token below the highest it
+    /// has accepted).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    fencing: String,
+    /// lock: how waiters wait: `zk` (watch the next lower node: one wake-up per release) or
+    /// `herd` (watch the lock node's children: every waiter wakes).
+    #[arg(long, default_value = "zk", value_parser = ["zk", "herd"])]
+    recipe: String,
     /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
     /// reorder-writes, accept-behind, solo-leader, zombie-sessions.
     #[arg(long, value_parser = broken)]
@@ -354,6 +364,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         delay.clone(),
         args.loss,
     );
+    // A lock's holders are clients, and the pause of a holder is what a lock must survive: its
+    // random scenarios pause clients too.
+    let mut chaos = chaos;
+    if args.protocol.iter().all(|p| p.name() == "lock") {
+        chaos.pausable = nodes + args.clients;
+    }
     let settings = |protocol| ReplaySettings {
         protocol,
         nodes,
@@ -380,6 +396,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
             script: script.clone(),
             read_share: args.read_share,
             readers: args.readers,
+            lock: LockSettings {
+                recipe: if args.recipe == "herd" {
+                    Recipe::Herd
+                } else {
+                    Recipe::Zk
+                },
+                fencing: args.fencing == "on",
+                ..LockSettings::default()
+            },
             broken: args.broken,
             ..ZkSettings::default()
         },

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::replay::{ReplayRun, RunContext};
-use super::runners::{detector, election, multi_paxos, paxos, zk};
+use super::runners::{detector, election, lock, multi_paxos, paxos, zk};
 use super::settings::ReplayError;
 use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
@@ -69,6 +69,7 @@ pub static RUNNERS: &[&dyn Runner] = &[
     &paxos::PAXOS,
     &multi_paxos::MULTI_PAXOS,
     &zk::ZK,
+    &lock::LOCK_RUNNER,
 ];
 
 /// A protocol of the registry, by name.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::registry::Protocol;
 use crate::protocols::detector::phi;
 use crate::protocols::zab::Broken;
+use crate::protocols::zab::client::Recipe;
 use crate::protocols::zk::script::Script;
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::{Fault, ScenarioError};
@@ -82,6 +83,32 @@ pub struct ZkSettings {
     pub settle: Nanos,
     /// A deliberately broken variant, to see a checker fail.
     pub broken: Option<Broken>,
+    /// The lock workload's settings.
+    pub lock: LockSettings,
+}
+
+/// The lock's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockSettings {
+    /// How waiters wait.
+    pub recipe: Recipe,
+    /// The storage checks fencing tokens.
+    pub fencing: bool,
+    /// Writes per holding.
+    pub writes: u32,
+    /// Time between a holder's writes.
+    pub think: Nanos,
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        Self {
+            recipe: Recipe::Zk,
+            fencing: true,
+            writes: 5,
+            think: SECOND / 10,
+        }
+    }
 }
 
 impl Default for ZkSettings {
@@ -94,6 +121,7 @@ impl Default for ZkSettings {
             readers: 0,
             settle: SECOND / 10,
             broken: None,
+            lock: LockSettings::default(),
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct ChaosConfig {
     pub delay: DelayModel,
     /// The network's loss probability between loss bursts.
     pub loss: f64,
+    /// Pauses hit endpoints `0..pausable`: the nodes, and the clients after them when a run's
+    /// clients may pause too (a lock's holders).
+    pub pausable: u32,
 }
 
 impl ChaosConfig {
@@ -55,6 +58,7 @@ impl ChaosConfig {
             spike_every: 10 * SECOND,
             delay,
             loss,
+            pausable: nodes,
         }
     }
 }
@@ -134,7 +138,7 @@ fn spikes(
                     faults.push((t + lasts, Fault::Delay(config.delay.clone())));
                 }
                 _ => {
-                    let node = rng.random_range(0..config.nodes);
+                    let node = rng.random_range(0..config.pausable);
                     faults.push((t, Fault::Pause(node, lasts)));
                 }
             }

@@ -17,6 +17,10 @@
 //! `single-system-image` guarantee is checked here, where it is visible: no reply carries an
 //! older zxid than one the session has seen.
 
+mod lock;
+
+pub use lock::{LOCK, LockState, Recipe};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rand::RngExt;
@@ -177,6 +181,8 @@ pub struct ZkClient {
     watch_events: u64,
     /// Sessions the mix has opened.
     sessions: u64,
+    /// A lock workload's state.
+    lock: LockState,
 }
 
 impl ZkClient {
@@ -194,6 +200,7 @@ impl ZkClient {
             expired: 0,
             watch_events: 0,
             sessions: 1,
+            lock: LockState::default(),
         };
         let tick = ctx.config().tick;
         ctx.set_timer(tick / 2, Timer::ClientTick);
@@ -206,6 +213,10 @@ impl ZkClient {
                 if first <= *stop {
                     ctx.set_timer(first, Timer::Issue);
                 }
+            }
+            Workload::Lock { .. } => {
+                let name = format!("c{}", index + 1);
+                client.open(ctx, name, index % ctx.nodes());
             }
             Workload::Script { .. } => {
                 if index == 0 {
@@ -448,6 +459,12 @@ impl ZkClient {
             result,
         });
         self.script_answered(now);
+        self.lock_reply(ctx, op);
+    }
+
+    /// A lock workload's state.
+    pub fn lock(&self) -> &LockState {
+        &self.lock
     }
 
     fn on_welcome(
@@ -475,6 +492,7 @@ impl ZkClient {
                 for op in std::mem::take(&mut handle.queued) {
                     self.send_request(ctx, h, from, op);
                 }
+                self.lock_connected(ctx);
             }
             Welcome::Connected(_) => {}
             Welcome::Refused => {
@@ -490,6 +508,7 @@ impl ZkClient {
                     self.lose(ctx, h);
                     self.handles[h].link = Link::Dead;
                     self.expired += 1;
+                    self.lock_expired();
                     self.renew(ctx, h);
                 }
             }
@@ -498,7 +517,7 @@ impl ZkClient {
 
     /// After an expiry, the mix carries on with a new session.
     fn renew(&mut self, ctx: &mut Ctx<'_, Zab>, h: usize) {
-        if !matches!(ctx.config().workload.as_ref(), Workload::Mix { .. }) {
+        if matches!(ctx.config().workload.as_ref(), Workload::Script { .. }) {
             return;
         }
         // Every session of the client gets a name of its own: c1, c1.2, c1.3, ...
@@ -616,7 +635,11 @@ impl ZkClient {
                     self.handles[h].last_heard = ctx.now();
                 }
             }
-            Msg::WatchEvent { zxid, event } => self.on_watch(ctx, zxid, event),
+            Msg::WatchEvent { zxid, event } => {
+                self.lock_watch(ctx, &event);
+                self.on_watch(ctx, zxid, event);
+            }
+            Msg::StorageReply { .. } => self.lock_stored(ctx),
             Msg::Disconnect(session) => {
                 if let Some(h) = self.handle_of(&session)
                     && matches!(self.handles[h].link, Link::Connected(s) | Link::Connecting(s, _) if s == from)
@@ -659,6 +682,7 @@ impl ZkClient {
                         self.issue(ctx, h, request);
                     }
                 }
+                Workload::Lock { .. } => self.lock_timer(ctx),
                 Workload::Script { .. } => {}
             },
             Timer::Tick | Timer::Finalize(_) => {}

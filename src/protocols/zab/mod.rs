@@ -55,6 +55,7 @@ pub mod election;
 pub mod invariants;
 pub mod linearizable;
 pub mod server;
+pub mod storage;
 pub mod workload;
 
 use std::sync::Arc;
@@ -315,6 +316,22 @@ pub enum Msg {
     },
     /// `disconnect`: the server closed the connection (it stopped serving).
     Disconnect(String),
+    /// `storage-write`: a lock holder's write to the storage service.
+    StorageWrite {
+        /// The writing session.
+        session: String,
+        /// Its fencing token.
+        token: u64,
+        /// The write's number at its client.
+        seq: u64,
+    },
+    /// `storage-reply`.
+    StorageReply {
+        /// The write answered.
+        seq: u64,
+        /// Accepted, or rejected for a token below one already seen.
+        accepted: bool,
+    },
 }
 
 /// How a follower's log is brought to the leader's.
@@ -361,6 +378,8 @@ pub enum Zab {
     Server(Box<Server>),
     /// A client.
     Client(Box<ZkClient>),
+    /// The storage service of a lock workload (the last client endpoint).
+    Storage(Box<storage::Storage>),
 }
 
 impl Zab {
@@ -368,7 +387,15 @@ impl Zab {
     pub fn server(&self) -> Option<&Server> {
         match self {
             Zab::Server(s) => Some(s),
-            Zab::Client(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The storage service, if this is it.
+    pub fn storage(&self) -> Option<&storage::Storage> {
+        match self {
+            Zab::Storage(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -376,7 +403,7 @@ impl Zab {
     pub fn client(&self) -> Option<&ZkClient> {
         match self {
             Zab::Client(c) => Some(c),
-            Zab::Server(_) => None,
+            _ => None,
         }
     }
 }
@@ -390,7 +417,11 @@ impl Protocol for Zab {
     const FIFO: bool = true;
 
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
-        if ctx.is_client() {
+        let storage = matches!(ctx.config().workload.as_ref(), Workload::Lock { .. })
+            && ctx.id() + 1 == ctx.nodes() + ctx.clients();
+        if storage {
+            Zab::Storage(Box::default())
+        } else if ctx.is_client() {
             Zab::Client(Box::new(ZkClient::boot(ctx)))
         } else {
             Zab::Server(Box::new(Server::boot(ctx, stable)))
@@ -401,6 +432,20 @@ impl Protocol for Zab {
         match self {
             Zab::Server(s) => s.on_message(ctx, from, msg),
             Zab::Client(c) => c.on_message(ctx, from, msg),
+            Zab::Storage(s) => {
+                if let Msg::StorageWrite {
+                    session,
+                    token,
+                    seq,
+                } = msg
+                {
+                    let fencing = matches!(
+                        ctx.config().workload.as_ref(),
+                        Workload::Lock { fencing: true, .. }
+                    );
+                    s.on_write(ctx, from, session, token, seq, fencing);
+                }
+            }
         }
     }
 
@@ -408,6 +453,7 @@ impl Protocol for Zab {
         match self {
             Zab::Server(s) => s.on_timer(ctx, timer),
             Zab::Client(c) => c.on_timer(ctx, timer),
+            Zab::Storage(_) => {}
         }
     }
 
@@ -436,6 +482,8 @@ impl Protocol for Zab {
             Msg::ClientPing(_) => "client-ping",
             Msg::WatchEvent { .. } => "watch-event",
             Msg::Disconnect(_) => "disconnect",
+            Msg::StorageWrite { .. } => "storage-write",
+            Msg::StorageReply { .. } => "storage-reply",
         }
     }
 }
