@@ -40,6 +40,10 @@ fn a_holder_paused_past_its_session_writes_unsafely_without_fencing_and_is_fence
         (Some(223), Some(0))
     );
     assert_eq!(o["unsafe_writes"], 4);
+    assert_eq!(
+        o["interleaved_writes"], 4,
+        "each after c2's writes with token 5"
+    );
     let violations = off["invariants"]["violations"]
         .as_array()
         .cloned()
@@ -146,4 +150,48 @@ fn random_faults_with_paused_clients_break_nothing_with_fencing() {
     let (code, off) = sweep("off");
     assert_eq!(code, Some(1));
     assert_eq!(off["failed_seeds"], serde_json::json!([902]));
+}
+
+#[test]
+fn the_pause_sweep_shows_fencing_ruling_out_interleaved_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().display().to_string();
+    let (code, r) = lock(&[
+        "--nodes",
+        "3",
+        "--clients",
+        "3",
+        "--session-timeout",
+        "4s",
+        "--pauses",
+        "0.5,2",
+        "--seeds",
+        "1..5",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(code, Some(0));
+    let row = |i: usize| {
+        let x = &r["rows"][i];
+        (
+            x["ratio"].as_f64(),
+            x["fencing"].as_bool(),
+            x["unsafe_writes"].as_u64(),
+            x["interleaved_writes"].as_u64(),
+            x["writes_rejected"].as_u64(),
+        )
+    };
+    // Pauses shorter than the session change nothing.
+    assert_eq!(row(0), (Some(0.5), Some(false), Some(0), Some(0), Some(0)));
+    assert_eq!(row(1), (Some(0.5), Some(true), Some(0), Some(0), Some(0)));
+    // Twice the session: 27 unsafe writes, 19 of them into a later holding, without fencing;
+    // with it none interleaves (19 rejected), and 8 land before the next holder's first write.
+    assert_eq!(
+        row(2),
+        (Some(2.0), Some(false), Some(27), Some(19), Some(0))
+    );
+    assert_eq!(row(3), (Some(2.0), Some(true), Some(8), Some(0), Some(19)));
+    assert_eq!(r["rows"][2]["unsafe_per_hour"], 324.0);
+    assert!(dir.path().join("plots/pause-sweep.svg").exists());
+    assert!(dir.path().join("pause-sweep.json").exists());
 }

@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
 use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
+use faultline::harness::pause_sweep::pause_sweep;
 use faultline::harness::replay::{
     ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings, replay,
 };
@@ -113,6 +114,11 @@ pub struct Args {
     /// `herd` (watch the lock node's children: every waiter wakes).
     #[arg(long, default_value = "zk", value_parser = ["zk", "herd"])]
     recipe: String,
+    /// lock: the stale-holder sweep instead of one run: pause lengths as multiples of the
+    /// session timeout (e.g. `0.5,1,2,4`), each run over --seeds (default 1..5) with fencing off
+    /// and on; prints unsafe writes per hour; --out also writes pause-sweep.json and a plot.
+    #[arg(long, value_delimiter = ',', value_parser = number("a pause / session-timeout ratio", Range::Positive))]
+    pauses: Vec<f64>,
     /// zk: a deliberately broken ensemble, to see a checker fail: early-commit, skip-trunc,
     /// reorder-writes, accept-behind, solo-leader, zombie-sessions.
     #[arg(long, value_parser = broken)]
@@ -210,6 +216,38 @@ fn write_run(dir: &Path, run: &ReplayRun) -> anyhow::Result<()> {
     for (name, text) in &run.files {
         write_atomically(&dir.join(name), |w| w.write_all(text.as_bytes()))?;
     }
+    Ok(())
+}
+
+/// Runs the lock's stale-holder sweep, prints its table (or JSON) and writes it with its plot.
+fn run_pause_sweep(
+    args: &Args,
+    settings: impl Fn(Protocol) -> ReplaySettings,
+) -> Result<(), Failure> {
+    let [protocol] = args.protocol.as_slice() else {
+        return Err(anyhow!("--pauses: give one protocol, lock").into());
+    };
+    if protocol.name() != "lock" {
+        return Err(anyhow!("--pauses sweeps the lock: use --protocol lock").into());
+    }
+    let mut base = settings(*protocol);
+    base.duration = Some(args.duration.map_or(60 * SECOND, from_secs));
+    let seeds = args.seeds.clone().unwrap_or(1..=5);
+    let runs = (seeds.clone().count() * args.pauses.len() * 2) as u64;
+    let bar = super::counter(args.quiet, "lock pause sweep", runs);
+    let sweep = pause_sweep(&base, &args.pauses, seeds, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let json = json_pretty(&sweep)?;
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("pause-sweep.json"), |w| w.write_all(&json))?;
+        render_plots(dir, &[faultline::report::pause_sweep::plot(&sweep)])?;
+    }
+    let out = if args.format == "json" {
+        json
+    } else {
+        faultline::report::pause_sweep::table(&sweep).into_bytes()
+    };
+    print(&out)?;
     Ok(())
 }
 
@@ -416,6 +454,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         faults: faults.clone(),
     };
+    if !args.pauses.is_empty() {
+        return run_pause_sweep(&args, settings);
+    }
     if let Some(seeds) = &args.seeds {
         let faults = if args.trace.is_some() {
             Faults::Fixed

@@ -6,11 +6,14 @@
 //! - [`replay`]: one protocol, one scenario, one report (`faultline replay`);
 //! - [`fault_sweep`]: one protocol over many seeds, each under its own random faults, hunting
 //!   for safety violations (`replay --seeds A..B`);
+//! - [`pause_sweep`]: the lock under holders frozen for longer and longer, with and without
+//!   fencing (`replay --protocol lock --pauses R,...`);
 //! - [`timeout_sweep`]: a failure detector or election over a list of timeouts, with a
 //!   recommendation (`faultline sweep`).
 
 pub mod fault_sweep;
 pub mod outcome;
+pub mod pause_sweep;
 pub mod registry;
 pub mod replay;
 pub mod runners;

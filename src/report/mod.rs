@@ -16,6 +16,7 @@ pub mod document;
 pub mod fault_sweep;
 pub mod figures;
 pub mod hgrm;
+pub mod pause_sweep;
 pub mod plot;
 pub mod replay;
 pub mod timeout_sweep;

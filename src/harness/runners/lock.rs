@@ -35,6 +35,9 @@ pub struct LockOutcome {
     /// Accepted writes from a client that was not the holder of record when the storage
     /// applied them.
     pub unsafe_writes: u64,
+    /// Accepted writes with a lower token than one accepted before: an earlier holding's write
+    /// landing in a later one's (what fencing rules out).
+    pub interleaved_writes: u64,
     /// Watch events that woke a waiter, per release.
     pub wakeups_per_release: f64,
     /// Whether the storage checked tokens.
@@ -80,10 +83,11 @@ pub struct MutualExclusion {
     followed: usize,
     last_zxid: Zxid,
     unsafe_writes: Rc<Cell<u64>>,
+    interleaved: Rc<Cell<u64>>,
 }
 
 impl MutualExclusion {
-    fn new(unsafe_writes: Rc<Cell<u64>>) -> Self {
+    fn new(unsafe_writes: Rc<Cell<u64>>, interleaved: Rc<Cell<u64>>) -> Self {
         MutualExclusion {
             checked: 0,
             highest: 0,
@@ -91,6 +95,7 @@ impl MutualExclusion {
             followed: 0,
             last_zxid: 0,
             unsafe_writes,
+            interleaved,
         }
     }
 }
@@ -129,6 +134,7 @@ impl Invariant<Zab> for MutualExclusion {
                 self.unsafe_writes.set(self.unsafe_writes.get() + 1);
             }
             if w.token < self.highest {
+                self.interleaved.set(self.interleaved.get() + 1);
                 broken.get_or_insert_with(|| {
                     format!(
                         "the storage accepted {}'s write with token {} after a write with token \
@@ -182,6 +188,7 @@ impl Runner for LockRunner {
         });
         let truth = Truth::shared();
         let unsafe_writes = Rc::new(Cell::new(0));
+        let interleaved = Rc::new(Cell::new(0));
         // The clients, and the storage service as one more endpoint after them.
         let endpoints = settings.nodes + settings.clients.count + 1;
         let mut sim = run
@@ -190,7 +197,10 @@ impl Runner for LockRunner {
             .check(Agreement::new(truth.clone()))
             .check(Durability::default())
             .check(OneLeaderPerEpoch::default())
-            .check(MutualExclusion::new(unsafe_writes.clone()))
+            .check(MutualExclusion::new(
+                unsafe_writes.clone(),
+                interleaved.clone(),
+            ))
             .build();
         sim.run_until(end, &mut |now| progress(now, end));
         let clients: Vec<&ZkClient> = (0..endpoints)
@@ -211,6 +221,7 @@ impl Runner for LockRunner {
             writes_accepted: writes.0,
             writes_rejected: writes.1,
             unsafe_writes: unsafe_writes.get(),
+            interleaved_writes: interleaved.get(),
             wakeups_per_release: if releases == 0 {
                 0.0
             } else {
