@@ -29,7 +29,7 @@ enum Command {
     /// Generate a synthetic failure trace (event CSV).
     Gen(gen_cmd::Args),
     /// Replay a trace's faults through a protocol on a simulated cluster.
-    Replay(replay::Args),
+    Replay(Box<replay::Args>),
     /// Compare failure-detector timeouts: detection time, mistakes, availability.
     Sweep(sweep::Args),
     /// Write an availability report (HTML, Markdown, JSON and plots) for traces.
@@ -63,7 +63,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
-        Command::Replay(args) => replay::run(args),
+        Command::Replay(args) => replay::run(*args),
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
         Command::Zk(command) => zk::run(command),
