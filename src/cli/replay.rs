@@ -12,10 +12,9 @@ use faultline::harness::pause_sweep::pause_sweep;
 use faultline::harness::replay::{
     ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings, replay,
 };
-use faultline::harness::settings::LockSettings;
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
-use faultline::protocols::zab::client::Recipe;
+use faultline::protocols::zab::client::{LockConfig, Recipe};
 use faultline::protocols::zk::script;
 use faultline::report::build::render_plots;
 use faultline::report::figures;
@@ -155,8 +154,9 @@ pub struct Args {
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     format: String,
     /// Also write summary.json, timeline.jsonl, one .hgrm per latency metric, plots/ (latency
-    /// percentiles, messages by type) and, for elections, leader.csv (the leader service as an
-    /// event trace for `analyze`) here.
+    /// percentiles, messages by type), for elections leader.csv (the leader service as an
+    /// event trace for `analyze`) and for zk history.jsonl (every client operation, Jepsen's
+    /// shape) here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar.
@@ -225,11 +225,10 @@ fn run_pause_sweep(
     settings: impl Fn(Protocol) -> ReplaySettings,
 ) -> Result<(), Failure> {
     let [protocol] = args.protocol.as_slice() else {
-        return Err(anyhow!("--pauses: give one protocol, lock").into());
+        return Err(
+            anyhow!("--pauses sweeps one protocol, lock: give --protocol lock alone").into(),
+        );
     };
-    if protocol.name() != "lock" {
-        return Err(anyhow!("--pauses sweeps the lock: use --protocol lock").into());
-    }
     let mut base = settings(*protocol);
     base.duration = Some(args.duration.map_or(60 * SECOND, from_secs));
     let seeds = args.seeds.clone().unwrap_or(1..=5);
@@ -434,14 +433,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             script: script.clone(),
             read_share: args.read_share,
             readers: args.readers,
-            lock: LockSettings {
+            lock: LockConfig {
                 recipe: if args.recipe == "herd" {
                     Recipe::Herd
                 } else {
                     Recipe::Zk
                 },
                 fencing: args.fencing == "on",
-                ..LockSettings::default()
+                ..LockConfig::default()
             },
             broken: args.broken,
             ..ZkSettings::default()

@@ -92,6 +92,10 @@ pub fn pause_sweep(
     seeds: RangeInclusive<u64>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<PauseSweep, ReplayError> {
+    let not_lock = || ReplayError::PausesNeedLock(base.protocol.to_string());
+    if base.protocol.name() != "lock" {
+        return Err(not_lock());
+    }
     let duration = base.duration.unwrap_or(60 * SECOND);
     let timeout = base.zk.session_timeout;
     let cases: Vec<(f64, bool)> = ratios
@@ -121,7 +125,7 @@ pub fn pause_sweep(
                         .outcome
                         .get::<LockOutcome>()
                         .cloned()
-                        .ok_or(ReplayError::NoClients)?;
+                        .ok_or_else(not_lock)?;
                     Ok((outcome, violated))
                 })
                 .collect::<Result<_, ReplayError>>()?;

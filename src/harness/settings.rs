@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::registry::Protocol;
 use crate::protocols::detector::phi;
 use crate::protocols::zab::Broken;
-use crate::protocols::zab::client::Recipe;
+use crate::protocols::zab::client::LockConfig;
 use crate::protocols::zk::script::Script;
 use crate::sim::delay::DelayModel;
 use crate::sim::scenario::{Fault, ScenarioError};
@@ -84,31 +84,7 @@ pub struct ZkSettings {
     /// A deliberately broken variant, to see a checker fail.
     pub broken: Option<Broken>,
     /// The lock workload's settings.
-    pub lock: LockSettings,
-}
-
-/// The lock's settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LockSettings {
-    /// How waiters wait.
-    pub recipe: Recipe,
-    /// The storage checks fencing tokens.
-    pub fencing: bool,
-    /// Writes per holding.
-    pub writes: u32,
-    /// Time between a holder's writes.
-    pub think: Nanos,
-}
-
-impl Default for LockSettings {
-    fn default() -> Self {
-        Self {
-            recipe: Recipe::Zk,
-            fencing: true,
-            writes: 5,
-            think: SECOND / 10,
-        }
-    }
+    pub lock: LockConfig,
 }
 
 impl Default for ZkSettings {
@@ -121,7 +97,7 @@ impl Default for ZkSettings {
             readers: 0,
             settle: SECOND / 10,
             broken: None,
-            lock: LockSettings::default(),
+            lock: LockConfig::default(),
         }
     }
 }
@@ -202,6 +178,9 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// A pause sweep of another protocol than the lock.
+    #[error("--pauses sweeps the lock's holders: use --protocol lock, not {0}")]
+    PausesNeedLock(String),
     /// A zero tick or session timeout.
     #[error("--tick and --session-timeout must be longer than 0")]
     ZkTimes,

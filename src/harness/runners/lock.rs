@@ -2,9 +2,8 @@
 //! holders write to, fencing tokens checked (or not) at the storage, and `mutual-exclusion`
 //! judged on what the storage accepted.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -16,8 +15,7 @@ use crate::harness::settings::ReplayError;
 use crate::protocols::zab::client::{LOCK, ZkClient};
 use crate::protocols::zab::invariants::{Agreement, Durability, OneLeaderPerEpoch, Truth};
 use crate::protocols::zab::workload::Workload;
-use crate::protocols::zab::{Zab, Zxid, hex};
-use crate::protocols::zk::store::Store;
+use crate::protocols::zab::{Zab, hex};
 use crate::sim::engine::Invariant;
 use crate::sim::time::Nanos;
 
@@ -71,33 +69,16 @@ impl Summary for LockOutcome {
 /// `mutual-exclusion` on the storage's accepted writes: the holdings they come from do not
 /// interleave — no write is accepted from a holding (token) after a write of a later one. It
 /// also counts the unsafe writes: accepted from a client that was not the holder of record —
-/// the session whose node is lowest under the lock node in the committed state (followed as the
-/// servers apply it, and kept while every server that had it is down) — when the storage
-/// applied it. Fencing makes the first impossible; it cannot prevent the second when the stale
-/// write lands before the next holder's first write, since the storage has then seen no higher
-/// token.
+/// the session whose node is lowest under the lock node in the committed state ([`Truth`], kept
+/// while every server that had it is down) — when the storage applied it. Fencing makes the
+/// first impossible; it cannot prevent the second when the stale write lands before the next
+/// holder's first write, since the storage has then seen no higher token.
 pub struct MutualExclusion {
+    truth: Rc<RefCell<Truth>>,
     checked: usize,
     highest: u64,
-    committed: Store,
-    followed: usize,
-    last_zxid: Zxid,
     unsafe_writes: Rc<Cell<u64>>,
     interleaved: Rc<Cell<u64>>,
-}
-
-impl MutualExclusion {
-    fn new(unsafe_writes: Rc<Cell<u64>>, interleaved: Rc<Cell<u64>>) -> Self {
-        MutualExclusion {
-            checked: 0,
-            highest: 0,
-            committed: Store::default(),
-            followed: 0,
-            last_zxid: 0,
-            unsafe_writes,
-            interleaved,
-        }
-    }
 }
 
 impl Invariant<Zab> for MutualExclusion {
@@ -105,21 +86,11 @@ impl Invariant<Zab> for MutualExclusion {
         "mutual-exclusion"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
-        if let Some(longest) = nodes
-            .iter()
-            .filter_map(|n| n.and_then(Zab::server))
-            .max_by_key(|s| s.applied().len())
-        {
-            for e in longest.applied().iter().skip(self.followed) {
-                // The replies and events of a replay reach nobody.
-                let _ = self.committed.apply(&e.change, e.zxid, e.time_ms);
-                self.followed += 1;
-                self.last_zxid = e.zxid;
-            }
-        }
+    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+        let mut truth = self.truth.borrow_mut();
+        truth.advance(now, nodes);
         let storage = nodes.iter().rev().find_map(|n| n.and_then(Zab::storage))?;
-        let holder = self.committed.tree().get(LOCK).and_then(|lock| {
+        let holder = truth.committed().tree().get(LOCK).and_then(|lock| {
             lock.children
                 .iter()
                 .min_by_key(|c| c.get(c.len().saturating_sub(10)..).unwrap_or(""))
@@ -142,7 +113,7 @@ impl Invariant<Zab> for MutualExclusion {
                         w.session,
                         w.token,
                         self.highest,
-                        hex(self.last_zxid),
+                        hex(truth.last_zxid()),
                         holder.as_deref().unwrap_or("nobody"),
                     )
                 });
@@ -177,15 +148,8 @@ impl Runner for LockRunner {
         let settings = run.settings;
         run.at_most(self.name(), MAX_NODES)?;
         let lock = &settings.zk.lock;
-        let tick = settings.zk.tick;
-        let end = run.end_of(tick, 5 * tick);
-        let mut config = ZkRunner::config(run, end)?;
-        config.workload = Arc::new(Workload::Lock {
-            recipe: lock.recipe,
-            writes: lock.writes,
-            think: lock.think,
-            fencing: lock.fencing,
-        });
+        let end = ZkRunner::end(run);
+        let config = ZkRunner::config(run, Workload::Lock(*lock))?;
         let truth = Truth::shared();
         let unsafe_writes = Rc::new(Cell::new(0));
         let interleaved = Rc::new(Cell::new(0));
@@ -197,10 +161,13 @@ impl Runner for LockRunner {
             .check(Agreement::new(truth.clone()))
             .check(Durability::default())
             .check(OneLeaderPerEpoch::default())
-            .check(MutualExclusion::new(
-                unsafe_writes.clone(),
-                interleaved.clone(),
-            ))
+            .check(MutualExclusion {
+                truth,
+                checked: 0,
+                highest: 0,
+                unsafe_writes: unsafe_writes.clone(),
+                interleaved: interleaved.clone(),
+            })
             .build();
         sim.run_until(end, &mut |now| progress(now, end));
         let clients: Vec<&ZkClient> = (0..endpoints)

@@ -130,15 +130,17 @@ pub fn failovers(timeline: &[Observation]) -> Vec<Nanos> {
 }
 
 impl ZkRunner {
-    /// The ensemble's settings for a run.
-    pub fn config(run: &RunContext<'_>, end: Nanos) -> Result<ZabConfig, ReplayError> {
-        let s = run.settings;
-        let zk = &s.zk;
-        let tick = zk.tick;
-        if tick == 0 || zk.session_timeout == 0 {
-            return Err(ReplayError::ZkTimes);
-        }
-        let workload = match &zk.script {
+    /// The end of an ensemble's run: as asked, or ten rounds of a tick and five ticks past the
+    /// last fault (at least a minute).
+    pub fn end(run: &RunContext<'_>) -> Nanos {
+        let tick = run.settings.zk.tick;
+        run.end_of(tick, 5 * tick)
+    }
+
+    /// What the clients of a `zk` run do: the script, or the mix paced to end by `end`.
+    fn workload(run: &RunContext<'_>, end: Nanos) -> Result<Workload, ReplayError> {
+        let zk = &run.settings.zk;
+        Ok(match &zk.script {
             Some(ops) => Workload::Script {
                 ops: ops.as_ref().clone(),
                 settle: zk.settle,
@@ -152,7 +154,17 @@ impl ZkRunner {
                     readers: zk.readers,
                 }
             }
-        };
+        })
+    }
+
+    /// The ensemble's settings for a run whose clients do `workload`.
+    pub fn config(run: &RunContext<'_>, workload: Workload) -> Result<ZabConfig, ReplayError> {
+        let s = run.settings;
+        let zk = &s.zk;
+        let tick = zk.tick;
+        if tick == 0 || zk.session_timeout == 0 {
+            return Err(ReplayError::ZkTimes);
+        }
         let sync_limit = match &s.timeout {
             Some(_) => run.timeout,
             None => 5 * tick,
@@ -183,9 +195,8 @@ impl Runner for ZkRunner {
     ) -> Result<ReplayRun, ReplayError> {
         let settings = run.settings;
         run.at_most(self.name(), MAX_NODES)?;
-        let tick = settings.zk.tick;
-        let end = run.end_of(tick, 5 * tick);
-        let config = Self::config(run, end)?;
+        let end = Self::end(run);
+        let config = Self::config(run, Self::workload(run, end)?)?;
         let truth = Truth::shared();
         let mut sim = run
             .simulation::<Zab>(config)
@@ -375,7 +386,7 @@ pub fn exec(settings: &ReplaySettings) -> Result<Vec<String>, ReplayError> {
     settings.duration = Some(EXEC_LIMIT);
     let ops = settings.zk.script.as_ref().map_or(0, |s| s.len());
     let context = crate::harness::replay::context(&settings)?;
-    let config = ZkRunner::config(&context, EXEC_LIMIT)?;
+    let config = ZkRunner::config(&context, ZkRunner::workload(&context, EXEC_LIMIT)?)?;
     let mut sim = context.simulation::<Zab>(config).clients(1).build();
     let client = settings.nodes;
     let step = settings.zk.tick;

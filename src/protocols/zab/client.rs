@@ -19,7 +19,7 @@
 
 mod lock;
 
-pub use lock::{LOCK, LockState, Recipe};
+pub use lock::{LOCK, LockConfig, LockState, Recipe};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -214,7 +214,7 @@ impl ZkClient {
                     ctx.set_timer(first, Timer::Issue);
                 }
             }
-            Workload::Lock { .. } => {
+            Workload::Lock(_) => {
                 let name = format!("c{}", index + 1);
                 client.open(ctx, name, index % ctx.nodes());
             }
@@ -682,7 +682,7 @@ impl ZkClient {
                         self.issue(ctx, h, request);
                     }
                 }
-                Workload::Lock { .. } => self.lock_timer(ctx),
+                Workload::Lock(_) => self.lock_timer(ctx),
                 Workload::Script { .. } => {}
             },
             Timer::Tick | Timer::Finalize(_) => {}

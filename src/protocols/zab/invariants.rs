@@ -18,7 +18,7 @@
 //! stale when the server answering it had not applied the last committed change of the node read.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 use super::{Entry, Zab, Zxid, epoch_of, hex};
 use crate::protocols::zk::ops::Txn;
 use crate::protocols::zk::path;
-use crate::protocols::zk::store::Change;
+use crate::protocols::zk::store::{Change, Store};
 use crate::sim::engine::Invariant;
 use crate::sim::time::Nanos;
 
@@ -67,10 +67,8 @@ pub struct Truth {
     children_changed: FxHashMap<String, Vec<(Nanos, Zxid)>>,
     /// When the entries followed now were first applied.
     now: Nanos,
-    /// Open sessions.
-    open: BTreeSet<String>,
-    /// Live ephemeral nodes by owner.
-    ephemerals: BTreeMap<String, BTreeSet<String>>,
+    /// The committed state: the store with every committed change applied.
+    committed: Store,
     /// Sessions closed by expiry.
     pub expired: u64,
     /// Ephemeral nodes deleted when their session ended.
@@ -93,6 +91,16 @@ impl Truth {
         Rc::new(RefCell::new(Truth::default()))
     }
 
+    /// The committed state, as of the last step followed.
+    pub fn committed(&self) -> &Store {
+        &self.committed
+    }
+
+    /// The last committed zxid.
+    pub fn last_zxid(&self) -> Zxid {
+        self.zxids.last().copied().unwrap_or(0)
+    }
+
     /// The committed zxids, in order.
     pub fn zxids(&self) -> &[Zxid] {
         &self.zxids
@@ -100,7 +108,7 @@ impl Truth {
 
     /// Follows the longest applied sequence among live servers at `now` (idempotent within a
     /// step).
-    fn advance(&mut self, now: Nanos, nodes: &[Option<&Zab>]) {
+    pub fn advance(&mut self, now: Nanos, nodes: &[Option<&Zab>]) {
         self.now = now;
         if let Some(longest) = servers(nodes).max_by_key(|s| s.applied().len()) {
             let applied = longest.applied();
@@ -162,16 +170,14 @@ impl Truth {
         }
         match &entry.change {
             Change::OpenSession { session, .. } => {
-                self.open.insert(session.clone());
                 // A name may be used again once its session closed: its requests count anew.
                 self.last_cxid.remove(session);
             }
             Change::CloseSession { session } => {
-                self.open.remove(session);
                 if entry.cxid == 0 {
                     self.expired += 1;
                 }
-                for p in self.ephemerals.remove(session).unwrap_or_default() {
+                for p in self.committed.tree().ephemerals_of(session) {
                     self.ephemerals_deleted += 1;
                     self.deleted(&p, z);
                 }
@@ -187,31 +193,25 @@ impl Truth {
                 }
             }
         }
+        // The replies and watch events of the committed state reach nobody.
+        let _ = self.committed.apply(&entry.change, z, entry.time_ms);
     }
 
     fn txn(&mut self, txn: &Txn, z: Zxid) {
         match txn {
             Txn::Create { path, node, .. } => {
                 self.changed(path, z);
-                if let Some(owner) = &node.owner {
-                    if !self.open.contains(owner) && self.orphans.len() < 16 {
-                        self.orphans.push(format!(
-                            "{path} created at {} for closed session {owner}",
-                            hex(z)
-                        ));
-                    }
-                    self.ephemerals
-                        .entry(owner.clone())
-                        .or_default()
-                        .insert(path.clone());
+                if let Some(owner) = &node.owner
+                    && !self.committed.is_open(owner)
+                    && self.orphans.len() < 16
+                {
+                    self.orphans.push(format!(
+                        "{path} created at {} for closed session {owner}",
+                        hex(z)
+                    ));
                 }
             }
-            Txn::Delete { path } => {
-                for owned in self.ephemerals.values_mut() {
-                    owned.remove(path);
-                }
-                self.deleted(path, z);
-            }
+            Txn::Delete { path } => self.deleted(path, z),
             Txn::SetData { path, .. } => {
                 let now = self.now;
                 self.data_changed

@@ -417,7 +417,7 @@ impl Protocol for Zab {
     const FIFO: bool = true;
 
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
-        let storage = matches!(ctx.config().workload.as_ref(), Workload::Lock { .. })
+        let storage = matches!(ctx.config().workload.as_ref(), Workload::Lock(_))
             && ctx.id() + 1 == ctx.nodes() + ctx.clients();
         if storage {
             Zab::Storage(Box::default())
@@ -441,7 +441,7 @@ impl Protocol for Zab {
                 {
                     let fencing = matches!(
                         ctx.config().workload.as_ref(),
-                        Workload::Lock { fencing: true, .. }
+                        Workload::Lock(lock) if lock.fencing
                     );
                     s.on_write(ctx, from, session, token, seq, fencing);
                 }

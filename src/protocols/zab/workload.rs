@@ -31,19 +31,9 @@ pub enum Workload {
         /// The last this many clients only read (plain gets).
         readers: u32,
     },
-    /// Every client takes one lock by a recipe and, holding it, writes `writes` times to the
-    /// storage service (the last client endpoint), `think` apart; then releases it and queues
-    /// again.
-    Lock {
-        /// How waiters wait.
-        recipe: super::client::Recipe,
-        /// Writes per holding.
-        writes: u32,
-        /// Time between two writes, ns.
-        think: u64,
-        /// The storage rejects tokens below the highest it has seen.
-        fencing: bool,
-    },
+    /// Every client takes one lock by a recipe and, holding it, writes to the storage service
+    /// (the last client endpoint); then releases it and queues again.
+    Lock(super::client::LockConfig),
     /// A script run by client c1, one operation at a time (session name, request); the next
     /// starts `settle` after the last one's reply, so that its watch events have arrived.
     Script {

@@ -30,6 +30,31 @@ pub enum Recipe {
     Herd,
 }
 
+/// What the lock's clients do and what the storage checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LockConfig {
+    /// How waiters wait.
+    pub recipe: Recipe,
+    /// Writes per holding.
+    pub writes: u32,
+    /// Time between a holder's writes.
+    pub think: Nanos,
+    /// The storage rejects tokens below the highest it has accepted.
+    pub fencing: bool,
+}
+
+impl Default for LockConfig {
+    /// The recipe, five writes 100 ms apart, fencing on.
+    fn default() -> Self {
+        Self {
+            recipe: Recipe::Zk,
+            writes: 5,
+            think: crate::sim::time::SECOND / 10,
+            fencing: true,
+        }
+    }
+}
+
 /// Where a lock client is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Step {
@@ -74,14 +99,9 @@ fn token_of(path: &str) -> u64 {
 }
 
 impl ZkClient {
-    fn lock_config(ctx: &Ctx<'_, Zab>) -> Option<(Recipe, u32, Nanos)> {
+    fn lock_config(ctx: &Ctx<'_, Zab>) -> Option<LockConfig> {
         match ctx.config().workload.as_ref() {
-            Workload::Lock {
-                recipe,
-                writes,
-                think,
-                ..
-            } => Some((*recipe, *writes, *think)),
+            Workload::Lock(lock) => Some(*lock),
             _ => None,
         }
     }
@@ -119,7 +139,7 @@ impl ZkClient {
     }
 
     fn lock_list(&mut self, ctx: &mut Ctx<'_, Zab>) {
-        let herd = Self::lock_config(ctx).is_some_and(|(r, _, _)| r == Recipe::Herd);
+        let herd = Self::lock_config(ctx).is_some_and(|l| l.recipe == Recipe::Herd);
         self.lock.step = Step::Listing;
         self.lock_request(
             ctx,
@@ -152,7 +172,7 @@ impl ZkClient {
 
     /// A reply to one of the lock's requests (history entry `op`).
     pub(super) fn lock_reply(&mut self, ctx: &mut Ctx<'_, Zab>, op: usize) {
-        let Some((recipe, _, _)) = Self::lock_config(ctx) else {
+        let Some(LockConfig { recipe, .. }) = Self::lock_config(ctx) else {
             return;
         };
         let Some(Completion::Answered { result, .. }) = self.history[op].completion.clone() else {
@@ -230,7 +250,7 @@ impl ZkClient {
 
     /// The think time is over: the holder writes, or releases after its last write.
     pub(super) fn lock_timer(&mut self, ctx: &mut Ctx<'_, Zab>) {
-        let Some((_, writes, _)) = Self::lock_config(ctx) else {
+        let Some(LockConfig { writes, .. }) = Self::lock_config(ctx) else {
             return;
         };
         if self.lock.step != Step::Holding {
@@ -269,10 +289,10 @@ impl ZkClient {
 
     /// The storage answered a write: on to the next after the think time.
     pub(super) fn lock_stored(&mut self, ctx: &mut Ctx<'_, Zab>) {
-        if let Some((_, _, think)) = Self::lock_config(ctx)
+        if let Some(lock) = Self::lock_config(ctx)
             && self.lock.step == Step::Holding
         {
-            ctx.set_timer(think, Timer::Issue);
+            ctx.set_timer(lock.think, Timer::Issue);
         }
     }
 }
