@@ -46,13 +46,14 @@ impl Summary for LockOutcome {
     fn summary(&self) -> String {
         format!(
             "lock: {} acquisitions, {} releases ({:.2} wake-ups each); storage accepted {} \
-             writes, rejected {}; {} unsafe (fencing {})",
+             writes, rejected {}; {} unsafe, {} interleaved (fencing {})",
             self.acquisitions,
             self.releases,
             self.wakeups_per_release,
             self.writes_accepted,
             self.writes_rejected,
             self.unsafe_writes,
+            self.interleaved_writes,
             if self.fencing { "on" } else { "off" },
         )
     }
