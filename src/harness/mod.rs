@@ -8,11 +8,13 @@
 //!   for safety violations (`replay --seeds A..B`);
 //! - [`pause_sweep`]: the lock under holders frozen for longer and longer, with and without
 //!   fencing (`replay --protocol lock --pauses R,...`);
+//! - [`overload`]: what clients saw of a service under load, and its recovery after a trigger;
 //! - [`timeout_sweep`]: a failure detector or election over a list of timeouts, with a
 //!   recommendation (`faultline sweep`).
 
 pub mod fault_sweep;
 pub mod outcome;
+pub mod overload;
 pub mod pause_sweep;
 pub mod registry;
 pub mod replay;

@@ -19,7 +19,9 @@
 //! than dropping it; a cut link holds what is sent over it until the partition heals (then it
 //! goes, in order); a paused receiver reads what arrived when it resumes; only a crashed
 //! receiver drops it (its connections die with it). A paused node handles nothing: its timers fire
-//! when it resumes. Timers die with the process that set them.
+//! when it resumes. Timers die with the process that set them. With a capacity
+//! ([`crate::sim::capacity`]), a client's request waits at its server for its service and is
+//! handled when that completes (or is turned away at once by a full queue).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -29,6 +31,7 @@ use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use super::capacity::{Admission, Capacity, ServerQueue};
 use super::delay::DelayModel;
 use super::metrics::{Metrics, Observation, ObservationKind};
 use super::network::Network;
@@ -72,6 +75,13 @@ enum Event<P: Protocol> {
     },
     Fault(Fault),
     Resume(NodeIdx),
+    /// A client request's service at a server completed: its handler runs now.
+    Served {
+        from: NodeIdx,
+        to: NodeIdx,
+        msg: P::Msg,
+        incarnation: u32,
+    },
 }
 
 struct Scheduled<P: Protocol> {
@@ -125,6 +135,8 @@ pub struct Config<P: Protocol> {
     pub network: Network,
     /// The protocol's settings.
     pub protocol: P::Config,
+    /// The servers' capacity for client requests (none: infinite).
+    pub capacity: Option<Capacity>,
 }
 
 /// A simulation of one protocol on one cluster.
@@ -149,6 +161,9 @@ pub struct Simulation<P: Protocol> {
     invariants: Vec<Box<dyn Invariant<P>>>,
     broken: Vec<bool>,
     violations: Vec<Violation>,
+    capacity: Option<Capacity>,
+    /// With a capacity: each server's queue of client requests.
+    queues: Vec<ServerQueue>,
 }
 
 /// Node names as a trace writes them: `n1 n2 n3`.
@@ -178,6 +193,7 @@ pub struct SimulationBuilder<P: Protocol> {
     delay: DelayModel,
     processing: Nanos,
     loss: f64,
+    capacity: Option<Capacity>,
     invariants: Vec<Box<dyn Invariant<P>>>,
     faults: Vec<(Nanos, Fault)>,
 }
@@ -219,6 +235,12 @@ impl<P: Protocol> SimulationBuilder<P> {
         self
     }
 
+    /// Servers with finite capacity for client requests (none: infinite, the default).
+    pub fn capacity(mut self, capacity: Option<Capacity>) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
     /// A safety property to check after every step.
     pub fn check(mut self, invariant: impl Invariant<P> + 'static) -> Self {
         self.invariants.push(Box::new(invariant));
@@ -239,6 +261,7 @@ impl<P: Protocol> SimulationBuilder<P> {
             seed: self.seed,
             network: Network::new(self.nodes, self.delay, self.processing, self.loss),
             protocol: self.protocol,
+            capacity: self.capacity,
         });
         for invariant in self.invariants {
             sim.check(invariant);
@@ -259,6 +282,7 @@ impl<P: Protocol> Simulation<P> {
             delay: DelayModel::Const(crate::sim::time::SECOND / 1000),
             processing: 0,
             loss: 0.0,
+            capacity: None,
             invariants: Vec::new(),
             faults: Vec::new(),
         }
@@ -296,6 +320,8 @@ impl<P: Protocol> Simulation<P> {
             invariants: Vec::new(),
             broken: Vec::new(),
             violations: Vec::new(),
+            capacity: config.capacity,
+            queues: vec![ServerQueue::default(); config.nodes as usize],
         };
         for node in 0..endpoints {
             sim.boot(node, false);
@@ -342,6 +368,14 @@ impl<P: Protocol> Simulation<P> {
         self.invariants.iter().map(|i| i.name()).collect()
     }
 
+    /// Client requests waiting at server `node` now (0 without a capacity).
+    pub fn waiting(&mut self, node: NodeIdx) -> usize {
+        let now = self.now;
+        self.queues
+            .get_mut(node as usize)
+            .map_or(0, |q| q.waiting(now))
+    }
+
     /// Node (or client) `i`'s live process, if it is up.
     pub fn process(&self, node: NodeIdx) -> Option<&P> {
         self.slots[node as usize].process.as_ref()
@@ -385,19 +419,30 @@ impl<P: Protocol> Simulation<P> {
                 counted,
             } => {
                 let slot = &self.slots[to as usize];
-                if P::FIFO && slot.process.is_some() && slot.paused_until > self.now {
-                    // A paused process's connections keep what arrives, in order, for it to
-                    // read when it resumes.
-                    self.slots[to as usize].inbox.push((from, msg));
+                if let Some(capacity) = self.capacity
+                    && counted
+                    && to < self.nodes
+                    && from >= self.nodes
+                    && slot.process.is_some()
+                    && slot.paused_until <= self.now
+                    && P::is_request(&msg)
+                {
+                    self.admit(capacity, from, to, msg);
                     return;
                 }
-                if slot.process.is_none() || slot.paused_until > self.now {
-                    if counted {
-                        self.metrics.dropped += 1;
-                    }
+                self.arrive(from, to, msg, counted);
+            }
+            Event::Served {
+                from,
+                to,
+                msg,
+                incarnation,
+            } => {
+                if self.slots[to as usize].incarnation != incarnation {
+                    self.metrics.dropped += 1;
                     return;
                 }
-                self.handle(to, |p, ctx| p.on_message(ctx, from, msg));
+                self.arrive(from, to, msg, true);
             }
             Event::Timer {
                 node,
@@ -440,6 +485,47 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
+    /// A message reaches `to` (after its service, for a request to a server with a capacity).
+    fn arrive(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg, counted: bool) {
+        let slot = &self.slots[to as usize];
+        if P::FIFO && slot.process.is_some() && slot.paused_until > self.now {
+            // A paused process's connections keep what arrives, in order, for it to read when
+            // it resumes.
+            self.slots[to as usize].inbox.push((from, msg));
+            return;
+        }
+        if slot.process.is_none() || slot.paused_until > self.now {
+            if counted {
+                self.metrics.dropped += 1;
+            }
+            return;
+        }
+        self.handle(to, |p, ctx| p.on_message(ctx, from, msg));
+    }
+
+    /// A client request reaches a server with a capacity: it queues for its service, or is
+    /// turned away at once when the queue is full.
+    fn admit(&mut self, capacity: Capacity, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
+        match self.queues[to as usize].admit(self.now, capacity) {
+            Admission::Served(at) => {
+                let incarnation = self.slots[to as usize].incarnation;
+                self.push(
+                    at,
+                    Event::Served {
+                        from,
+                        to,
+                        msg,
+                        incarnation,
+                    },
+                );
+            }
+            Admission::Rejected => match P::rejection(&msg) {
+                Some(reply) => self.send(to, from, reply),
+                None => self.metrics.dropped += 1,
+            },
+        }
+    }
+
     fn observe(&mut self, node: Option<NodeIdx>, kind: ObservationKind, peer: Option<NodeIdx>) {
         self.observe_detail(node, kind, peer, None);
     }
@@ -466,6 +552,9 @@ impl<P: Protocol> Simulation<P> {
                 let slot = &mut self.slots[node as usize];
                 if slot.process.take().is_some() {
                     slot.incarnation += 1;
+                    if let Some(queue) = self.queues.get_mut(node as usize) {
+                        queue.clear();
+                    }
                     // Its connections die with it.
                     self.metrics.dropped += slot.inbox.len() as u64;
                     slot.inbox.clear();
@@ -512,6 +601,13 @@ impl<P: Protocol> Simulation<P> {
                 let detail = Some(format!("{} s", crate::sim::time::to_secs(length)));
                 self.observe_detail(Some(node), ObservationKind::Pause, None, detail);
                 self.push(until, Event::Resume(node));
+            }
+            Fault::Slow(node, factor) => {
+                if let Some(queue) = self.queues.get_mut(node as usize) {
+                    queue.slow_down(factor);
+                }
+                let detail = Some(format!("×{factor}"));
+                self.observe_detail(Some(node), ObservationKind::Slow, None, detail);
             }
             Fault::Elect(node) => {
                 // A paused node handles nothing, a call to elect included.
@@ -746,6 +842,7 @@ mod tests {
             seed: 1,
             network: Network::new(nodes, DelayModel::Const(SECOND / 100), 0, 0.0),
             protocol: (),
+            capacity: None,
         })
     }
 
@@ -865,6 +962,7 @@ mod tests {
             seed: 1,
             network,
             protocol: (),
+            capacity: None,
         });
         s.schedule([
             (SECOND, Fault::Pause(1, SECOND)),

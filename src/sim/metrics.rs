@@ -97,6 +97,8 @@ pub enum ObservationKind {
     Ballot,
     /// A node decided a value.
     Decide,
+    /// The server's service time changed (a `slow` event; the detail is the factor).
+    Slow,
 }
 
 /// A latency histogram summarised in seconds (DESIGN.md keys).

@@ -4,11 +4,13 @@
 //! - [`protocol`]: the [`Protocol`](protocol::Protocol) trait and the handler context;
 //! - [`engine`]: the event queue, crash-recovery, invariant checks;
 //! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
+//! - [`capacity`]: servers that handle one client request at a time, from a bounded queue;
 //! - [`scenario`]: faults from traces on the simulator's clock;
 //! - [`chaos`]: random fault scenarios, one per seed, for fault sweeps;
 //! - [`metrics`]: message counts, HdrHistogram latencies, the timeline;
 //! - [`timeout`]: timeout expressions such as `2d+r`.
 
+pub mod capacity;
 pub mod chaos;
 pub mod delay;
 pub mod engine;

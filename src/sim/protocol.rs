@@ -65,6 +65,18 @@ pub trait Protocol: Sized {
 
     /// The message's type, counted in `messages.by_type`.
     fn kind(msg: &Self::Msg) -> &'static str;
+
+    /// Whether the message is a client's request, which takes a server's service time when
+    /// servers have finite capacity ([`crate::sim::capacity`]).
+    fn is_request(_msg: &Self::Msg) -> bool {
+        false
+    }
+
+    /// The reply that turns a request away when the server's queue is full; `None` when the
+    /// protocol has none (the request is then dropped).
+    fn rejection(_msg: &Self::Msg) -> Option<Self::Msg> {
+        None
+    }
 }
 
 /// What a handler asked for; applied by the engine when the handler returns.

@@ -1,7 +1,7 @@
 //! Faults and scenario events on the simulator's clock, from a trace.
 //!
 //! Outages become a crash at their start and a recovery at their end; the trace's scenario
-//! events (partition, heal, delay, loss, pause, elect) keep their meaning. Trace nodes are matched
+//! events (partition, heal, delay, loss, pause, elect, slow) keep their meaning. Trace nodes are matched
 //! to simulated nodes by name (`n1` .. `nN`); a trace may also name the clients of a run that has
 //! them (`c1` .. `cC`) in pauses (`c2,pause,,8` freezes client c2 for 8 s) — not in outages
 //! (clients do not crash) nor in partitions (which cut servers only). Times are shifted so that the trace's first instant
@@ -36,6 +36,9 @@ pub enum Fault {
     Pause(NodeIdx, Nanos),
     /// The node starts a leader election.
     Elect(NodeIdx),
+    /// The server's service time is this many times the configured one from now on (1
+    /// restores it).
+    Slow(NodeIdx, f64),
 }
 
 /// A trace that cannot be replayed on this cluster.
@@ -91,6 +94,9 @@ pub enum ScenarioError {
     /// A loss event's probability does not parse.
     #[error("loss `{0}` is no probability")]
     Loss(String),
+    /// A slow event's factor does not parse.
+    #[error("slow `{0}` is no positive factor")]
+    Slow(String),
     /// A pause event's length does not parse.
     #[error("a pause")]
     Pause(#[from] crate::units::DurationError),
@@ -242,6 +248,14 @@ pub fn from_trace(
                 Fault::Pause(node()?, from_secs(parse_duration(&e.detail, 1.0)?))
             }
             ScenarioKind::Elect => Fault::Elect(node()?),
+            ScenarioKind::Slow => {
+                let id = e.node.ok_or(ScenarioError::NeedsNode(e.kind))?;
+                let factor = e
+                    .detail
+                    .parse()
+                    .map_err(|_| ScenarioError::Slow(e.detail.clone()))?;
+                Fault::Slow(node_index(&trace.nodes[id as usize].name, nodes)?, factor)
+            }
         };
         faults.push((at(e.time)?, fault));
     }

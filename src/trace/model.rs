@@ -241,6 +241,8 @@ pub enum ScenarioKind {
     Pause,
     /// The node starts a leader election.
     Elect,
+    /// The server's service time becomes `detail` times the configured one (1 restores it).
+    Slow,
 }
 
 /// A timed scenario event for the simulator.
@@ -248,7 +250,7 @@ pub enum ScenarioKind {
 pub struct ScenarioEvent {
     /// When it happens, in trace seconds.
     pub time: f64,
-    /// The node concerned, for pause and elect.
+    /// The node concerned, for pause, elect and slow.
     pub node: Option<NodeId>,
     /// What happens.
     pub kind: ScenarioKind,

@@ -44,8 +44,7 @@ pub const INTERVAL_COLUMNS: [&str; 4] = ["node", "start", "end", "fault"];
 /// Column names of event rows; see [`INTERVAL_COLUMNS`].
 pub const EVENT_COLUMNS: [&str; 5] = ["time", "node", "event", "fault", "detail"];
 
-const EVENTS_HELP: &str =
-    "use down, crash, up, recover, install, retire, partition, heal, delay, loss, pause or elect";
+const EVENTS_HELP: &str = "use down, crash, up, recover, install, retire, partition, heal, delay, loss, pause, elect or slow";
 
 fn parse_time(times: &mut TimeParser, column: &str, text: &str) -> Result<f64, FieldError> {
     times
@@ -126,6 +125,7 @@ fn event_meaning(text: &str) -> Result<EventMeaning, FieldError> {
         "loss" => EventMeaning::Scenario(ScenarioKind::Loss),
         "pause" => EventMeaning::Scenario(ScenarioKind::Pause),
         "elect" => EventMeaning::Scenario(ScenarioKind::Elect),
+        "slow" => EventMeaning::Scenario(ScenarioKind::Slow),
         other => {
             return Err(FieldError::new(
                 "event",
@@ -149,6 +149,13 @@ fn check_detail(kind: ScenarioKind, detail: &str) -> Result<(), FieldError> {
             Ok(p) if (0.0..=1.0).contains(&p) => Ok(()),
             _ => bad(format!(
                 "a loss event needs a probability from 0 to 1, e.g. `0.01`, not `{detail}`"
+            )),
+        },
+        ScenarioKind::Slow => match detail.parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 => Ok(()),
+            _ => bad(format!(
+                "a slow event needs the factor of its service time, e.g. `4` (1 restores it), \
+                 not `{detail}`"
             )),
         },
         ScenarioKind::Pause => match parse_duration(detail, 1.0) {
@@ -176,7 +183,10 @@ pub fn add_event<'a>(
         }
         EventMeaning::Scenario(kind) => {
             check_detail(*kind, detail)?;
-            matches!(kind, ScenarioKind::Pause | ScenarioKind::Elect)
+            matches!(
+                kind,
+                ScenarioKind::Pause | ScenarioKind::Elect | ScenarioKind::Slow
+            )
         }
     };
     let name = row.node.trim();

@@ -11,6 +11,11 @@
 //! twice and must apply it once. The resend timer is the seam where retry policies (backoff,
 //! circuit breakers) will plug in.
 
+pub mod backoff;
+pub mod breaker;
+pub mod budget;
+pub mod spec;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
