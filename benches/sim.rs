@@ -60,6 +60,7 @@ fn bench_engine(c: &mut Criterion) {
                     seed: 1,
                     network: Network::new(nodes, DelayModel::Const(SECOND / 1000), 0, 0.0),
                     protocol: (),
+                    capacity: None,
                 });
                 sim.run_until(10 * SECOND - 1, &mut |_| {});
                 assert_eq!(sim.metrics().total, messages);
@@ -174,6 +175,7 @@ fn bench_zk(c: &mut Criterion) {
             clients: ClientSettings {
                 rate: 100.0,
                 count: 10,
+                ..ClientSettings::default()
             },
             duration: Some(10 * SECOND),
             ..ReplaySettings::new(protocol("zk"), nodes)

@@ -426,6 +426,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         clients: ClientSettings {
             rate: args.rate,
             count: args.clients,
+            ..ClientSettings::default()
         },
         zk: ZkSettings {
             tick: from_secs(args.tick),

@@ -4,6 +4,8 @@
 //! duration, scenario) plus the options a family reads ([`PaxosSettings`], [`ClientSettings`]);
 //! each runner checks the ones it uses and reports what cannot work as a [`ReplayError`].
 
+use crate::protocols::client::policy::{ClientPolicy, Spike};
+use crate::sim::capacity::Capacity;
 use thiserror::Error;
 
 use std::sync::Arc;
@@ -109,6 +111,12 @@ pub struct ClientSettings {
     pub rate: f64,
     /// How many clients.
     pub count: u32,
+    /// What clients do when an attempt fails (none: the protocol's own resending).
+    pub policy: Option<ClientPolicy>,
+    /// A load spike.
+    pub spike: Option<Spike>,
+    /// The servers' capacity for client requests (none: infinite).
+    pub capacity: Option<Capacity>,
 }
 
 impl Default for ClientSettings {
@@ -116,6 +124,9 @@ impl Default for ClientSettings {
         Self {
             rate: 10.0,
             count: 1,
+            policy: None,
+            spike: None,
+            capacity: None,
         }
     }
 }

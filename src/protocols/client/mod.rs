@@ -14,6 +14,7 @@
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
+pub mod policy;
 pub mod spec;
 
 use std::collections::BTreeMap;
