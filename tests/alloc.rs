@@ -74,6 +74,7 @@ fn delivering_messages_allocates_nothing() {
         seed: 1,
         network: Network::new(16, DelayModel::Const(SECOND / 1000), 0, 0.0),
         protocol: (),
+        capacity: None,
     });
     sim.run_until(SECOND, &mut |_| {});
     let before = allocations();
