@@ -3,6 +3,7 @@
 
 mod analyze;
 mod gen_cmd;
+mod policy;
 mod replay;
 mod report;
 mod sweep;

@@ -28,7 +28,11 @@ use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::{ReadOptions, read_traces};
 use faultline::units::{TimeUnit, parse_duration};
 
+use super::policy::{PolicyArgs, Variant, variant};
 use super::values::{Range, duration, number, seed, seed_range, whole};
+use faultline::harness::policy_compare::{Candidate, compare};
+use faultline::protocols::client::backoff::Backoff;
+use faultline::report::policy_compare;
 
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
@@ -126,10 +130,18 @@ pub struct Args {
     #[arg(long, default_value = "10", allow_negative_numbers = true,
           value_parser = number("a rate of commands per second", Range::Positive))]
     rate: f64,
-    /// Multi-Paxos and zk: how many clients there are.
-    #[arg(long, default_value = "1", allow_negative_numbers = true,
+    /// Multi-Paxos and zk: how many clients there are; several (e.g. `10,20,50`) compare
+    /// client policies at each count.
+    #[arg(long, default_value = "1", value_delimiter = ',', allow_negative_numbers = true,
           value_parser = whole::<u32>("a number of clients", 1, u32::MAX))]
-    clients: u32,
+    clients: Vec<u32>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Compare client policies in one run: the command as given, and once more per
+    /// `--variant 'LABEL: FLAGS'` with these policy flags on top (e.g. `'budget:
+    /// --retry-budget default'`); with --seeds, each over the same seeds.
+    #[arg(long = "variant", value_parser = variant, allow_hyphen_values = true)]
+    variants: Vec<Variant>,
     /// φ accrual suspicion threshold.
     #[arg(long, default_value_t = faultline::protocols::detector::phi::DEFAULT_THRESHOLD,
           allow_negative_numbers = true, value_parser = number("a φ threshold", Range::Positive))]
@@ -162,6 +174,13 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+impl Args {
+    /// The number of clients of a run (the first of several to compare).
+    fn client_count(&self) -> u32 {
+        self.clients.first().copied().unwrap_or(1)
+    }
 }
 
 fn broken(name: &str) -> Result<Broken, String> {
@@ -245,6 +264,72 @@ fn run_pause_sweep(
         json
     } else {
         faultline::report::pause_sweep::table(&sweep).into_bytes()
+    };
+    print(&out)?;
+    Ok(())
+}
+
+/// Runs client policies side by side — each `--retry` policy, then each `--variant`, at each
+/// `--clients` count — over the same seeds, and prints (and writes) the comparison.
+fn run_policy_comparison(
+    args: &Args,
+    retries: &[Backoff],
+    settings: impl Fn(Protocol) -> ReplaySettings,
+) -> Result<(), Failure> {
+    let [protocol] = args.protocol.as_slice() else {
+        return Err(anyhow!("a policy comparison runs one protocol: give one --protocol").into());
+    };
+    let mut base = settings(*protocol);
+    base.duration = args.duration.map(from_secs);
+    let mut labelled: Vec<(String, Option<Backoff>, PolicyArgs)> = Vec::new();
+    if retries.is_empty() {
+        labelled.push(("base".into(), None, args.policy.clone()));
+    }
+    for &retry in retries {
+        labelled.push((retry.to_string(), Some(retry), args.policy.clone()));
+    }
+    for v in &args.variants {
+        // A variant without a --retry of its own takes the command's first.
+        let flags = args.policy.overridden_by(&v.flags);
+        let retry = match v.flags.retries()?.as_slice() {
+            [] => retries.first().copied(),
+            [one] => Some(*one),
+            _ => return Err(anyhow!("--variant `{}`: give one --retry policy", v.label).into()),
+        };
+        labelled.push((v.label.clone(), retry, flags));
+    }
+    let mut candidates = Vec::new();
+    for (label, retry, flags) in &labelled {
+        let policies = flags.policies(*retry)?;
+        for &count in &args.clients {
+            let mut settings = base.clone();
+            settings.clients = ClientSettings {
+                count,
+                policy: policies.policy,
+                spike: policies.spike,
+                capacity: policies.capacity,
+                ..settings.clients
+            };
+            candidates.push(Candidate {
+                label: label.clone(),
+                settings,
+            });
+        }
+    }
+    let seeds = args.seeds.clone().unwrap_or(args.seed..=args.seed);
+    let runs = (seeds.clone().count() * candidates.len()) as u64;
+    let bar = super::counter(args.quiet, "policy comparison", runs);
+    let comparison = compare(&candidates, seeds, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let json = json_pretty(&comparison)?;
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("policy-comparison.json"), |w| w.write_all(&json))?;
+        render_plots(dir, &policy_compare::plots(&comparison))?;
+    }
+    let out = if args.format == "json" {
+        json
+    } else {
+        policy_compare::table(&comparison).into_bytes()
     };
     print(&out)?;
     Ok(())
@@ -376,7 +461,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             };
             (
                 nodes,
-                from_trace(&trace, nodes, args.clients).with_context(cannot)?,
+                from_trace(&trace, nodes, args.client_count()).with_context(cannot)?,
             )
         }
         None => {
@@ -405,8 +490,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     // random scenarios pause clients too.
     let mut chaos = chaos;
     if args.protocol.iter().all(|p| p.name() == "lock") {
-        chaos.pausable = nodes + args.clients;
+        chaos.pausable = nodes + args.client_count();
     }
+    let retries = args.policy.retries()?;
+    let policies = args.policy.policies(retries.first().copied())?;
     let settings = |protocol| ReplaySettings {
         protocol,
         nodes,
@@ -425,8 +512,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         clients: ClientSettings {
             rate: args.rate,
-            count: args.clients,
-            ..ClientSettings::default()
+            count: args.client_count(),
+            policy: policies.policy,
+            spike: policies.spike,
+            capacity: policies.capacity,
         },
         zk: ZkSettings {
             tick: from_secs(args.tick),
@@ -456,6 +545,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     if !args.pauses.is_empty() {
         return run_pause_sweep(&args, settings);
+    }
+    if retries.len() > 1 || !args.variants.is_empty() || args.clients.len() > 1 {
+        return run_policy_comparison(&args, &retries, settings);
     }
     if let Some(seeds) = &args.seeds {
         let faults = if args.trace.is_some() {

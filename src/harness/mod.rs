@@ -9,6 +9,7 @@
 //! - [`pause_sweep`]: the lock under holders frozen for longer and longer, with and without
 //!   fencing (`replay --protocol lock --pauses R,...`);
 //! - [`overload`]: what clients saw of a service under load, and its recovery after a trigger;
+//! - [`policy_compare`]: client policies side by side over the same seeds (`replay --retry a,b`);
 //! - [`timeout_sweep`]: a failure detector or election over a list of timeouts, with a
 //!   recommendation (`faultline sweep`).
 
@@ -16,6 +17,7 @@ pub mod fault_sweep;
 pub mod outcome;
 pub mod overload;
 pub mod pause_sweep;
+pub mod policy_compare;
 pub mod registry;
 pub mod replay;
 pub mod runners;

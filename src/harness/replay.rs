@@ -9,6 +9,7 @@
 //!
 //! The same settings and seed give the same report, byte for byte.
 
+use crate::harness::overload::{self, Series};
 use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
@@ -82,6 +83,8 @@ pub struct ReplayRun {
     /// an election's `leader.csv` (the leader service as an event trace), the ZooKeeper
     /// ensemble's `history.jsonl`.
     pub files: Vec<(&'static str, String)>,
+    /// For runs with client policies, a capacity or a spike: the load, second by second.
+    pub load: Option<Series>,
 }
 
 /// What a runner gets: the settings and what every protocol derives from them.
@@ -109,6 +112,7 @@ impl RunContext<'_> {
             .delay(s.delay.clone())
             .processing(s.processing)
             .loss(s.loss)
+            .capacity(s.clients.capacity)
             .faults(s.faults.iter().cloned())
     }
 
@@ -136,6 +140,9 @@ impl RunContext<'_> {
             command_interval: from_secs(1.0 / clients.rate).max(1),
             stop: end - (end / 10).min(SECOND),
             retry,
+            policy: clients.policy,
+            spike: clients.spike,
+            poisson: overload::watched(clients),
         })
     }
 
@@ -196,6 +203,7 @@ impl RunContext<'_> {
             histograms,
             timeline: metrics.timeline,
             files: Vec::new(),
+            load: None,
         }
     }
 }
@@ -251,5 +259,25 @@ pub fn replay(
     progress: &mut dyn FnMut(Nanos, Nanos),
 ) -> Result<ReplayRun, ReplayError> {
     let context = context(settings)?;
+    let clients = &settings.clients;
+    let accepted = match settings.protocol.name() {
+        "multi-paxos" => true,
+        // The ensemble's clients follow ZooKeeper's session rules; a retry policy applies to
+        // the contention workload's conflicts only.
+        "zk" => {
+            clients.spike.is_none()
+                && clients.capacity.is_none()
+                && clients.policy.is_none_or(|p| {
+                    p.timeout.is_none()
+                        && p.budget.is_none()
+                        && p.breaker.is_none()
+                        && p.in_flight.is_none()
+                })
+        }
+        _ => !overload::watched(clients),
+    };
+    if !accepted {
+        return Err(ReplayError::NoClientView(settings.protocol.to_string()));
+    }
     settings.protocol.runner().run(&context, progress)
 }

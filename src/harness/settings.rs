@@ -189,6 +189,12 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// Client policies for a protocol whose clients do not take them.
+    #[error(
+        "client policies, --service-time and --spike apply to multi-paxos (and --retry, \
+         --attempts to zk's --workload contention), not to {0}"
+    )]
+    NoClientView(String),
     /// A pause sweep of another protocol than the lock.
     #[error("--pauses sweeps the lock's holders: use --protocol lock, not {0}")]
     PausesNeedLock(String),

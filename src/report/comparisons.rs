@@ -140,6 +140,7 @@ pub fn survival(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
             marks: Vec::new(),
             log_x: false,
             log_y: false,
+            shade: None,
         },
     }
 }

@@ -346,6 +346,7 @@ pub fn distribution(name: &str, what: &str, samples: &[f64]) -> Vec<Plot> {
                 marks: Vec::new(),
                 log_x: log,
                 log_y: false,
+                shade: None,
             },
         },
     ]
@@ -475,6 +476,7 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
                 marks,
                 log_x: wants_log(&detection),
                 log_y,
+                shade: None,
             },
         },
         Plot {
@@ -491,6 +493,7 @@ pub fn sweep(result: &Sweep) -> Vec<Plot> {
                 marks: Vec::new(),
                 log_x: wants_log(&timeouts),
                 log_y: false,
+                shade: None,
             },
         },
     ]
@@ -657,6 +660,7 @@ mod tests {
             marks,
             log_x,
             log_y,
+            shade: None,
             ..
         } = &plots[0].chart
         else {

@@ -3,6 +3,7 @@
 //! - [`analysis`]: `analyze` output as table, JSON, CSV or Markdown;
 //! - [`replay`]: replay summaries; [`fault_sweep`] and [`timeout_sweep`]: the sweeps' tables;
 //!   [`hgrm`]: latency histograms in HdrHistogram's text format;
+//! - [`policy_compare`]: client policies side by side, table and plots;
 //! - [`plot`]: plots as SVG and PNG (plotters, embedded font);
 //! - [`figures`]: which plots a report shows, from the data;
 //! - [`comparisons`]: per-group and per-cause bars, survival curves;
@@ -18,5 +19,6 @@ pub mod figures;
 pub mod hgrm;
 pub mod pause_sweep;
 pub mod plot;
+pub mod policy_compare;
 pub mod replay;
 pub mod timeout_sweep;

@@ -85,6 +85,7 @@ pub fn plot(sweep: &PauseSweep) -> Plot {
             marks: Vec::new(),
             log_x: false,
             log_y: false,
+            shade: None,
         },
     }
 }

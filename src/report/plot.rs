@@ -206,6 +206,8 @@ pub enum Chart {
         log_x: bool,
         /// Log-scale y axis.
         log_y: bool,
+        /// An x interval to shade behind the lines (e.g. a trigger's time).
+        shade: Option<(f64, f64)>,
     },
     /// Lines over calendar time: x is epoch seconds, labelled with UTC dates.
     DateLines {
@@ -1510,7 +1512,21 @@ impl Plot {
                         .map_err(&e)?;
                 }
             }
-            Chart::Lines { series, marks, .. } => {
+            Chart::Lines {
+                series,
+                marks,
+                shade,
+                ..
+            } => {
+                if let Some((a, b)) = *shade {
+                    let y = chart.y_range();
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(a, y.start), (b, y.end)],
+                            RGBColor(120, 120, 120).mix(0.15).filled(),
+                        )))
+                        .map_err(&e)?;
+                }
                 lines(chart, pen, series, 0)?;
                 self.marks(pen, frame, marks)?;
             }
@@ -1733,6 +1749,7 @@ mod tests {
                 marks: vec![(1.0, 2.0, "first".into())],
                 log_x: false,
                 log_y: false,
+                shade: None,
             }),
             plot(Chart::DateLines {
                 series: series
@@ -1970,6 +1987,7 @@ mod tests {
             marks: Vec::new(),
             log_x: false,
             log_y: false,
+            shade: None,
         })
         .frame((640.0, 400.0));
         assert_eq!(frame.legend.len(), 6);

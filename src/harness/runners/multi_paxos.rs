@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::harness::outcome::{Outcome, Progress, Summary};
+use crate::harness::overload::{self, ClientsOutcome};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext, observed};
 use crate::harness::settings::ReplayError;
@@ -35,15 +36,22 @@ pub struct MultiPaxosOutcome {
     pub log_slots: u64,
     /// Commands applied by the node with the longest log.
     pub applied: u64,
+    /// With client policies, a capacity or a spike: what the clients made, sent and got.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients: Option<ClientsOutcome>,
 }
 
 impl Summary for MultiPaxosOutcome {
     fn summary(&self) -> String {
         let plural =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let clients = self
+            .clients
+            .as_ref()
+            .map_or(String::new(), |c| format!("; clients: {}", c.summary()));
         format!(
             "multi-paxos: leader {} ({}, {}); {} of {} commands committed ({:.1}/s), log of {} \
-             ({} applied)",
+             ({} applied){clients}",
             self.leader.as_deref().unwrap_or("none"),
             plural(self.ballots, "ballot", "ballots"),
             plural(self.leader_changes, "leader change", "leader changes"),
@@ -105,13 +113,25 @@ impl Runner for MultiPaxosRunner {
             .check(safety::Integrity::default())
             .check(safety::LogPrefix::default())
             .build();
-        sim.run_until(end, &mut |now| progress(now, end));
+        let watched = overload::watched(&settings.clients);
+        let queue = if watched {
+            overload::run_sampling_queues(&mut sim, settings.nodes, end, progress)
+        } else {
+            sim.run_until(end, &mut |now| progress(now, end));
+            Vec::new()
+        };
         let endpoints = settings.nodes + settings.clients.count;
         let processes: Vec<&MultiPaxos> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
         let replicas: Vec<_> = processes.iter().filter_map(|p| p.replica()).collect();
         let client_ends: Vec<_> = processes.iter().filter_map(|p| p.client()).collect();
         let longest = replicas.iter().max_by_key(|r| r.log_length());
         let committed: u64 = client_ends.iter().map(|c| c.committed()).sum();
+        let load = watched.then(|| {
+            let stats: Vec<_> = client_ends.iter().map(|c| c.stats()).collect();
+            let breaker_open = client_ends.iter().map(|c| c.breaker_open(end)).sum();
+            let trigger = overload::trigger(settings.clients.spike.as_ref(), &settings.faults);
+            overload::summarize(&stats, breaker_open, clients.stop, trigger, queue)
+        });
         let timeline = &sim.metrics().timeline;
         let outcome = MultiPaxosOutcome {
             leader: replicas
@@ -126,8 +146,16 @@ impl Runner for MultiPaxosRunner {
             throughput_per_s: committed as f64 / to_secs(clients.stop),
             log_slots: longest.map_or(0, |r| r.log_length()),
             applied: longest.map_or(0, |r| r.applied().len() as u64),
+            clients: load.as_ref().map(|(c, _)| c.clone()),
         };
         let metrics = sim.metrics().clone();
-        Ok(run.finish(&sim, metrics, end, Outcome::new(outcome)))
+        let mut replay = run.finish(&sim, metrics, end, Outcome::new(outcome));
+        if let Some((_, series)) = load {
+            replay
+                .files
+                .push(("load.csv", overload::series_csv(&series)));
+            replay.load = Some(series);
+        }
+        Ok(replay)
     }
 }

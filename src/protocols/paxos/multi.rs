@@ -151,6 +151,8 @@ pub enum Msg {
     Request(CommandId),
     /// The command is applied.
     Reply(CommandId),
+    /// The server's queue is full: the command was not taken.
+    Rejected(CommandId),
     /// Not the leader: try the node named (or the next one, when none is known).
     Redirect {
         /// The command to take there.
@@ -774,7 +776,7 @@ impl Replica {
                 }
             }
             Msg::Request(command) => self.on_request(ctx, from, command),
-            Msg::Reply(_) | Msg::Redirect { .. } => {}
+            Msg::Reply(_) | Msg::Redirect { .. } | Msg::Rejected(_) => {}
         }
     }
 
@@ -814,6 +816,7 @@ impl Service for MultiPaxos {
         match *msg {
             Msg::Reply(command) => Some(Answer::Reply(command)),
             Msg::Redirect { command, leader } => Some(Answer::Redirect { command, leader }),
+            Msg::Rejected(command) => Some(Answer::Rejected(command)),
             _ => None,
         }
     }
@@ -882,6 +885,18 @@ impl Protocol for MultiPaxos {
             Msg::Request(_) => "request",
             Msg::Reply(_) => "reply",
             Msg::Redirect { .. } => "redirect",
+            Msg::Rejected(_) => "rejected",
+        }
+    }
+
+    fn is_request(msg: &Msg) -> bool {
+        matches!(msg, Msg::Request(_))
+    }
+
+    fn rejection(msg: &Msg) -> Option<Msg> {
+        match *msg {
+            Msg::Request(command) => Some(Msg::Rejected(command)),
+            _ => None,
         }
     }
 }
