@@ -88,7 +88,7 @@ fn contention_summary(c: &ClientsOutcome) -> String {
         "zk contention: {} clients, {} conditional sets ({:.2} per update)",
         c.requests, c.attempts, c.amplification
     );
-    let unfinished = c.requests - c.succeeded - c.failed;
+    let unfinished = c.requests.saturating_sub(c.succeeded + c.failed);
     match c.completion_s {
         Some(s) if c.failed == 0 => format!("{head}, all done in {s:.3} s"),
         Some(s) => format!(
@@ -550,4 +550,45 @@ pub fn exec(settings: &ReplaySettings) -> Result<Vec<String>, ReplayError> {
         }
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn race(succeeded: u64, failed: u64, completion_s: Option<f64>) -> ClientsOutcome {
+        ClientsOutcome {
+            requests: 50,
+            attempts: 312,
+            amplification: 6.24,
+            goodput_per_s: 0.0,
+            succeeded,
+            failed,
+            rejected: 0,
+            timed_out: 0,
+            short_circuited: 0,
+            skipped: 0,
+            breaker_open_s: 0.0,
+            trigger: None,
+            recovery_s: None,
+            completion_s,
+        }
+    }
+
+    #[test]
+    fn the_contention_line_says_who_gave_up_and_who_never_finished() {
+        let head = "zk contention: 50 clients, 312 conditional sets (6.24 per update)";
+        assert_eq!(
+            contention_summary(&race(50, 0, Some(4.2134))),
+            format!("{head}, all done in 4.213 s")
+        );
+        assert_eq!(
+            contention_summary(&race(47, 3, Some(4.2134))),
+            format!("{head}, 47 done, 3 gave up, all finished in 4.213 s")
+        );
+        assert_eq!(
+            contention_summary(&race(45, 2, None)),
+            format!("{head}, 45 done, 2 gave up, 3 unfinished at the end")
+        );
+    }
 }

@@ -1,20 +1,22 @@
 //! A client of the contention workload: one optimistic update of [`CONTENDED`], retried with a
 //! backoff until it succeeds or runs out of attempts.
 //!
-//! Client c1 creates the record (data `0`) as soon as its session is open. At the workload's
-//! start every client begins a round: `get` the record, then `setData` on the version read
-//! (data `c3-2`: client 3's second conditional write). The write succeeding ends the client's
-//! work; anything else — BadVersion because another client wrote first, NoNode because the
-//! record is not there yet, any other error — is a failed round, after which the client waits
-//! the backoff's next wait and starts over with a `get`, unless it has sent as many
-//! conditional writes as it may (then it gives up). A round whose request was lost with the
-//! connection fails too once the session is back; the `get` of the next round tells whether
-//! the lost write happened after all (the record holds its data).
+//! Client c1 creates the record (data `0`) as soon as its session is open, and again if it
+//! finds none (its create lost with its connection). At the workload's start every client
+//! begins a round: `get` the record, then `setData` on the version read (data `c3-2`: client
+//! 3's second conditional write). The write succeeding ends the client's work; anything else —
+//! BadVersion because another client wrote first, NoNode because the record is not there yet,
+//! any other error — is a failed round, after which the client waits the backoff's next wait
+//! and starts over with a `get`, unless it has sent as many conditional writes as it may (then
+//! it gives up). A round whose request was lost with the connection fails too once the session
+//! is back; the `get` of the next round tells whether the lost write happened after all (the
+//! record holds its data).
 
 use super::{Completion, ZkClient};
 use crate::protocols::client::backoff::Backoff;
 use crate::protocols::zab::workload::{CONTENDED, Workload};
 use crate::protocols::zab::{Timer, Zab};
+use crate::protocols::zk::ZkError;
 use crate::protocols::zk::acl::everyone;
 use crate::protocols::zk::ops::Write;
 use crate::protocols::zk::store::{Reply, Request};
@@ -112,24 +114,33 @@ impl ZkClient {
         if Self::race(ctx).is_none() {
             return;
         }
-        if self.index == 0 && !self.contention.created {
-            self.contention.created = true;
-            self.contention_request(
-                ctx,
-                Request::Write(Write::Create {
-                    path: CONTENDED.into(),
-                    data: b"0".to_vec(),
-                    ephemeral: false,
-                    sequential: false,
-                    acl: everyone(),
-                }),
-            );
+        if !self.contention.created {
+            self.contention_create(ctx);
         }
         match self.contention.step {
             Step::Due => self.contention_round(ctx),
             Step::Reading | Step::Writing if self.contention_lost() => self.contention_failed(ctx),
             _ => {}
         }
+    }
+
+    /// c1 creates the record (data `0`); if an earlier create of its own got there first, the
+    /// NodeExists is harmless.
+    fn contention_create(&mut self, ctx: &mut Ctx<'_, Zab>) {
+        if self.index != 0 {
+            return;
+        }
+        self.contention.created = true;
+        self.contention_request(
+            ctx,
+            Request::Write(Write::Create {
+                path: CONTENDED.into(),
+                data: b"0".to_vec(),
+                ephemeral: false,
+                sequential: false,
+                acl: everyone(),
+            }),
+        );
     }
 
     /// Whether the request in flight ended without an answer (lost with its connection).
@@ -190,6 +201,11 @@ impl ZkClient {
             }
             (Step::Reading, Ok(Reply::Data(_, stat))) => self.contention_write(ctx, stat.version),
             (Step::Writing, Ok(_)) => self.contention_succeeded(ctx),
+            (Step::Reading, Err(ZkError::NoNode)) => {
+                // c1's create was lost with its connection: it creates the record again.
+                self.contention_create(ctx);
+                self.contention_failed(ctx);
+            }
             _ => self.contention_failed(ctx),
         }
     }
