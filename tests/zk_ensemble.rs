@@ -151,6 +151,28 @@ fn a_client_paused_past_its_session_timeout_loses_its_session_and_ephemerals() {
 }
 
 #[test]
+fn a_follower_that_decides_before_its_leader_still_joins_it() {
+    // With jittered delays n1 hears its last vote sooner than n3 and finishes its finalize wait
+    // first: its followerinfo reaches n3 while n3 is still deciding. It waits there (as a
+    // learner's connection waits to be accepted) instead of being dropped, which left n1 in
+    // discovery until twice the sync limit (20 s) and this ensemble without a leader for the
+    // whole run.
+    let (code, r) = zk(&[
+        "--delay",
+        "normal:mean=10ms,sd=2ms",
+        "--nodes",
+        "3",
+        "--duration",
+        "5s",
+    ]);
+    assert_eq!(code, Some(0), "{r}");
+    let o = &r["outcome"];
+    assert_eq!((&o["leader"], &o["epoch"]), (&"n3".into(), &1.into()));
+    assert_eq!(r["messages"]["by_type"]["followerinfo"], 2);
+    assert_eq!(o["writes_ok"], 11);
+}
+
+#[test]
 fn a_minority_partition_keeps_the_majority_committing() {
     let trace = fixture("zk-ensemble/minority.csv");
     // Four clients only read: a session's reads wait behind its own pending writes, and a write

@@ -97,7 +97,10 @@ pub struct Args {
     session_timeout: f64,
     /// zk: what the clients do: `mix` (a seeded mix of creates, ephemeral and sequential ones
     /// among them, sets with and without a version, gets and exists with watches, deletes,
-    /// multis and syncs, at --rate per client), or a `zk exec` script (FILE.jsonl) run by c1.
+    /// multis and syncs, at --rate per client), `contention` (every client updates one record
+    /// once by read-version + conditional write, all starting a second and a tick in,
+    /// retrying each conflict until it succeeds; the run ends when all are through: AWS's
+    /// backoff-and-jitter experiment), or a `zk exec` script (FILE.jsonl) run by c1.
     #[arg(long, default_value = "mix")]
     workload: String,
     /// zk: the share of the mix's operations that are plain gets (0 to 1; default: the mix's
@@ -183,6 +186,9 @@ impl Args {
     }
 }
 
+/// The `--workload` that races the clients on one record.
+const CONTENTION: &str = "contention";
+
 fn broken(name: &str) -> Result<Broken, String> {
     Broken::named(name).ok_or_else(|| {
         let names: Vec<&str> = Broken::ALL.iter().map(|(n, _)| *n).collect();
@@ -190,13 +196,14 @@ fn broken(name: &str) -> Result<Broken, String> {
     })
 }
 
-/// The `zk exec` script of `--workload FILE`, or none for `mix`.
+/// The `zk exec` script of `--workload FILE`, or none for `mix` and `contention`.
 fn zk_script(workload: &str) -> anyhow::Result<Option<Arc<script::Script>>> {
-    if workload == "mix" {
+    if workload == "mix" || workload == CONTENTION {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(workload)
-        .with_context(|| format!("--workload {workload}: cannot read the script (or use `mix`)"))?;
+    let text = std::fs::read_to_string(workload).with_context(|| {
+        format!("--workload {workload}: cannot read the script (or use `mix` or `contention`)")
+    })?;
     let ops = script::parse_script(&text).with_context(|| workload.to_string())?;
     Ok(Some(Arc::new(ops)))
 }
@@ -533,6 +540,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 ..LockConfig::default()
             },
             broken: args.broken,
+            contention: args.workload == CONTENTION,
             ..ZkSettings::default()
         },
         // Random scenarios cover a fixed span, so their runs last exactly that long.

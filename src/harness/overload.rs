@@ -62,7 +62,8 @@ pub struct ClientsOutcome {
     pub short_circuited: u64,
     /// Requests not made because the client had `--in-flight` requests outstanding.
     pub skipped: u64,
-    /// Time the clients' breakers were open or half-open, summed over clients, seconds.
+    /// Time a client's breaker was open or half-open (refusing calls), mean over clients,
+    /// seconds.
     pub breaker_open_s: f64,
     /// The trigger of the run, if it had one.
     pub trigger: Option<Trigger>,
@@ -135,7 +136,7 @@ pub fn run_sampling_queues<P: Protocol>(
 }
 
 /// The clients' outcome and load series: their counts summed, the series cut to the whole
-/// seconds of `sending` (the time clients made requests), `breaker_open` summed over clients.
+/// seconds of `sending` (the time clients made requests); `breaker_open` is the clients' total.
 pub fn summarize(
     stats: &[&ClientStats],
     breaker_open: Nanos,
@@ -180,7 +181,7 @@ pub fn summarize(
         timed_out: sum(|s| s.timed_out),
         short_circuited: sum(|s| s.short_circuited),
         skipped: sum(|s| s.skipped),
-        breaker_open_s: to_secs(breaker_open),
+        breaker_open_s: to_secs(breaker_open) / stats.len().max(1) as f64,
         trigger,
         recovery_s: trigger.and_then(|t| recovery(&series.goodput, t)),
         completion_s: None,

@@ -54,7 +54,7 @@ pub struct PolicyRow {
     pub short_circuited: f64,
     /// Requests skipped by clients at their in-flight limit, mean.
     pub skipped: f64,
-    /// Breakers' open time, mean, seconds.
+    /// A client's breaker's open time, mean, seconds.
     pub breaker_open_s: f64,
     /// The trigger, if the runs had one.
     pub trigger: Option<Trigger>,

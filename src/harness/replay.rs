@@ -265,7 +265,8 @@ pub fn replay(
         // The ensemble's clients follow ZooKeeper's session rules; a retry policy applies to
         // the contention workload's conflicts only.
         "zk" => {
-            clients.spike.is_none()
+            (clients.policy.is_none() || settings.zk.contention)
+                && clients.spike.is_none()
                 && clients.capacity.is_none()
                 && clients.policy.is_none_or(|p| {
                     p.timeout.is_none()

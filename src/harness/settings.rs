@@ -87,6 +87,10 @@ pub struct ZkSettings {
     pub broken: Option<Broken>,
     /// The lock workload's settings.
     pub lock: LockConfig,
+    /// The contention workload instead of the mix (a script takes precedence): every client
+    /// updates one record once, all starting at the same time, retrying as `clients.policy`
+    /// says.
+    pub contention: bool,
 }
 
 impl Default for ZkSettings {
@@ -100,6 +104,7 @@ impl Default for ZkSettings {
             settle: SECOND / 10,
             broken: None,
             lock: LockConfig::default(),
+            contention: false,
         }
     }
 }

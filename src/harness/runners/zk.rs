@@ -1,5 +1,8 @@
 //! The ZooKeeper ensemble's runner: Zab servers, clients with sessions, their guarantees
 //! checked, the client-visible history written for other checkers.
+//!
+//! A contention run (every client updating one record once, [`Workload::Contention`]) ends as
+//! soon as every client is through, and reports what the clients spent in `outcome.clients`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,9 +11,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::harness::outcome::{Outcome, Progress, Summary};
+use crate::harness::overload::ClientsOutcome;
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext};
 use crate::harness::settings::{ReplayError, ReplaySettings};
+use crate::protocols::client::backoff::Backoff;
 use crate::protocols::zab::client::{Completion, Operation, ZkClient, writes};
 use crate::protocols::zab::invariants::{
     Agreement, ClientFifo, Durability, EphemeralLifetime, OneLeaderPerEpoch, SingleSystemImage,
@@ -18,12 +23,12 @@ use crate::protocols::zab::invariants::{
 };
 use crate::protocols::zab::linearizable::check_writes;
 use crate::protocols::zab::server::Server;
-use crate::protocols::zab::workload::{Workload, describe};
+use crate::protocols::zab::workload::{Workload, contention_start, describe};
 use crate::protocols::zab::{Zab, ZabConfig};
 use crate::protocols::zk::ops::Write;
 use crate::protocols::zk::script;
 use crate::protocols::zk::store::{Reply, Request, WatchEvent};
-use crate::sim::engine::Violation;
+use crate::sim::engine::{Simulation, Violation};
 use crate::sim::metrics::{Observation, ObservationKind};
 use crate::sim::time::{Nanos, SECOND, to_secs};
 
@@ -32,6 +37,9 @@ pub const LINEARIZABLE_WRITES: &str = "linearizable-writes";
 
 /// The most servers an ensemble runs on.
 pub const MAX_NODES: u32 = 31;
+
+/// The longest a contention run lasts without `--duration`, in simulated time.
+pub const CONTENTION_CAP: Nanos = 300 * SECOND;
 
 /// The outcome of a ZooKeeper ensemble run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,10 +76,37 @@ pub struct ZkOutcome {
     pub linearizable_writes: usize,
     /// Keys whose check ran out of search budget (neither confirmed nor refuted).
     pub linearizability_undecided: Vec<String>,
+    /// A contention run's clients: one request (update) each, its attempts the conditional
+    /// writes sent, its completion from the start of the race.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients: Option<ClientsOutcome>,
+}
+
+/// A contention run's line: what the updates cost and when the last was through.
+fn contention_summary(c: &ClientsOutcome) -> String {
+    let head = format!(
+        "zk contention: {} clients, {} conditional sets ({:.2} per update)",
+        c.requests, c.attempts, c.amplification
+    );
+    let unfinished = c.requests.saturating_sub(c.succeeded + c.failed);
+    match c.completion_s {
+        Some(s) if c.failed == 0 => format!("{head}, all done in {s:.3} s"),
+        Some(s) => format!(
+            "{head}, {} done, {} gave up, all finished in {s:.3} s",
+            c.succeeded, c.failed
+        ),
+        None => format!(
+            "{head}, {} done, {} gave up, {unfinished} unfinished at the end",
+            c.succeeded, c.failed
+        ),
+    }
 }
 
 impl Summary for ZkOutcome {
     fn summary(&self) -> String {
+        if let Some(clients) = &self.clients {
+            return contention_summary(clients);
+        }
         format!(
             "zk: leader {} (epoch {}); writes {} ok, {} failed, {} unknown; {} reads ({} stale); \
              {} sessions expired, {} ephemerals deleted",
@@ -88,6 +123,13 @@ impl Summary for ZkOutcome {
     }
 
     fn progress(&self) -> Option<Progress> {
+        if let Some(c) = &self.clients {
+            return Some(Progress {
+                done: c.succeeded + c.failed,
+                asked: c.requests,
+                what: "updates finished",
+            });
+        }
         Some(Progress {
             done: self.writes_ok + self.writes_failed,
             asked: self.writes_ok + self.writes_failed + self.writes_unknown,
@@ -137,15 +179,23 @@ impl ZkRunner {
         run.end_of(tick, 5 * tick)
     }
 
-    /// What the clients of a `zk` run do: the script, or the mix paced to end by `end`.
+    /// What the clients of a `zk` run do: the script, the contention race (retrying as the
+    /// clients' policy says; without one at once and without limit), or the mix paced to end
+    /// by `end`.
     fn workload(run: &RunContext<'_>, end: Nanos) -> Result<Workload, ReplayError> {
         let zk = &run.settings.zk;
-        Ok(match &zk.script {
-            Some(ops) => Workload::Script {
+        let policy = run.settings.clients.policy;
+        Ok(match (&zk.script, zk.contention) {
+            (Some(ops), _) => Workload::Script {
                 ops: ops.as_ref().clone(),
                 settle: zk.settle,
             },
-            None => {
+            (None, true) => Workload::Contention {
+                start: contention_start(zk.tick),
+                backoff: policy.map_or(Backoff::None, |p| p.backoff),
+                attempts: policy.and_then(|p| p.attempts),
+            },
+            (None, false) => {
                 let clients = run.client_config(end, SECOND)?;
                 Workload::Mix {
                     interval: clients.command_interval,
@@ -197,6 +247,10 @@ impl Runner for ZkRunner {
         run.at_most(self.name(), MAX_NODES)?;
         let end = Self::end(run);
         let config = Self::config(run, Self::workload(run, end)?)?;
+        let race = match config.workload.as_ref() {
+            Workload::Contention { start, .. } => Some(*start),
+            _ => None,
+        };
         let truth = Truth::shared();
         let mut sim = run
             .simulation::<Zab>(config)
@@ -208,7 +262,17 @@ impl Runner for ZkRunner {
             .check(OneLeaderPerEpoch::default())
             .check(EphemeralLifetime::new(truth.clone()))
             .build();
-        sim.run_until(end, &mut |now| progress(now, end));
+        let end = match race {
+            Some(_) => {
+                let cap = settings.duration.unwrap_or(CONTENTION_CAP);
+                let clients = settings.nodes..settings.nodes + settings.clients.count;
+                until_finished(&mut sim, clients, cap, progress)
+            }
+            None => {
+                sim.run_until(end, &mut |now| progress(now, end));
+                end
+            }
+        };
         let endpoints = settings.nodes + settings.clients.count;
         let processes: Vec<&Zab> = (0..endpoints).filter_map(|n| sim.process(n)).collect();
         let servers: Vec<&Server> = processes.iter().filter_map(|p| p.server()).collect();
@@ -242,6 +306,7 @@ impl Runner for ZkRunner {
             linearizable_keys: 0,
             linearizable_writes: 0,
             linearizability_undecided: Vec::new(),
+            clients: race.map(|start| contention_outcome(&clients, start, end)),
         };
         for op in &history {
             let write = writes(op);
@@ -299,6 +364,63 @@ impl Runner for ZkRunner {
             .files
             .push(("history.jsonl", history_jsonl(&history)));
         Ok(replay)
+    }
+}
+
+/// Runs a contention race until every client has finished, looking each simulated second, or
+/// until `cap`; returns the time it stopped.
+fn until_finished(
+    sim: &mut Simulation<Zab>,
+    clients: std::ops::Range<u32>,
+    cap: Nanos,
+    progress: &mut dyn FnMut(Nanos, Nanos),
+) -> Nanos {
+    let mut now = 0;
+    while now < cap {
+        now = (now + SECOND).min(cap);
+        sim.run_until(now, &mut |t| progress(t, cap));
+        let finished = |n| {
+            sim.process(n)
+                .and_then(Zab::client)
+                .is_some_and(|c| c.contention().finished.is_some())
+        };
+        if clients.clone().all(finished) {
+            break;
+        }
+    }
+    now
+}
+
+/// What a contention race's clients spent: one update each, its conditional writes, and the
+/// time from the `start` of the race until the last client was through (none if some never
+/// was by `end`); goodput is the updates done over that time (or until `end`).
+fn contention_outcome(clients: &[&ZkClient], start: Nanos, end: Nanos) -> ClientsOutcome {
+    let states: Vec<_> = clients.iter().map(|c| c.contention()).collect();
+    let requests = states.len() as u64;
+    let attempts: u64 = states.iter().map(|s| u64::from(s.attempts)).sum();
+    let succeeded = states.iter().filter(|s| s.succeeded()).count() as u64;
+    let last = states
+        .iter()
+        .map(|s| s.finished)
+        .collect::<Option<Vec<_>>>()
+        .map(|done| done.into_iter().max().unwrap_or(start));
+    let span = last.unwrap_or(end).saturating_sub(start);
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    ClientsOutcome {
+        requests,
+        attempts,
+        amplification: ratio(attempts as f64, requests as f64),
+        goodput_per_s: ratio(succeeded as f64, to_secs(span)),
+        succeeded,
+        failed: states.iter().filter(|s| s.failed).count() as u64,
+        rejected: 0,
+        timed_out: 0,
+        short_circuited: 0,
+        skipped: 0,
+        breaker_open_s: 0.0,
+        trigger: None,
+        recovery_s: None,
+        completion_s: last.map(|t| to_secs(t.saturating_sub(start))),
     }
 }
 
@@ -428,4 +550,45 @@ pub fn exec(settings: &ReplaySettings) -> Result<Vec<String>, ReplayError> {
         }
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn race(succeeded: u64, failed: u64, completion_s: Option<f64>) -> ClientsOutcome {
+        ClientsOutcome {
+            requests: 50,
+            attempts: 312,
+            amplification: 6.24,
+            goodput_per_s: 0.0,
+            succeeded,
+            failed,
+            rejected: 0,
+            timed_out: 0,
+            short_circuited: 0,
+            skipped: 0,
+            breaker_open_s: 0.0,
+            trigger: None,
+            recovery_s: None,
+            completion_s,
+        }
+    }
+
+    #[test]
+    fn the_contention_line_says_who_gave_up_and_who_never_finished() {
+        let head = "zk contention: 50 clients, 312 conditional sets (6.24 per update)";
+        assert_eq!(
+            contention_summary(&race(50, 0, Some(4.2134))),
+            format!("{head}, all done in 4.213 s")
+        );
+        assert_eq!(
+            contention_summary(&race(47, 3, Some(4.2134))),
+            format!("{head}, 47 done, 3 gave up, all finished in 4.213 s")
+        );
+        assert_eq!(
+            contention_summary(&race(45, 2, None)),
+            format!("{head}, 45 done, 2 gave up, 3 unfinished at the end")
+        );
+    }
 }

@@ -17,8 +17,10 @@
 //! `single-system-image` guarantee is checked here, where it is visible: no reply carries an
 //! older zxid than one the session has seen.
 
+mod contention;
 mod lock;
 
+pub use contention::ContentionState;
 pub use lock::{LOCK, LockConfig, LockState, Recipe};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -183,6 +185,8 @@ pub struct ZkClient {
     sessions: u64,
     /// A lock workload's state.
     lock: LockState,
+    /// A contention workload's state.
+    contention: ContentionState,
 }
 
 impl ZkClient {
@@ -201,6 +205,7 @@ impl ZkClient {
             watch_events: 0,
             sessions: 1,
             lock: LockState::default(),
+            contention: ContentionState::default(),
         };
         let tick = ctx.config().tick;
         ctx.set_timer(tick / 2, Timer::ClientTick);
@@ -217,6 +222,11 @@ impl ZkClient {
             Workload::Lock(_) => {
                 let name = format!("c{}", index + 1);
                 client.open(ctx, name, index % ctx.nodes());
+            }
+            Workload::Contention { .. } => {
+                let name = format!("c{}", index + 1);
+                client.open(ctx, name, index % ctx.nodes());
+                client.contention_boot(ctx);
             }
             Workload::Script { .. } => {
                 if index == 0 {
@@ -460,6 +470,7 @@ impl ZkClient {
         });
         self.script_answered(now);
         self.lock_reply(ctx, op);
+        self.contention_reply(ctx, op);
     }
 
     /// A lock workload's state.
@@ -493,6 +504,7 @@ impl ZkClient {
                     self.send_request(ctx, h, from, op);
                 }
                 self.lock_connected(ctx);
+                self.contention_connected(ctx);
             }
             Welcome::Connected(_) => {}
             Welcome::Refused => {
@@ -683,6 +695,7 @@ impl ZkClient {
                     }
                 }
                 Workload::Lock(_) => self.lock_timer(ctx),
+                Workload::Contention { .. } => self.contention_timer(ctx),
                 Workload::Script { .. } => {}
             },
             Timer::Tick | Timer::Finalize(_) => {}

@@ -8,7 +8,9 @@
 //! it waits the finalize wait for anything better and then decides: lead if the vote is its own,
 //! follow otherwise. A server that is following or leading answers a voter with the leader it
 //! follows; a quorum of such answers, the leader's own among them, makes the voter follow that
-//! leader (`checkLeader`). Lost notifications are resent every half tick while LOOKING.
+//! leader (`checkLeader`). Lost notifications are resent every half tick while LOOKING. A
+//! follower can decide before its leader has (its last vote came sooner); its `followerinfo`
+//! then waits for the leader to finish deciding, as its connection would wait to be accepted.
 //!
 //! The elected server has the highest `(epoch, zxid)` of a quorum, so its log holds every
 //! committed transaction: no quorum can have committed one it lacks.
@@ -69,6 +71,10 @@ pub struct Election {
     outside: BTreeMap<NodeIdx, (Ballot, PeerState)>,
     /// The round whose finalize wait is running, if any.
     pub finalizing: Option<u64>,
+    /// Followers that decided before this server and asked to follow it (their accepted
+    /// epochs): as a learner's connection waits for the leader to accept it, their
+    /// `followerinfo` waits for this server to lead.
+    pub early_followers: BTreeMap<NodeIdx, u32>,
 }
 
 /// What hearing a vote asks of the server.
@@ -93,6 +99,7 @@ impl Election {
             votes: BTreeMap::from([(me, own)]),
             outside: BTreeMap::new(),
             finalizing: None,
+            early_followers: BTreeMap::new(),
         }
     }
 

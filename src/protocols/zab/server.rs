@@ -610,7 +610,11 @@ impl Server {
         }
         let winner = e.vote.id;
         if winner == self.me {
+            let early = std::mem::take(&mut e.early_followers);
             self.lead(ctx);
+            for (from, accepted_epoch) in early {
+                self.leader_message(ctx, from, Msg::FollowerInfo { accepted_epoch });
+            }
         } else {
             self.follow(ctx, winner);
         }
@@ -1284,7 +1288,11 @@ impl Server {
             msg => match self.role {
                 Role::Leading(_) => self.leader_message(ctx, from, msg),
                 Role::Following(_) => self.follower_message(ctx, from, msg),
-                Role::Looking(_) => {}
+                Role::Looking(ref mut e) => {
+                    if let Msg::FollowerInfo { accepted_epoch } = msg {
+                        e.early_followers.insert(from, accepted_epoch);
+                    }
+                }
             },
         }
     }

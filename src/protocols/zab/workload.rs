@@ -1,4 +1,5 @@
-//! What the clients ask of the ensemble: a seeded mix of operations, or a `zk exec` script.
+//! What the clients ask of the ensemble: a seeded mix of operations, a lock, a race on one
+//! record, or a `zk exec` script.
 //!
 //! The mix works on eight persistent keys `/k0`..`/k7` (gets and exists with watches, blind
 //! sets, compare-and-set sets with the version the client last saw, creates, deletes), and on
@@ -6,16 +7,36 @@
 //! `/seq-`, and multis that create a node and a child of it at once; and it syncs now and then.
 //! Data values are unique (`c1-17`: client 1's 17th operation), so a read says which write it
 //! saw. The eight keys are the ones whose writes the linearizability checker checks.
+//!
+//! The contention workload is the experiment of Brooker's "Exponential Backoff and Jitter"
+//! (AWS, 2015): every client makes one optimistic update of the single record [`CONTENDED`] —
+//! read its version, write it back conditionally on that version — and all start at the same
+//! instant, so all but one of each round's writers fail with BadVersion and retry after their
+//! backoff. What it costs is the conditional writes sent and the time until the last client is
+//! through.
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use crate::protocols::client::backoff::Backoff;
 use crate::protocols::zk::acl::everyone;
 use crate::protocols::zk::ops::Write;
 use crate::protocols::zk::store::Request;
+use crate::sim::time::Nanos;
 
 /// The persistent keys of the mix.
 pub const KEYS: u32 = 8;
+
+/// The one record the contention workload's clients race on.
+pub const CONTENDED: &str = "/contended";
+
+/// When the contention workload's race starts on an ensemble of this tick: once every session
+/// is open and c1 has created the record. A client that connects before the ensemble has a
+/// leader is refused and tries again after a random pause of up to a second, at its next
+/// client tick (every half tick); a tick after that pause its session is open.
+pub fn contention_start(tick: Nanos) -> Nanos {
+    crate::sim::time::SECOND + tick
+}
 
 /// What the clients run.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +55,16 @@ pub enum Workload {
     /// Every client takes one lock by a recipe and, holding it, writes to the storage service
     /// (the last client endpoint); then releases it and queues again.
     Lock(super::client::LockConfig),
+    /// Every client updates [`CONTENDED`] once by read-version + conditional write, all
+    /// starting at `start`; a failed attempt is retried after `backoff`'s wait.
+    Contention {
+        /// When every client starts its update (the race), ns.
+        start: Nanos,
+        /// The wait before each retry.
+        backoff: Backoff,
+        /// Conditional writes a client sends before it gives up (none: no limit).
+        attempts: Option<u32>,
+    },
     /// A script run by client c1, one operation at a time (session name, request); the next
     /// starts `settle` after the last one's reply, so that its watch events have arrived.
     Script {
