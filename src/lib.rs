@@ -7,10 +7,10 @@
 //! | [`trace`] | the trace model (nodes with service windows, merged outages, scenario events), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze, Titan), the synthetic generator (`synth`) and writers |
 //! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown, `.hgrm`, plots, the HTML report |
-//! | [`sim`] | the deterministic discrete-event simulator: engine, network, faults, metrics |
-//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store, alone and replicated by Zab with sessions and clients |
+//! | [`sim`] | the deterministic discrete-event simulator: engine, network, servers of finite capacity, faults, metrics |
+//! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store, alone and replicated by Zab with sessions and clients; client policies (backoff, retry budget, circuit breaker) |
 //! | [`check`] | history checkers: the linearizability checker (Wing–Gong search with Lowe's memo, step-bounded) over a sequential `Model` |
-//! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps |
+//! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps, client policies side by side with recovery after a trigger |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
 //! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |

@@ -411,17 +411,16 @@ impl Client {
                     ctx.send(self.guess, S::request(command));
                 }
             }
-            Some(Answer::Rejected(command)) => {
+            Some(Answer::Rejected(command))
                 if self
                     .pending
                     .get(&command.seq)
-                    .is_some_and(|p| !p.backing_off)
-                {
-                    self.stats.rejected += 1;
-                    self.attempt_failed(ctx, command.seq);
-                }
+                    .is_some_and(|p| !p.backing_off) =>
+            {
+                self.stats.rejected += 1;
+                self.attempt_failed(ctx, command.seq);
             }
-            None => {}
+            Some(Answer::Rejected(_)) | None => {}
         }
     }
 }

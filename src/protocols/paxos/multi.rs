@@ -269,7 +269,7 @@ pub enum MultiPaxos {
     /// A server node.
     Replica(Box<Replica>),
     /// A client.
-    Client(Client),
+    Client(Box<Client>),
 }
 
 impl MultiPaxos {
@@ -839,7 +839,7 @@ impl Protocol for MultiPaxos {
 
     fn boot(ctx: &mut Ctx<'_, Self>, stable: &Stable) -> Self {
         if ctx.is_client() {
-            MultiPaxos::Client(Client::boot(ctx))
+            MultiPaxos::Client(Box::new(Client::boot(ctx)))
         } else {
             MultiPaxos::Replica(Box::new(Replica::boot(ctx, stable)))
         }
