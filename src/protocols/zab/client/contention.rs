@@ -3,8 +3,10 @@
 //!
 //! Client c1 creates the record (data `0`) as soon as its session is open, and again if it
 //! finds none (its create lost with its connection). At the workload's start every client
-//! begins a round: `get` the record, then `setData` on the version read (data `c3-2`: client
-//! 3's second conditional write). The write succeeding ends the client's work; anything else —
+//! begins a round: `sync` (so that its server has caught up with the leader, as ZooKeeper's
+//! recipe for reading the latest value goes), `get` the record, then `setData` on the version
+//! read (data `c3-2`: client 3's second conditional write). Without the sync a follower behind
+//! the leader hands out old versions and the next write fails whatever the backoff. The write succeeding ends the client's work; anything else —
 //! BadVersion because another client wrote first, NoNode because the record is not there yet,
 //! any other error — is a failed round, after which the client waits the backoff's next wait
 //! and starts over with a `get`, unless it has sent as many conditional writes as it may (then
@@ -31,6 +33,8 @@ enum Step {
     Before,
     /// A round is due, waiting for the session to open.
     Due,
+    /// The `sync` before the `get` is in flight.
+    Syncing,
     /// The `get` is in flight.
     Reading,
     /// The conditional write is in flight.
@@ -172,6 +176,16 @@ impl ZkClient {
             self.contention.step = Step::Due;
             return;
         }
+        self.contention.step = Step::Syncing;
+        self.contention.inflight = self.contention_request(
+            ctx,
+            Request::Sync {
+                path: CONTENDED.into(),
+            },
+        );
+    }
+
+    fn contention_read(&mut self, ctx: &mut Ctx<'_, Zab>) {
         self.contention.step = Step::Reading;
         self.contention.gets += 1;
         self.contention.inflight = self.contention_request(
@@ -193,6 +207,7 @@ impl ZkClient {
             return;
         };
         match (self.contention.step, result) {
+            (Step::Syncing, Ok(_)) => self.contention_read(ctx),
             (Step::Reading, Ok(Reply::Data(data, _)))
                 if self.contention.written.as_ref() == Some(&data) =>
             {
