@@ -156,6 +156,44 @@ fn service_time_shows_in_latency_and_rejections_are_counted_on_both_sides() {
 }
 
 #[test]
+fn zk_servers_take_their_service_time_too() {
+    // c1's session is on the follower n1: a write costs 6 ms over a 1 ms network, a read 2 ms;
+    // 5 ms of service at n1 comes on top (the forwarded `request` is server traffic).
+    let (code, r) = common::replay_json(
+        "zk",
+        &[
+            "--nodes",
+            "3",
+            "--clients",
+            "1",
+            "--rate",
+            "2",
+            "--delay",
+            "const:1ms",
+            "--duration",
+            "20s",
+            "--service-time",
+            "5ms",
+        ],
+    );
+    assert_eq!(code, Some(0), "{r}");
+    within_histogram_precision(&r["latency"]["write"]["max_s"], 0.011);
+    within_histogram_precision(&r["latency"]["read"]["max_s"], 0.007);
+    let e = input_error(&[
+        "replay",
+        "--protocol",
+        "zk",
+        "--nodes",
+        "3",
+        "--service-time",
+        "5ms",
+        "--queue",
+        "2",
+    ]);
+    assert!(e.contains("--queue"), "{e}");
+}
+
+#[test]
 fn naive_retries_never_recover_from_a_spike_and_each_cure_does() {
     let c = comparison(&["--spike", "3x@30s+10s", "--seeds", "1..3"]);
     let rows = c["rows"].as_array().expect("rows");

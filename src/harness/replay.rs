@@ -267,7 +267,7 @@ pub fn replay(
         "zk" => {
             (clients.policy.is_none() || settings.zk.contention)
                 && clients.spike.is_none()
-                && clients.capacity.is_none()
+                && clients.capacity.is_none_or(|c| c.queue.is_none())
                 && clients.policy.is_none_or(|p| {
                     p.timeout.is_none()
                         && p.budget.is_none()

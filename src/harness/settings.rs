@@ -196,8 +196,8 @@ pub enum ReplayError {
     Threshold,
     /// Client policies for a protocol whose clients do not take them.
     #[error(
-        "client policies, --service-time and --spike apply to multi-paxos (and --retry, \
-         --attempts to zk's --workload contention), not to {0}"
+        "client policies, --service-time, --queue and --spike apply to multi-paxos (on zk: \
+         --service-time, and --retry and --attempts with --workload contention), not to {0}"
     )]
     NoClientView(String),
     /// A pause sweep of another protocol than the lock.

@@ -486,6 +486,12 @@ impl Protocol for Zab {
             Msg::StorageReply { .. } => "storage-reply",
         }
     }
+
+    /// A client's request waits for its server's service time (`--service-time`); connects
+    /// and pings do not. There is no rejection: ZooKeeper answers a session's requests in order.
+    fn is_request(msg: &Msg) -> bool {
+        matches!(msg, Msg::ClientRequest { .. })
+    }
 }
 
 /// The smallest majority of `n` servers.
