@@ -40,7 +40,7 @@ pub struct Trigger {
 }
 
 /// `outcome.clients`: what the clients of a run made, sent and got.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientsOutcome {
     /// Requests the clients made (each sent at least once, or refused by an open breaker).
     pub requests: u64,

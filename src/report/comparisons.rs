@@ -130,19 +130,13 @@ pub fn survival(groups: &[GroupLifetimes], fleet: &LifetimeSummary) -> Plot {
             .collect();
         series.push(Series::new(format!("{name} (Weibull)"), fit).coloured_like(colour));
     }
-    Plot {
-        name: "survival".into(),
-        title: "Survival by age: Kaplan–Meier (steps) and fitted Weibull (smooth)".into(),
-        x_label: "age (days since the unit's start)".into(),
-        y_label: "fraction still working".into(),
-        chart: Chart::Lines {
-            series,
-            marks: Vec::new(),
-            log_x: false,
-            log_y: false,
-            shade: None,
-        },
-    }
+    Plot::lines(
+        "survival",
+        "Survival by age: Kaplan–Meier (steps) and fitted Weibull (smooth)",
+        "age (days since the unit's start)",
+        "fraction still working",
+        series,
+    )
 }
 
 fn cut_note(total: usize) -> String {

@@ -245,6 +245,31 @@ pub struct Plot {
     pub chart: Chart,
 }
 
+impl Plot {
+    /// A plot of lines on linear axes, nothing shaded and no point labels.
+    pub fn lines(
+        name: &str,
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        series: Vec<Series>,
+    ) -> Self {
+        Plot {
+            name: name.into(),
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            chart: Chart::Lines {
+                series,
+                marks: Vec::new(),
+                log_x: false,
+                log_y: false,
+                shade: None,
+            },
+        }
+    }
+}
+
 /// Whether values deserve a log axis: their positive values span more than [`LOG_DECADES`]
 /// decades. Values of zero or less are ignored (a log axis draws them at its `0` tick).
 pub fn wants_log(values: &[f64]) -> bool {

@@ -166,22 +166,6 @@ fn labels(c: &PolicyComparison) -> Vec<&str> {
     labels
 }
 
-fn lines(name: &str, title: &str, x: &str, y: &str, series: Vec<Series>) -> Plot {
-    Plot {
-        name: name.into(),
-        title: title.into(),
-        x_label: x.into(),
-        y_label: y.into(),
-        chart: Chart::Lines {
-            series,
-            marks: Vec::new(),
-            log_x: false,
-            log_y: false,
-            shade: None,
-        },
-    }
-}
-
 /// A file-name-safe form of a label.
 fn slug(label: &str) -> String {
     let s: String = label
@@ -214,7 +198,7 @@ pub fn plots(c: &PolicyComparison) -> Vec<Plot> {
                 })
                 .collect()
         };
-        plots.push(lines(
+        plots.push(Plot::lines(
             "policy-attempts",
             "Work: attempts sent, by policy",
             "clients",
@@ -222,7 +206,7 @@ pub fn plots(c: &PolicyComparison) -> Vec<Plot> {
             per_label(|r| Some(r.attempts)),
         ));
         if c.rows.iter().any(|r| r.completion_s.is_some()) {
-            plots.push(lines(
+            plots.push(Plot::lines(
                 "policy-completion",
                 "Time until every client finished, by policy",
                 "clients",
@@ -253,7 +237,7 @@ pub fn plots(c: &PolicyComparison) -> Vec<Plot> {
                 .map(|s| Series::new(&r.label, over_time(&s.goodput)))
         })
         .collect();
-    let mut all = lines(
+    let mut all = Plot::lines(
         "policy-goodput",
         "Goodput over time by policy (trigger shaded)",
         "seconds",
@@ -266,7 +250,7 @@ pub fn plots(c: &PolicyComparison) -> Vec<Plot> {
     plots.push(all);
     for r in first_of_each {
         let Some(series) = &r.series else { continue };
-        let mut plot = lines(
+        let mut plot = Plot::lines(
             &format!("load-{}", slug(&r.label)),
             &format!(
                 "{}: offered load, goodput and queue (trigger shaded)",

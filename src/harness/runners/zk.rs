@@ -413,14 +413,8 @@ fn contention_outcome(clients: &[&ZkClient], start: Nanos, end: Nanos) -> Client
         goodput_per_s: ratio(succeeded as f64, to_secs(span)),
         succeeded,
         failed: states.iter().filter(|s| s.failed).count() as u64,
-        rejected: 0,
-        timed_out: 0,
-        short_circuited: 0,
-        skipped: 0,
-        breaker_open_s: 0.0,
-        trigger: None,
-        recovery_s: None,
         completion_s: last.map(|t| to_secs(t.saturating_sub(start))),
+        ..ClientsOutcome::default()
     }
 }
 
@@ -564,14 +558,8 @@ mod tests {
             goodput_per_s: 0.0,
             succeeded,
             failed,
-            rejected: 0,
-            timed_out: 0,
-            short_circuited: 0,
-            skipped: 0,
-            breaker_open_s: 0.0,
-            trigger: None,
-            recovery_s: None,
             completion_s,
+            ..ClientsOutcome::default()
         }
     }
 
