@@ -55,7 +55,7 @@ fn bench_analyze(c: &mut Criterion) {
             b.iter(|| analyze(t, &plain).expect("analysis"));
         });
         let detailed = AnalyzeOptions {
-            system: SystemRule::Quorum,
+            system: SystemRule::Quorum.into(),
             by: Some(Breakdown::Fault),
             ..AnalyzeOptions::default()
         };

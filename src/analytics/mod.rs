@@ -5,8 +5,10 @@
 //! mid-way is observed only from then), computes per-node downtime and failures in one pass,
 //! applies the formulas of [`metrics`] per node, for the fleet (summed over every node observed,
 //! including the declared population that never failed) and for the system under a redundancy
-//! rule over the nodes in service at each instant ([`system`]), and optionally breaks the fleet
-//! down ([`breakdown`], grouped with polars in [`frame`]). Units that are replaced rather than
+//! rule over the nodes in service at each instant ([`system`]) or an expression of rules over
+//! selections of nodes ([`system_expr`], which also gives the availability the expression would
+//! have with independent failures), and optionally breaks the fleet down ([`breakdown`], grouped
+//! with polars in [`frame`]). Units that are replaced rather than
 //! repaired get lifetime statistics instead of availability ([`lifetimes`]).
 //!
 //! The result, [`Analysis`], is a plain `Serialize` struct whose JSON keys are documented in the
@@ -19,6 +21,7 @@ pub mod lifetimes;
 pub mod metrics;
 pub mod observation;
 pub mod system;
+pub mod system_expr;
 pub mod window;
 
 use std::collections::BTreeMap;
@@ -33,6 +36,9 @@ use lifetimes::{GroupLifetimes, Lifetimes, Unit};
 use metrics::Metrics;
 use observation::{Observation, outside};
 use system::{Membership, SystemRule, SystemTimeline, system_outages};
+use system_expr::independence::{self, Independence};
+use system_expr::select::resolve;
+use system_expr::{Diagram, SelectError, SystemExpr, eval};
 use window::{Window, clip_totals};
 
 /// What `analyze` should compute.
@@ -40,8 +46,8 @@ use window::{Window, clip_totals};
 pub struct AnalyzeOptions {
     /// The window and how its bounds were written; `None` = the trace's span.
     pub window: Option<(Window, TimeKind)>,
-    /// The redundancy rule of the system row.
-    pub system: SystemRule,
+    /// The redundancy rule or expression of the system row.
+    pub system: SystemExpr,
     /// An optional breakdown.
     pub by: Option<Breakdown>,
     /// Treat units as non-repairable.
@@ -52,7 +58,7 @@ impl Default for AnalyzeOptions {
     fn default() -> Self {
         Self {
             window: None,
-            system: SystemRule::All,
+            system: SystemExpr::default(),
             by: None,
             non_repairable: false,
         }
@@ -87,6 +93,9 @@ pub enum AnalyzeError {
         /// The nodes there are.
         nodes: u64,
     },
+    /// A system expression does not fit the trace's nodes.
+    #[error(transparent)]
+    Select(#[from] SelectError),
     /// No node is in service at any time in the window.
     #[error(
         "no node is in service at any time in the window; check --window against the \
@@ -118,14 +127,18 @@ pub struct FleetRow {
     pub metrics: Metrics,
 }
 
-/// The system's figures under a redundancy rule.
+/// The system's figures under a redundancy rule or expression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SystemRow {
-    /// The rule (`all`, `any`, `quorum`, `k:K`).
-    pub rule: SystemRule,
+    /// The rule (`all`, `any`, `quorum`, `k:K`, ...) or expression, in canonical form.
+    pub rule: SystemExpr,
     /// The figures.
     #[serde(flatten)]
     pub metrics: Metrics,
+    /// With an expression: the availability it would have with independent node failures,
+    /// beside the trace's (no keys with a rule alone, whose output predates expressions).
+    #[serde(flatten)]
+    pub independent: Option<Independence>,
 }
 
 /// Everything `faultline analyze` reports.
@@ -180,7 +193,7 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
                 by.name()
             ));
         }
-        if options.system != SystemRule::All {
+        if options.system != SystemExpr::default() {
             warnings.push(format!(
                 "--system {} does not apply to units that are replaced, not repaired",
                 options.system
@@ -199,12 +212,7 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             warnings,
         });
     }
-    if let SystemRule::AtLeast(k) = options.system {
-        let most = membership(trace).most_at_once();
-        if k > most {
-            return Err(AnalyzeError::RuleTooLarge { k, nodes: most });
-        }
-    }
+    let system = resolve_system(trace, &options.system)?;
     let node_totals = observation.node_totals(&trace.outages);
     let groups = options
         .by
@@ -218,15 +226,22 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
             breakdown::breakdown(by, &inputs)
         })
         .transpose()?;
+    // By node id; `None` for a node not observed in the window.
+    let node_metrics: Vec<Option<Metrics>> = node_totals
+        .iter()
+        .zip(&observation.windows)
+        .map(|(&(down, failures), observed)| {
+            observed.map(|w| Metrics::from_totals(w.seconds, down, failures))
+        })
+        .collect();
     let nodes: Vec<NodeRow> = trace
         .nodes
         .iter()
-        .zip(&node_totals)
-        .zip(&observation.windows)
-        .filter_map(|((node, &(down, failures)), observed)| {
-            observed.map(|w| NodeRow {
+        .zip(&node_metrics)
+        .filter_map(|(node, metrics)| {
+            metrics.map(|metrics| NodeRow {
                 node: node.name.clone(),
-                metrics: Metrics::from_totals(w.seconds, down, failures),
+                metrics,
             })
         })
         .collect();
@@ -245,12 +260,27 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
         nodes: nodes.len() as u64 + trace.unnamed_nodes,
         metrics: Metrics::from_totals(exposure, fleet_down, fleet_failures),
     };
-    let timeline = system_timeline(trace, options.system, &window);
+    let timeline = timeline_of(trace, &system, &window);
     let (down, failures) = clip_totals(timeline.down.iter().copied(), &window);
     let (idle, _) = clip_totals(timeline.idle.iter().copied(), &window);
+    let metrics = Metrics::from_totals(window.seconds - idle, down, failures);
+    let independent = match &system {
+        ResolvedSystem::Rule(_) => None,
+        ResolvedSystem::Diagram(diagram) => {
+            let availability: Vec<Option<f64>> = node_metrics
+                .iter()
+                .map(|m| m.map(|m| m.availability))
+                .collect();
+            Some(Independence::new(
+                independence::availability(diagram, &availability),
+                &metrics,
+            ))
+        }
+    };
     let system = SystemRow {
-        rule: options.system,
-        metrics: Metrics::from_totals(window.seconds - idle, down, failures),
+        rule: options.system.clone(),
+        metrics,
+        independent,
     };
     Ok(Analysis {
         window,
@@ -265,44 +295,70 @@ pub fn analyze(trace: &Trace, options: &AnalyzeOptions) -> Result<Analysis, Anal
     })
 }
 
-/// The outages inside each node's service window (clipped to it), for the system sweep; the
-/// trace's own outages when no node is dated.
-fn in_service_outages(trace: &Trace) -> Vec<Outage> {
-    trace
-        .outages
-        .iter()
-        .filter_map(|o| {
-            let service = trace.nodes[o.node as usize].service;
-            if outside(o, &service) {
-                return None;
-            }
-            let mut clipped = *o;
-            clipped.start = o.start.max(service.start);
-            clipped.end = o.end.min(service.end);
-            Some(clipped)
-        })
-        .collect()
+/// The outages inside each node's service window (clipped to it), for the system sweep.
+pub(crate) fn in_service(trace: &Trace) -> impl Iterator<Item = Outage> + '_ {
+    trace.outages.iter().filter_map(|o| {
+        let service = trace.nodes[o.node as usize].service;
+        if outside(o, &service) {
+            return None;
+        }
+        let mut clipped = *o;
+        clipped.start = o.start.max(service.start);
+        clipped.end = o.end.min(service.end);
+        Some(clipped)
+    })
 }
 
 /// The membership of a trace's nodes: who is in service when.
 fn membership(trace: &Trace) -> Membership {
-    let mut members = Membership::fixed(trace.unnamed_nodes);
-    for node in &trace.nodes {
-        if node.service.start.is_finite() {
-            members.joins.push(node.service.start);
-        } else {
-            members.initial += 1;
-        }
-        if node.service.end.is_finite() {
-            members.leaves.push(node.service.end);
-        }
-    }
-    members
+    Membership::of(
+        trace.nodes.iter().map(|node| node.service),
+        trace.unnamed_nodes,
+    )
 }
 
-/// The system's timeline under `rule` (unclipped; the window matters to active-passive, which
-/// starts on the first node up at the window's start).
-pub fn system_timeline(trace: &Trace, rule: SystemRule, window: &Window) -> SystemTimeline {
+/// `--system` checked against the trace: a rule alone, or an expression resolved to nodes.
+enum ResolvedSystem {
+    Rule(SystemRule),
+    Diagram(Diagram),
+}
+
+/// Checks `system` against the trace's nodes: `k:K` alone needs K nodes in service at once,
+/// and an expression's selectors must pick nodes.
+fn resolve_system(trace: &Trace, system: &SystemExpr) -> Result<ResolvedSystem, AnalyzeError> {
+    match system {
+        SystemExpr::Rule(rule) => {
+            if let SystemRule::AtLeast(k) = *rule {
+                let most = membership(trace).most_at_once();
+                if k > most {
+                    return Err(AnalyzeError::RuleTooLarge { k, nodes: most });
+                }
+            }
+            Ok(ResolvedSystem::Rule(*rule))
+        }
+        SystemExpr::Expr(expr) => Ok(ResolvedSystem::Diagram(resolve(expr, trace)?)),
+    }
+}
+
+fn timeline_of(trace: &Trace, system: &ResolvedSystem, window: &Window) -> SystemTimeline {
+    match system {
+        ResolvedSystem::Rule(rule) => rule_timeline(trace, *rule, window),
+        ResolvedSystem::Diagram(diagram) => eval::timeline(trace, diagram),
+    }
+}
+
+/// The system's timeline under `system` (unclipped; the window matters to active-passive,
+/// which starts on the first node up at the window's start).
+pub fn system_timeline(
+    trace: &Trace,
+    system: &SystemExpr,
+    window: &Window,
+) -> Result<SystemTimeline, AnalyzeError> {
+    Ok(timeline_of(trace, &resolve_system(trace, system)?, window))
+}
+
+/// The system's timeline under a rule over every node.
+fn rule_timeline(trace: &Trace, rule: SystemRule, window: &Window) -> SystemTimeline {
     let dated = trace.nodes.iter().any(|n| n.service.is_dated());
     match rule {
         SystemRule::ActivePassive(failover) => {
@@ -316,7 +372,10 @@ pub fn system_timeline(trace: &Trace, rule: SystemRule, window: &Window) -> Syst
             let down = down.into_iter().flat_map(|d| subtract(d, &idle)).collect();
             SystemTimeline { down, idle }
         }
-        rule if dated => system_outages(&in_service_outages(trace), &membership(trace), rule),
+        rule if dated => {
+            let outages: Vec<Outage> = in_service(trace).collect();
+            system_outages(&outages, &membership(trace), rule)
+        }
         rule => system_outages(&trace.outages, &Membership::fixed(trace.population()), rule),
     }
 }
@@ -512,7 +571,7 @@ mod tests {
             &t,
             &AnalyzeOptions {
                 window: window(0.0, 100.0),
-                system: SystemRule::Quorum,
+                system: SystemRule::Quorum.into(),
                 ..Default::default()
             },
         )
@@ -602,7 +661,7 @@ mod tests {
         let quorum = analyze(
             &dated(),
             &AnalyzeOptions {
-                system: SystemRule::Quorum,
+                system: SystemRule::Quorum.into(),
                 ..Default::default()
             },
         )
@@ -612,7 +671,7 @@ mod tests {
         let three = analyze(
             &dated(),
             &AnalyzeOptions {
-                system: SystemRule::AtLeast(3),
+                system: SystemRule::AtLeast(3).into(),
                 ..Default::default()
             },
         )
@@ -625,7 +684,7 @@ mod tests {
             analyze(
                 &dated(),
                 &AnalyzeOptions {
-                    system: SystemRule::AtLeast(5),
+                    system: SystemRule::AtLeast(5).into(),
                     ..Default::default()
                 }
             ),

@@ -24,8 +24,8 @@ use std::str::FromStr;
 use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
-use crate::trace::Outage;
 use crate::trace::builder::{from_ordered_bits, ordered_bits};
+use crate::trace::{Outage, Service};
 use crate::units::{HumanDuration, parse_duration};
 
 /// A redundancy rule (`--system`).
@@ -160,6 +160,23 @@ impl Membership {
             initial: population,
             ..Self::default()
         }
+    }
+
+    /// The membership of nodes with these service windows, plus `unnamed` nodes in service for
+    /// ever: an undated node is in service from the start, a dated one joins and leaves.
+    pub fn of(services: impl IntoIterator<Item = Service>, unnamed: u64) -> Self {
+        let mut members = Membership::fixed(unnamed);
+        for service in services {
+            if service.start.is_finite() {
+                members.joins.push(service.start);
+            } else {
+                members.initial += 1;
+            }
+            if service.end.is_finite() {
+                members.leaves.push(service.end);
+            }
+        }
+        members
     }
 
     /// The most nodes in service at any one time (departures at an instant count before the

@@ -8,6 +8,7 @@ use super::values::duration;
 use super::{Failure, print, spinner};
 use faultline::analytics::breakdown::Breakdown;
 use faultline::analytics::system::SystemRule;
+use faultline::analytics::system_expr::SystemExpr;
 use faultline::analytics::window::Window;
 use faultline::analytics::{AnalyzeOptions, analyze};
 use faultline::report::analysis::{Format, Show, render};
@@ -29,8 +30,9 @@ pub struct Input {
     window: Option<String>,
     /// Redundancy rule of the system row: all (series), any (active-active), quorum, k:K,
     /// active-passive:failover=EXPR (a duration, or an expression over d and r such as
-    /// `2d+r+5s`, with d and r from --delay and --proc).
-    #[arg(long, default_value = "all")]
+    /// `2d+r+5s`, with d and r from --delay and --proc); or an expression of rules over
+    /// selections of nodes, such as `k:4(*)` or `series(any(role=cloud), k:2(zone=a))`.
+    #[arg(long, default_value = "all", value_name = "RULE|EXPR")]
     system: String,
     /// The delay model whose bound is `d` in a failover expression.
     #[arg(long, default_value = "const:0s", value_parser = str::parse::<DelayModel>)]
@@ -61,8 +63,9 @@ pub struct Input {
     skip_bad_rows: bool,
 }
 
-/// Parses `--system`; an active-passive failover may be an expression over `d` and `r`.
-fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Result<SystemRule> {
+/// Parses `--system`: a rule or an expression; an active-passive failover (alone) may be an
+/// expression over `d` and `r`.
+fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Result<SystemExpr> {
     if let Some(expr) = text.strip_prefix("active-passive:failover=") {
         let names = Names {
             d: to_secs(delay.bound()),
@@ -72,10 +75,9 @@ fn system_rule(text: &str, delay: &DelayModel, processing: f64) -> anyhow::Resul
         let seconds = TimeoutExpr::parse(expr)
             .and_then(|e| e.seconds(&names))
             .map_err(|e| anyhow::anyhow!("--system: {e}"))?;
-        return Ok(SystemRule::ActivePassive(seconds));
+        return Ok(SystemRule::ActivePassive(seconds).into());
     }
-    text.parse()
-        .map_err(|e: String| anyhow::anyhow!("--system: {e}"))
+    SystemExpr::parse(text).map_err(|e| anyhow::anyhow!("--system: {e}"))
 }
 
 /// Parses `--population`: a count, or a file of names with optional service windows.

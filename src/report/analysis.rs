@@ -15,10 +15,12 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::str::FromStr;
 
-use crate::analytics::Analysis;
 use crate::analytics::breakdown::{Breakdown, GroupRow};
 use crate::analytics::lifetimes::{LifetimeSummary, Lifetimes};
 use crate::analytics::metrics::Metrics;
+use crate::analytics::system_expr::SystemExpr;
+use crate::analytics::system_expr::independence::Independence;
+use crate::analytics::{Analysis, SystemRow};
 use crate::output::json_pretty;
 use crate::trace::TimeKind;
 use crate::trace::time::format_epoch;
@@ -233,6 +235,63 @@ const HEADERS: [&str; 9] = [
     "downtime/year",
 ];
 
+/// Expressions longer than this are named in the window line only, not in the system row, so
+/// that they do not widen the node table's first column.
+const LABEL_CHARS: usize = 24;
+
+/// The system row's name: `system (RULE)`, or `system` for a long expression.
+fn system_label(system: &SystemRow) -> String {
+    let rule = system.rule.to_string();
+    match system.rule {
+        SystemExpr::Expr(_) if rule.chars().count() > LABEL_CHARS => "system".to_string(),
+        _ => format!("system ({rule})"),
+    }
+}
+
+/// The row under the system's: the same expression with independent node failures. Failures
+/// and the means have no independent counterpart, so they are `-`.
+fn independent_cells(i: &Independence) -> Vec<String> {
+    vec![
+        "if independent".to_string(),
+        "-".to_string(),
+        HumanDuration(i.independent_downtime_s).to_string(),
+        HumanPercent(i.independent_availability).to_string(),
+        HumanNines(i.independent_nines).to_string(),
+        "-".to_string(),
+        "-".to_string(),
+        "-".to_string(),
+        HumanDuration((1.0 - i.independent_availability) * YEAR).to_string(),
+    ]
+}
+
+/// What correlated failures cost: the trace's system downtime against the downtime the same
+/// expression would have if nodes failed independently with their measured availabilities.
+pub(crate) fn independence_sentence(system: &SystemRow, i: &Independence) -> String {
+    const IF: &str = "had nodes failed independently, each with its measured availability";
+    let real = system.metrics.downtime_s;
+    let independent = i.independent_downtime_s;
+    match (real > 0.0, i.downtime_ratio) {
+        (true, Some(ratio)) => format!(
+            "the system was down {} in the trace; {IF}, it would have been down {}: the \
+             trace's downtime is {}× that",
+            HumanDuration(real),
+            HumanDuration(independent),
+            three_significant(ratio)
+        ),
+        (false, Some(_)) => format!(
+            "the system was never down in the trace; {IF}, it would have been down {}",
+            HumanDuration(independent)
+        ),
+        (true, None) => format!(
+            "the system was down {} in the trace; {IF}, it would never have been down",
+            HumanDuration(real)
+        ),
+        (false, None) => {
+            format!("the system was never down in the trace, nor would it have been {IF}")
+        }
+    }
+}
+
 fn cells(name: &str, m: &Metrics) -> Vec<String> {
     vec![
         name.to_string(),
@@ -416,7 +475,7 @@ fn human(analysis: &Analysis, show: Show) -> String {
     if let Some(l) = &analysis.lifetimes {
         lifetimes(l, markdown, &mut text);
     }
-    let summary: Vec<Vec<String>> = analysis
+    let mut summary: Vec<Vec<String>> = analysis
         .fleet
         .iter()
         .map(|f| cells("fleet", &f.metrics))
@@ -424,9 +483,16 @@ fn human(analysis: &Analysis, show: Show) -> String {
             analysis
                 .system
                 .iter()
-                .map(|s| cells(&format!("system ({})", s.rule), &s.metrics)),
+                .map(|s| cells(&system_label(s), &s.metrics)),
         )
         .collect();
+    let independent = analysis
+        .system
+        .as_ref()
+        .and_then(|s| s.independent.map(|i| (s, i)));
+    if let Some((_, i)) = independent {
+        summary.push(independent_cells(&i));
+    }
     let node_rows: Vec<Vec<String>> = if analysis.groups.is_none() || show.nodes {
         analysis
             .nodes
@@ -450,6 +516,9 @@ fn human(analysis: &Analysis, show: Show) -> String {
             body.extend(summary);
             table(&with_name(HEADERS, "node"), &body, false, &mut text);
         }
+    }
+    if let Some((system, i)) = independent {
+        let _ = writeln!(text, "\n{}", independence_sentence(system, &i));
     }
     if let Some(groups) = &analysis.groups {
         text.push('\n');

@@ -148,7 +148,7 @@ pub fn write_report(
             sections.months = breakdown_of(trace, options, Breakdown::Month)?;
             plots.extend(figures::monthly(&sections.months));
         }
-        let system = system_timeline(trace, options.system, &window).down;
+        let system = system_timeline(trace, &options.system, &window)?.down;
         plots.push(figures::timeline(
             trace,
             &window,

@@ -21,8 +21,8 @@ use crate::trace::time::format_epoch;
 use crate::units::{HumanDuration, HumanNines, HumanPercent, YEAR, three_significant};
 
 use super::analysis::{
-    GROUP_HEADERS, KIND_HEADERS, LIFETIME_HEADERS, duration, group_cells, kind_cells,
-    lifetime_cells, with_name,
+    GROUP_HEADERS, KIND_HEADERS, LIFETIME_HEADERS, duration, group_cells, independence_sentence,
+    kind_cells, lifetime_cells, with_name,
 };
 
 /// A rendered plot: file name, title and SVG text.
@@ -296,6 +296,13 @@ fn compose(page: &Page<'_>, w: &mut impl Writer) {
             &format!("System ({})", system.rule),
             &headline(&system.metrics),
         );
+        if let Some(i) = &system.independent {
+            w.paragraph(&format!(
+                "Correlated failures: {}. Availability with independent failures: {}.",
+                independence_sentence(system, i),
+                HumanPercent(i.independent_availability)
+            ));
+        }
     }
     if let Some(l) = &a.lifetimes {
         w.cards(
