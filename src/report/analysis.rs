@@ -240,11 +240,11 @@ const HEADERS: [&str; 9] = [
 const LABEL_CHARS: usize = 24;
 
 /// The system row's name: `system (RULE)`, or `system` for a long expression.
-fn system_label(system: &SystemRow) -> String {
-    let rule = system.rule.to_string();
-    match system.rule {
-        SystemExpr::Expr(_) if rule.chars().count() > LABEL_CHARS => "system".to_string(),
-        _ => format!("system ({rule})"),
+pub(crate) fn system_label(rule: &SystemExpr) -> String {
+    let text = rule.to_string();
+    match rule {
+        SystemExpr::Expr(_) if text.chars().count() > LABEL_CHARS => "system".to_string(),
+        _ => format!("system ({text})"),
     }
 }
 
@@ -267,28 +267,25 @@ fn independent_cells(i: &Independence) -> Vec<String> {
 /// What correlated failures cost: the trace's system downtime against the downtime the same
 /// expression would have if nodes failed independently with their measured availabilities.
 pub(crate) fn independence_sentence(system: &SystemRow, i: &Independence) -> String {
-    const IF: &str = "had nodes failed independently, each with its measured availability";
+    const IF: &str = "if nodes failed independently at their measured availabilities";
     let real = system.metrics.downtime_s;
-    let independent = i.independent_downtime_s;
     match (real > 0.0, i.downtime_ratio) {
         (true, Some(ratio)) => format!(
-            "the system was down {} in the trace; {IF}, it would have been down {}: the \
-             trace's downtime is {}× that",
+            "the system was down {} in the trace; {IF} it would be down {}: the trace's \
+             downtime is {}× that",
             HumanDuration(real),
-            HumanDuration(independent),
+            HumanDuration(i.independent_downtime_s),
             three_significant(ratio)
         ),
         (false, Some(_)) => format!(
-            "the system was never down in the trace; {IF}, it would have been down {}",
-            HumanDuration(independent)
+            "the system was never down in the trace; {IF} it would be down {}",
+            HumanDuration(i.independent_downtime_s)
         ),
         (true, None) => format!(
-            "the system was down {} in the trace; {IF}, it would never have been down",
+            "the system was down {} in the trace; {IF} it would never be down",
             HumanDuration(real)
         ),
-        (false, None) => {
-            format!("the system was never down in the trace, nor would it have been {IF}")
-        }
+        (false, None) => format!("the system was never down in the trace, nor would it be {IF}"),
     }
 }
 
@@ -483,7 +480,7 @@ fn human(analysis: &Analysis, show: Show) -> String {
             analysis
                 .system
                 .iter()
-                .map(|s| cells(&system_label(s), &s.metrics)),
+                .map(|s| cells(&system_label(&s.rule), &s.metrics)),
         )
         .collect();
     let independent = analysis

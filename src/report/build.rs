@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::analysis::system_label;
 use super::comparisons;
 use super::document::{Figure, Page, Sections, html, markdown};
 use super::figures;
@@ -153,7 +154,7 @@ pub fn write_report(
             trace,
             &window,
             &system,
-            &options.system.to_string(),
+            &system_label(&options.system),
         ));
         let (tbf, ttr) = figures::tbf_ttr(trace, &window);
         plots.extend(figures::distribution(

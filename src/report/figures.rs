@@ -60,9 +60,9 @@ fn nines_axis(capped: bool) -> String {
 }
 
 /// One strip per node (the 30 with the most downtime when there are more) and one for the
-/// system: red where down. Dated traces get a date axis; numeric ones hours or days since the
+/// system, named `system_label`: red where down. Dated traces get a date axis; numeric ones hours or days since the
 /// window's start.
-pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &str) -> Plot {
+pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], system_label: &str) -> Plot {
     let dated = trace.time_kind == TimeKind::Datetime;
     let (origin, unit, x_label) = if dated {
         (0.0, 1.0, "time (UTC)".to_string())
@@ -80,7 +80,7 @@ pub fn timeline(trace: &Trace, window: &Window, system: &[(f64, f64)], rule: &st
         (a <= b && a < window.end).then(|| (rel(a), rel(b)))
     };
     let mut rows: Vec<(String, Vec<(f64, f64)>)> = vec![(
-        format!("system ({rule})"),
+        system_label.to_string(),
         system.iter().copied().filter_map(clip).collect(),
     )];
     let mut in_service = vec![(rel(window.start), rel(window.end))];
@@ -530,7 +530,7 @@ mod tests {
             &[(date("2004-03-15"), date("2004-03-16"))],
         );
         let window = Window::new(date("2003-06-01"), date("2005-02-01")).unwrap();
-        let plot = timeline(&dated, &window, &[], "all");
+        let plot = timeline(&dated, &window, &[], "system (all)");
         assert_eq!(plot.x_label, "time (UTC)");
         let Chart::Strips { range, dates, .. } = &plot.chart else {
             panic!("{:?}", plot.chart)
@@ -543,7 +543,7 @@ mod tests {
 
         let numeric = trace(TimeKind::Number, &[(100.0, 200.0)]);
         let window = Window::new(0.0, 30.0 * DAY).unwrap();
-        let plot = timeline(&numeric, &window, &[], "all");
+        let plot = timeline(&numeric, &window, &[], "system (all)");
         assert_eq!(plot.x_label, "time since window start (days)");
         assert!(matches!(plot.chart, Chart::Strips { dates: false, .. }));
         assert!(!plot.svg().unwrap().contains("1970-"));
