@@ -5,7 +5,7 @@
 //! | module | job |
 //! | --- | --- |
 //! | [`trace`] | the trace model (nodes with service windows, merged outages, scenario events), its readers (interval CSV, event CSV, JSONL, LANL, FTA, Backblaze, Titan), the synthetic generator (`synth`) and writers |
-//! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (polars inside), breakdowns, non-repairable lifetimes |
+//! | [`analytics`] | availability, MTBF, MTTF, MTTR, nines per node, fleet and system (a rule, or an expression over selections of nodes set against independent failures; polars inside), breakdowns, non-repairable lifetimes |
 //! | [`report`] | rendering results: aligned tables, JSON, CSV, Markdown, `.hgrm`, plots, the HTML report |
 //! | [`sim`] | the deterministic discrete-event simulator: engine, network, servers of finite capacity, faults, metrics |
 //! | [`protocols`] | protocols on the simulator: failure detectors, leader elections, Paxos, Multi-Paxos, the ZooKeeper-style store, alone and replicated by Zab with sessions and clients; client policies (backoff, retry budget, circuit breaker) |

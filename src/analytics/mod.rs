@@ -41,8 +41,9 @@ use system_expr::select::resolve;
 use system_expr::{Diagram, SelectError, SystemExpr, eval};
 use window::{Window, clip_totals};
 
-/// What `analyze` should compute.
-#[derive(Debug, Clone)]
+/// What `analyze` should compute; by default over the trace's span, the system in series, no
+/// breakdown, repairable units.
+#[derive(Debug, Clone, Default)]
 pub struct AnalyzeOptions {
     /// The window and how its bounds were written; `None` = the trace's span.
     pub window: Option<(Window, TimeKind)>,
@@ -52,17 +53,6 @@ pub struct AnalyzeOptions {
     pub by: Option<Breakdown>,
     /// Treat units as non-repairable.
     pub non_repairable: bool,
-}
-
-impl Default for AnalyzeOptions {
-    fn default() -> Self {
-        Self {
-            window: None,
-            system: SystemExpr::default(),
-            by: None,
-            non_repairable: false,
-        }
-    }
 }
 
 /// Why an analysis could not be done.
