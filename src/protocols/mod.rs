@@ -5,6 +5,7 @@
 //! - [`detector`]: failure detectors (heartbeat, probe, φ, the Ω leader detector) and their
 //!   quality of service;
 //! - [`election`]: ring, modified-ring and bully leader election;
+//! - [`gfs`]: GFS's master re-replicating the chunks of chunkservers that miss heartbeats;
 //! - [`paxos`]: single-decree Paxos, Multi-Paxos and their safety checkers;
 //! - [`zk`]: the ZooKeeper-style store;
 //! - [`zab`]: the store replicated by Zab, with sessions, clients and watches.
@@ -12,6 +13,7 @@
 pub mod client;
 pub mod detector;
 pub mod election;
+pub mod gfs;
 pub mod paxos;
 pub mod zab;
 pub mod zk;

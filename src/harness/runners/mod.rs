@@ -4,6 +4,7 @@
 
 pub mod detector;
 pub mod election;
+pub mod gfs;
 pub mod lock;
 pub mod multi_paxos;
 pub mod paxos;
