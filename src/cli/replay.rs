@@ -482,6 +482,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 ..ReadOptions::default()
             };
             let trace = read_traces(std::slice::from_ref(path), &options)?;
+            // GFS replays any fleet's outages as its chunkservers' (n1 is the master).
+            let trace = if args.protocol.iter().all(|p| p.name() == "gfs") {
+                super::sweep::as_chunkservers(trace, args.quiet)
+            } else {
+                trace
+            };
             let cannot = || format!("{}: cannot replay this trace", path.display());
             let nodes = match args.nodes {
                 Some(nodes) => nodes,

@@ -224,6 +224,9 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// A GFS sweep of another protocol.
+    #[error("the GFS sweep runs gfs, not {0}")]
+    NotGfs(String),
     /// A GFS cluster with no room for its replicas.
     #[error(
         "gfs needs more nodes than --replicas: n1 is the master and each copy of a chunk needs \
