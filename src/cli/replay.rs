@@ -10,8 +10,8 @@ use super::{Failure, print};
 use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::harness::pause_sweep::pause_sweep;
 use faultline::harness::replay::{
-    ClientSettings, GfsSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings,
-    replay,
+    ClientSettings, FtSettings, GfsSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings,
+    ZkSettings, replay,
 };
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
@@ -141,6 +141,16 @@ pub struct Args {
     clients: Vec<u32>,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// vmware-ft: go live without the test-and-set on the shared storage (a partition between
+    /// the VMs then makes two primaries).
+    #[arg(long)]
+    no_test_and_set: bool,
+    /// vmware-ft: release outputs at once instead of after the backup's ack (the Output Rule).
+    #[arg(long)]
+    no_output_rule: bool,
+    /// vmware-ft: delay before a VM live alone starts a new backup.
+    #[arg(long, default_value = "10s", allow_hyphen_values = true, value_parser = duration)]
+    restart_backup: f64,
     /// gfs: chunks (n1 is the master, the other nodes chunkservers).
     #[arg(long, default_value = "1000", allow_negative_numbers = true,
           value_parser = whole::<u32>("a number of chunks", 1, 10_000_000))]
@@ -577,6 +587,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             racks: args.racks,
             clone_rate: args.clone_rate,
             max_clones: args.max_clones,
+        },
+        ft: FtSettings {
+            test_and_set: !args.no_test_and_set,
+            output_rule: !args.no_output_rule,
+            restart: from_secs(args.restart_backup),
         },
         duration: if args.random_faults || (args.seeds.is_some() && args.trace.is_none()) {
             Some(chaos.duration)

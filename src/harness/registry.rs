@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::replay::{ReplayRun, RunContext};
-use super::runners::{detector, election, gfs, lock, multi_paxos, paxos, zk};
+use super::runners::{detector, election, gfs, lock, multi_paxos, paxos, vmware_ft, zk};
 use super::settings::ReplayError;
 use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
@@ -71,6 +71,7 @@ pub static RUNNERS: &[&dyn Runner] = &[
     &zk::ZK,
     &lock::LOCK_RUNNER,
     &gfs::GFS,
+    &vmware_ft::VMWARE_FT,
 ];
 
 /// A protocol of the registry, by name.

@@ -18,7 +18,7 @@ use serde::Serialize;
 pub use super::outcome::{Outcome, Progress};
 pub use super::registry::Protocol;
 pub use super::settings::{
-    ClientSettings, GfsSettings, PaxosSettings, ReplayError, ReplaySettings, ZkSettings,
+    ClientSettings, FtSettings, GfsSettings, PaxosSettings, ReplayError, ReplaySettings, ZkSettings,
 };
 use crate::protocols::client::ClientConfig;
 use crate::sim::engine::{Simulation, SimulationBuilder, Violation};

@@ -50,6 +50,8 @@ pub struct ReplaySettings {
     pub zk: ZkSettings,
     /// GFS's settings.
     pub gfs: GfsSettings,
+    /// VMware FT's settings.
+    pub ft: FtSettings,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -93,6 +95,27 @@ pub struct ZkSettings {
     /// updates one record once, all starting at the same time, retrying as `clients.policy`
     /// says.
     pub contention: bool,
+}
+
+/// VMware FT's choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FtSettings {
+    /// A VM does a test-and-set on the shared storage before going live (default on).
+    pub test_and_set: bool,
+    /// Outputs wait for the backup's ack of their input (default on).
+    pub output_rule: bool,
+    /// Delay before a VM live alone starts a new backup (default 10 s).
+    pub restart: Nanos,
+}
+
+impl Default for FtSettings {
+    fn default() -> Self {
+        Self {
+            test_and_set: true,
+            output_rule: true,
+            restart: 10 * SECOND,
+        }
+    }
 }
 
 /// GFS's chunks and re-replication limits.
@@ -184,6 +207,7 @@ impl ReplaySettings {
             clients: ClientSettings::default(),
             zk: ZkSettings::default(),
             gfs: GfsSettings::default(),
+            ft: FtSettings::default(),
             duration: None,
             faults: Vec::new(),
         }
@@ -224,6 +248,11 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// VMware FT without its three nodes.
+    #[error(
+        "vmware-ft needs 3 nodes or more: n1 the primary, n2 the backup, n3 the shared storage (got {0})"
+    )]
+    FtTooSmall(u32),
     /// A GFS sweep of another protocol.
     #[error("the GFS sweep runs gfs, not {0}")]
     NotGfs(String),

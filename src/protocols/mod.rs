@@ -7,6 +7,7 @@
 //! - [`election`]: ring, modified-ring and bully leader election;
 //! - [`gfs`]: GFS's master re-replicating the chunks of chunkservers that miss heartbeats;
 //! - [`paxos`]: single-decree Paxos, Multi-Paxos and their safety checkers;
+//! - [`vmware_ft`]: VMware FT's primary and backup VMs, the Output Rule and the test-and-set;
 //! - [`zk`]: the ZooKeeper-style store;
 //! - [`zab`]: the store replicated by Zab, with sessions, clients and watches.
 
@@ -15,5 +16,6 @@ pub mod detector;
 pub mod election;
 pub mod gfs;
 pub mod paxos;
+pub mod vmware_ft;
 pub mod zab;
 pub mod zk;

@@ -101,6 +101,8 @@ pub enum ObservationKind {
     Slow,
     /// A re-replication started (GFS): the peer is the destination, the detail the chunk.
     Clone,
+    /// Protection restored (VMware FT): the live VM has a new backup, the peer.
+    Paired,
 }
 
 /// A latency histogram summarised in seconds (DESIGN.md keys).

@@ -8,4 +8,5 @@ pub mod gfs;
 pub mod lock;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod vmware_ft;
 pub mod zk;
