@@ -10,7 +10,8 @@ use super::{Failure, print};
 use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
 use faultline::harness::pause_sweep::pause_sweep;
 use faultline::harness::replay::{
-    ClientSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings, ZkSettings, replay,
+    ClientSettings, FtSettings, GfsSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings,
+    ZkSettings, replay,
 };
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
@@ -140,6 +141,36 @@ pub struct Args {
     clients: Vec<u32>,
     #[command(flatten)]
     policy: PolicyArgs,
+    /// vmware-ft: go live without the test-and-set on the shared storage (a partition between
+    /// the VMs then makes two primaries).
+    #[arg(long)]
+    no_test_and_set: bool,
+    /// vmware-ft: release outputs at once instead of after the backup's ack (the Output Rule).
+    #[arg(long)]
+    no_output_rule: bool,
+    /// vmware-ft: delay before a VM live alone starts a new backup.
+    #[arg(long, default_value = "10s", allow_hyphen_values = true, value_parser = duration)]
+    restart_backup: f64,
+    /// gfs: chunks (n1 is the master, the other nodes chunkservers).
+    #[arg(long, default_value = "1000", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of chunks", 1, 10_000_000))]
+    chunks: u32,
+    /// gfs: copies of each chunk.
+    #[arg(long, default_value = "3", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of replicas", 1, 64))]
+    replicas: u32,
+    /// gfs: racks the chunkservers are spread over (n2, n3, ... round-robin).
+    #[arg(long, default_value = "3", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of racks", 1, u32::MAX))]
+    racks: u32,
+    /// gfs: bandwidth of one re-replication, MB/s (a chunk is 64 MB).
+    #[arg(long, default_value = "40", allow_negative_numbers = true,
+          value_parser = number("a bandwidth in MB/s", Range::Positive))]
+    clone_rate: f64,
+    /// gfs: re-replications the cluster runs at once (each chunkserver takes part in one).
+    #[arg(long, default_value = "10", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of clones", 1, u32::MAX))]
+    max_clones: u32,
     /// Compare client policies in one run: the command as given, and once more per
     /// `--variant 'LABEL: FLAGS'` with these policy flags on top (e.g. `'budget:
     /// --retry-budget default'`); with --seeds, each over the same seeds.
@@ -461,6 +492,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 ..ReadOptions::default()
             };
             let trace = read_traces(std::slice::from_ref(path), &options)?;
+            // GFS replays any fleet's outages as its chunkservers' (n1 is the master).
+            let trace = if args.protocol.iter().all(|p| p.name() == "gfs") {
+                super::sweep::as_chunkservers(trace, args.quiet)
+            } else {
+                trace
+            };
             let cannot = || format!("{}: cannot replay this trace", path.display());
             let nodes = match args.nodes {
                 Some(nodes) => nodes,
@@ -544,6 +581,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ..ZkSettings::default()
         },
         // Random scenarios cover a fixed span, so their runs last exactly that long.
+        gfs: GfsSettings {
+            chunks: args.chunks,
+            replicas: args.replicas,
+            racks: args.racks,
+            clone_rate: args.clone_rate,
+            max_clones: args.max_clones,
+        },
+        ft: FtSettings {
+            test_and_set: !args.no_test_and_set,
+            output_rule: !args.no_output_rule,
+            restart: from_secs(args.restart_backup),
+        },
         duration: if args.random_faults || (args.seeds.is_some() && args.trace.is_none()) {
             Some(chaos.duration)
         } else {

@@ -5,14 +5,18 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
+use faultline::harness::gfs_sweep::gfs_sweep;
 use faultline::harness::registry::{Family, Protocol};
+use faultline::harness::replay::ReplaySettings;
 use faultline::harness::timeout_sweep::{SweepSettings, parse_list, sweep};
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
+use faultline::report::gfs_sweep as report_gfs;
 use faultline::report::{figures, timeout_sweep};
 use faultline::sim::delay::DelayModel;
-use faultline::sim::scenario::{cluster_size, from_trace};
+use faultline::sim::scenario::{cluster_size, from_trace, renumbered};
 use faultline::sim::time::from_secs;
+use faultline::sim::timeout::TimeoutExpr;
 use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate};
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
 use faultline::units::{HOUR, MINUTE};
@@ -115,6 +119,73 @@ fn synthetic(nodes: u32, duration: f64) -> anyhow::Result<Trace> {
         .ok_or_else(|| anyhow!("the synthetic trace is empty"))
 }
 
+/// `sweep --protocol gfs`: the re-replication trade-off of the dead-chunkserver timeout.
+fn run_gfs(args: &Args) -> Result<(), Failure> {
+    let Some(path) = &args.trace else {
+        return Err(anyhow!("--protocol gfs sweeps a --trace of chunkserver outages").into());
+    };
+    let trace = read_traces(std::slice::from_ref(path), &ReadOptions::default())?;
+    let trace = as_chunkservers(trace, args.quiet);
+    let nodes = match args.nodes {
+        Some(nodes) => nodes,
+        None => cluster_size(&trace).context("cannot replay this trace")?,
+    };
+    let faults = from_trace(&trace, nodes, 0).context("cannot replay this trace")?;
+    let timeouts = args
+        .timeouts
+        .split(',')
+        .map(|t| TimeoutExpr::parse(t.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--timeouts")?;
+    let Some(gfs) = args.protocol else {
+        return Err(anyhow!("--protocol gfs").into());
+    };
+    let base = ReplaySettings {
+        delay: args.delay.clone(),
+        processing: from_secs(args.processing),
+        loss: args.loss,
+        heartbeat: Some(from_secs(args.heartbeat)),
+        duration: args.duration.map(from_secs),
+        faults,
+        ..ReplaySettings::new(gfs, nodes)
+    };
+    let bar = super::counter(args.quiet, "gfs sweep", timeouts.len() as u64 * args.seeds);
+    let result = gfs_sweep(&base, &timeouts, args.seeds, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let json = json_pretty(&result)?;
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("gfs-sweep.json"), |w| w.write_all(&json))?;
+        render_plots(dir, &report_gfs::plots(&result))?;
+    }
+    let out = if args.format == "json" {
+        json
+    } else {
+        report_gfs::table(&result).into_bytes()
+    };
+    print(&out)?;
+    Ok(())
+}
+
+/// A fleet's trace as GFS chunkservers: nodes not named `nK` become `n2`, `n3`, ... in name
+/// order (n1 is the master), which stderr says unless `quiet`.
+pub fn as_chunkservers(trace: Trace, quiet: bool) -> Trace {
+    let (renamed, mapping) = renumbered(&trace, 2);
+    if let (Some(first), Some(last)) = (mapping.first(), mapping.last())
+        && !quiet
+    {
+        eprintln!(
+            "faultline: the trace's {} nodes are chunkservers {}..{} in name order ({} .. {}); \
+             n1 is the master",
+            mapping.len(),
+            first.0,
+            last.0,
+            first.1,
+            last.1
+        );
+    }
+    renamed
+}
+
 /// Runs `sweep`.
 pub fn run(args: Args) -> Result<(), Failure> {
     let of = |family: Family| {
@@ -140,9 +211,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )
         .into());
     }
+    if args.protocol.is_some_and(|p| p.name() == "gfs") {
+        return run_gfs(&args);
+    }
     if let Some(election) = args.protocol {
         if election.family() != Family::Election {
-            return Err(anyhow!("--protocol is one of {}", of(Family::Election)).into());
+            return Err(anyhow!("--protocol is gfs or one of {}", of(Family::Election)).into());
         }
         if args.detector.name() != "heartbeat" {
             return Err(

@@ -6,6 +6,7 @@
 //! - [`replay`]: one protocol, one scenario, one report (`faultline replay`);
 //! - [`fault_sweep`]: one protocol over many seeds, each under its own random faults, hunting
 //!   for safety violations (`replay --seeds A..B`);
+//! - [`gfs_sweep`]: GFS under several dead-chunkserver timeouts (`sweep --protocol gfs`);
 //! - [`pause_sweep`]: the lock under holders frozen for longer and longer, with and without
 //!   fencing (`replay --protocol lock --pauses R,...`);
 //! - [`overload`]: what clients saw of a service under load, and its recovery after a trigger;
@@ -14,6 +15,7 @@
 //!   recommendation (`faultline sweep`).
 
 pub mod fault_sweep;
+pub mod gfs_sweep;
 pub mod outcome;
 pub mod overload;
 pub mod pause_sweep;

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::replay::{ReplayRun, RunContext};
-use super::runners::{detector, election, lock, multi_paxos, paxos, zk};
+use super::runners::{detector, election, gfs, lock, multi_paxos, paxos, vmware_ft, zk};
 use super::settings::ReplayError;
 use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
@@ -70,6 +70,8 @@ pub static RUNNERS: &[&dyn Runner] = &[
     &multi_paxos::MULTI_PAXOS,
     &zk::ZK,
     &lock::LOCK_RUNNER,
+    &gfs::GFS,
+    &vmware_ft::VMWARE_FT,
 ];
 
 /// A protocol of the registry, by name.

@@ -17,7 +17,9 @@ use serde::Serialize;
 
 pub use super::outcome::{Outcome, Progress};
 pub use super::registry::Protocol;
-pub use super::settings::{ClientSettings, PaxosSettings, ReplayError, ReplaySettings, ZkSettings};
+pub use super::settings::{
+    ClientSettings, FtSettings, GfsSettings, PaxosSettings, ReplayError, ReplaySettings, ZkSettings,
+};
 use crate::protocols::client::ClientConfig;
 use crate::sim::engine::{Simulation, SimulationBuilder, Violation};
 use crate::sim::metrics::{LatencySummary, Metrics, Observation, ObservationKind, summarize};

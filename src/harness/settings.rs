@@ -48,6 +48,10 @@ pub struct ReplaySettings {
     pub clients: ClientSettings,
     /// The ZooKeeper ensemble's settings.
     pub zk: ZkSettings,
+    /// GFS's settings.
+    pub gfs: GfsSettings,
+    /// VMware FT's settings.
+    pub ft: FtSettings,
     /// How long to run; `None` = until the scenario has settled.
     pub duration: Option<Nanos>,
     /// The scenario.
@@ -91,6 +95,54 @@ pub struct ZkSettings {
     /// updates one record once, all starting at the same time, retrying as `clients.policy`
     /// says.
     pub contention: bool,
+}
+
+/// VMware FT's choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FtSettings {
+    /// A VM does a test-and-set on the shared storage before going live (default on).
+    pub test_and_set: bool,
+    /// Outputs wait for the backup's ack of their input (default on).
+    pub output_rule: bool,
+    /// Delay before a VM live alone starts a new backup (default 10 s).
+    pub restart: Nanos,
+}
+
+impl Default for FtSettings {
+    fn default() -> Self {
+        Self {
+            test_and_set: true,
+            output_rule: true,
+            restart: 10 * SECOND,
+        }
+    }
+}
+
+/// GFS's chunks and re-replication limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GfsSettings {
+    /// Chunks (default 1000).
+    pub chunks: u32,
+    /// Copies of each (default 3, GFS's).
+    pub replicas: u32,
+    /// Racks the chunkservers are spread over (default 3).
+    pub racks: u32,
+    /// Bandwidth of one clone, MB/s (default 40: a 64 MB chunk in 1.6 s).
+    pub clone_rate: f64,
+    /// Clones the cluster runs at once (default 10).
+    pub max_clones: u32,
+}
+
+impl Default for GfsSettings {
+    fn default() -> Self {
+        Self {
+            chunks: 1000,
+            replicas: 3,
+            racks: 3,
+            clone_rate: 40.0,
+            max_clones: 10,
+        }
+    }
 }
 
 impl Default for ZkSettings {
@@ -154,6 +206,8 @@ impl ReplaySettings {
             paxos: PaxosSettings::default(),
             clients: ClientSettings::default(),
             zk: ZkSettings::default(),
+            gfs: GfsSettings::default(),
+            ft: FtSettings::default(),
             duration: None,
             faults: Vec::new(),
         }
@@ -194,6 +248,25 @@ pub enum ReplayError {
     /// φ's threshold is not a positive number.
     #[error("the φ threshold must be positive")]
     Threshold,
+    /// VMware FT without its three nodes.
+    #[error(
+        "vmware-ft needs 3 nodes or more: n1 the primary, n2 the backup, n3 the shared storage (got {0})"
+    )]
+    FtTooSmall(u32),
+    /// A GFS sweep of another protocol.
+    #[error("the GFS sweep runs gfs, not {0}")]
+    NotGfs(String),
+    /// A GFS cluster with no room for its replicas.
+    #[error(
+        "gfs needs more nodes than --replicas: n1 is the master and each copy of a chunk needs \
+         its own chunkserver ({nodes} nodes, {replicas} replicas)"
+    )]
+    GfsTooSmall {
+        /// Nodes.
+        nodes: u32,
+        /// Replicas.
+        replicas: u32,
+    },
     /// Client policies for a protocol whose clients do not take them.
     #[error(
         "client policies, --service-time, --queue and --spike apply to multi-paxos (on zk: \

@@ -16,6 +16,7 @@ pub mod comparisons;
 pub mod document;
 pub mod fault_sweep;
 pub mod figures;
+pub mod gfs_sweep;
 pub mod hgrm;
 pub mod pause_sweep;
 pub mod plot;

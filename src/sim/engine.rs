@@ -376,6 +376,11 @@ impl<P: Protocol> Simulation<P> {
             .map_or(0, |q| q.waiting(now))
     }
 
+    /// Node (or client) `i`'s stable storage (what survives its crashes).
+    pub fn stable_of(&self, node: NodeIdx) -> &P::Stable {
+        &self.slots[node as usize].stable
+    }
+
     /// Node (or client) `i`'s live process, if it is up.
     pub fn process(&self, node: NodeIdx) -> Option<&P> {
         self.slots[node as usize].process.as_ref()

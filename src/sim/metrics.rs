@@ -99,6 +99,10 @@ pub enum ObservationKind {
     Decide,
     /// The server's service time changed (a `slow` event; the detail is the factor).
     Slow,
+    /// A re-replication started (GFS): the peer is the destination, the detail the chunk.
+    Clone,
+    /// Protection restored (VMware FT): the live VM has a new backup, the peer.
+    Paired,
 }
 
 /// A latency histogram summarised in seconds (DESIGN.md keys).

@@ -105,6 +105,36 @@ pub enum ScenarioError {
     Random(String),
 }
 
+/// A trace whose nodes keep other names (a LANL system's `2-17`, a hostname) on the simulator:
+/// its nodes renamed `n{first}`, `n{first+1}`, ... in the order of their names (numbers in names
+/// compared as numbers, so `2-9` comes before `2-10`), with the mapping (new name, old name).
+/// Traces whose every node is already `nK` are returned as they are.
+pub fn renumbered(trace: &Trace, first: u32) -> (Trace, Vec<(String, String)>) {
+    if trace
+        .nodes
+        .iter()
+        .all(|n| node_index(&n.name, u32::MAX).is_ok())
+    {
+        return (trace.clone(), Vec::new());
+    }
+    let key = |name: &str| -> Vec<(String, u64)> {
+        name.split(|c: char| !c.is_ascii_digit())
+            .zip(name.split(|c: char| c.is_ascii_digit()))
+            .map(|(digits, text)| (text.to_string(), digits.parse().unwrap_or(0)))
+            .collect()
+    };
+    let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
+    order.sort_by_key(|&i| (key(&trace.nodes[i].name), trace.nodes[i].name.clone()));
+    let mut renamed = trace.clone();
+    let mut mapping = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        let name = format!("n{}", first + k as u32);
+        mapping.push((name.clone(), trace.nodes[i].name.clone()));
+        renamed.nodes[i].name = name;
+    }
+    (renamed, mapping)
+}
+
 /// Parses a node name `nK` into its index for a cluster of `nodes`.
 pub fn node_index(name: &str, nodes: u32) -> Result<NodeIdx, ScenarioError> {
     let k: u32 = name

@@ -139,8 +139,9 @@ fn event_meaning(text: &str) -> Result<EventMeaning, FieldError> {
 fn check_detail(kind: ScenarioKind, detail: &str) -> Result<(), FieldError> {
     let bad = |reason: String| Err(FieldError::new("detail", reason));
     match kind {
-        ScenarioKind::Partition if !detail.contains('|') => bad(format!(
-            "a partition lists its groups separated by `|`, e.g. `n1 n2 | n3 n4 n5`, not `{detail}`"
+        ScenarioKind::Partition if !detail.contains('|') && !detail.contains("->") => bad(format!(
+            "a partition lists its groups separated by `|`, e.g. `n1 n2 | n3 n4 n5`, or cuts \
+             links one way, `n1 -> n2`, not `{detail}`"
         )),
         ScenarioKind::Delay if detail.is_empty() => {
             bad("a delay event needs a delay model, e.g. `const:5ms`".to_string())

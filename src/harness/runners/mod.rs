@@ -4,7 +4,9 @@
 
 pub mod detector;
 pub mod election;
+pub mod gfs;
 pub mod lock;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod vmware_ft;
 pub mod zk;
