@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 use super::{Failure, print};
 use faultline::harness::gfs_sweep::gfs_sweep;
 use faultline::harness::registry::{Family, Protocol};
-use faultline::harness::replay::ReplaySettings;
+use faultline::harness::replay::{GfsSettings, ReplaySettings};
 use faultline::harness::timeout_sweep::{SweepSettings, parse_list, sweep};
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
@@ -36,7 +36,9 @@ pub struct Args {
     #[arg(long, default_value = "heartbeat", value_parser = str::parse::<Protocol>)]
     detector: Protocol,
     /// Run the candidates through an election (ring, modified-ring, bully) instead of the bare
-    /// detector, and report elections started and leader availability too.
+    /// detector, and report elections started and leader availability too; or `gfs`: the
+    /// --trace's outages as chunkservers', each timeout the master's dead-chunkserver timeout,
+    /// reporting re-replication wasted against under-replication and chunks lost.
     #[arg(long, value_parser = str::parse::<Protocol>)]
     protocol: Option<Protocol>,
     /// Network delay model (see `replay`).
@@ -83,6 +85,14 @@ pub struct Args {
     /// the timeout) here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// --protocol gfs: chunks.
+    #[arg(long, default_value = "1000", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of chunks", 1, 10_000_000))]
+    chunks: u32,
+    /// --protocol gfs: copies of each chunk.
+    #[arg(long, default_value = "3", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of replicas", 1, 64))]
+    replicas: u32,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -147,6 +157,11 @@ fn run_gfs(args: &Args) -> Result<(), Failure> {
         heartbeat: Some(from_secs(args.heartbeat)),
         duration: args.duration.map(from_secs),
         faults,
+        gfs: GfsSettings {
+            chunks: args.chunks,
+            replicas: args.replicas,
+            ..GfsSettings::default()
+        },
         ..ReplaySettings::new(gfs, nodes)
     };
     let bar = super::counter(args.quiet, "gfs sweep", timeouts.len() as u64 * args.seeds);

@@ -291,6 +291,12 @@ impl Gfs {
             .filter(|&(have, c)| have < config.replicas as usize && meta.live(c) > 0)
             .collect();
         short.sort_unstable();
+        let mut load = vec![0usize; nodes as usize];
+        for holders in &meta.holders {
+            for &h in holders {
+                load[h as usize] += 1;
+            }
+        }
         let mut started = Vec::new();
         for (_, chunk) in short {
             if running.len() >= config.max_clones as usize {
@@ -306,11 +312,11 @@ impl Gfs {
                 continue;
             };
             let racks: BTreeSet<u32> = holders.iter().map(|&h| rack(h, config.racks)).collect();
-            let load = |n: NodeIdx| meta.holders.iter().filter(|hs| hs.contains(&n)).count();
             let to = (1..nodes)
                 .filter(|n| !holders.contains(n) && !meta.dead.contains(n) && !busy(*n))
-                .min_by_key(|&n| (racks.contains(&rack(n, config.racks)), load(n), n));
+                .min_by_key(|&n| (racks.contains(&rack(n, config.racks)), load[n as usize], n));
             let Some(to) = to else { continue };
+            load[to as usize] += 1;
             running.push(Running { chunk, from, to });
             started.push(Running { chunk, from, to });
         }
