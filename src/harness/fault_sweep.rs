@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::harness::replay::{Progress, ReplayError, ReplaySettings, replay};
+use crate::harness::replay::{ReplayError, ReplaySettings, replay};
 use crate::sim::chaos::{ChaosConfig, random_faults};
 use crate::sim::engine::Violation;
 
@@ -26,6 +26,27 @@ pub enum Faults {
     Random(ChaosConfig),
 }
 
+/// A violation as a sweep reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstViolation {
+    /// The invariant's name.
+    pub name: String,
+    /// When it started not to hold, seconds.
+    pub time_s: f64,
+    /// What was seen.
+    pub detail: String,
+}
+
+impl From<&Violation> for FirstViolation {
+    fn from(v: &Violation) -> Self {
+        FirstViolation {
+            name: v.name.to_string(),
+            time_s: v.time_s,
+            detail: v.detail.clone(),
+        }
+    }
+}
+
 /// The first violation of a failing seed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailedSeed {
@@ -34,7 +55,54 @@ pub struct FailedSeed {
     /// How many violations its run had.
     pub violations: u64,
     /// The first of them.
-    pub first: Violation,
+    pub first: FirstViolation,
+}
+
+/// Liveness over all runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SweepProgress {
+    /// Values decided or commands committed.
+    pub done: u64,
+    /// Of those asked.
+    pub asked: u64,
+    /// What `done` counts, for people.
+    #[serde(skip)]
+    pub what: String,
+}
+
+/// What one seed's run gave: everything the report sums or lists, so that the rows of a sweep
+/// split into shards reduce to the same report as the unsplit sweep's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedRow {
+    /// The seed.
+    pub seed: u64,
+    /// Simulated time, seconds.
+    pub sim_time_s: f64,
+    /// Events handled.
+    pub events: u64,
+    /// Messages sent.
+    pub messages: u64,
+    /// The invariants checked.
+    pub checked: Vec<String>,
+    /// Violations, by invariant (in the order they happened; first first).
+    pub violations: Vec<FirstViolation>,
+    /// Liveness: done, asked and what (consensus protocols).
+    pub progress: Option<(u64, u64, String)>,
+}
+
+/// What every row of a sweep shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepHeader {
+    /// Protocol name.
+    pub protocol: String,
+    /// Cluster size.
+    pub nodes: u32,
+    /// The first seed.
+    pub seed_from: u64,
+    /// The last seed.
+    pub seed_to: u64,
+    /// `random` or `trace`.
+    pub faults: String,
 }
 
 /// A fault sweep's report.
@@ -49,7 +117,7 @@ pub struct FaultSweepReport {
     /// The last seed.
     pub seed_to: u64,
     /// `random` or `trace`.
-    pub faults: &'static str,
+    pub faults: String,
     /// Simulated time of each run, seconds.
     pub sim_time_s: f64,
     /// Runs made.
@@ -59,30 +127,45 @@ pub struct FaultSweepReport {
     /// Messages sent over all runs.
     pub messages: u64,
     /// The invariants checked.
-    pub checked: Vec<&'static str>,
+    pub checked: Vec<String>,
     /// Violations over all runs.
     pub violations: u64,
     /// Violations by invariant.
-    pub by_invariant: BTreeMap<&'static str, u64>,
+    pub by_invariant: BTreeMap<String, u64>,
     /// The seeds whose run broke an invariant, in order.
     pub failed_seeds: Vec<u64>,
     /// The first violation of each failed seed.
     pub failures: Vec<FailedSeed>,
     /// Consensus protocols: values decided or commands committed, of those asked, over all runs.
-    pub progress: Option<Progress>,
+    pub progress: Option<SweepProgress>,
     /// Consensus protocols: the seeds whose run left something undone at its end.
     pub stalled_seeds: Vec<u64>,
 }
 
-/// Runs `base` once per seed in `seeds`, in parallel; `progress` hears each finished run.
-pub fn fault_sweep(
+/// The header of a sweep of `base` over `seeds`.
+pub fn header(base: &ReplaySettings, seeds: &RangeInclusive<u64>, faults: &Faults) -> SweepHeader {
+    SweepHeader {
+        protocol: base.protocol.to_string(),
+        nodes: base.nodes,
+        seed_from: *seeds.start(),
+        seed_to: *seeds.end(),
+        faults: match faults {
+            Faults::Fixed => "trace",
+            Faults::Random(_) => "random",
+        }
+        .to_string(),
+    }
+}
+
+/// Runs `base` once per seed in `seeds`, in parallel, in seed order; `progress` hears each
+/// finished run.
+pub fn run_seeds(
     base: &ReplaySettings,
     seeds: RangeInclusive<u64>,
     faults: &Faults,
     progress: &(dyn Fn() + Sync),
-) -> Result<FaultSweepReport, ReplayError> {
-    let (seed_from, seed_to) = (*seeds.start(), *seeds.end());
-    let runs = seeds
+) -> Result<Vec<SeedRow>, ReplayError> {
+    seeds
         .into_par_iter()
         .map(|seed| {
             let mut settings = base.clone();
@@ -92,26 +175,46 @@ pub fn fault_sweep(
             }
             let run = replay(&settings, &mut |_, _| {})?;
             progress();
-            Ok(run.report)
+            let report = run.report;
+            Ok(SeedRow {
+                seed,
+                sim_time_s: report.sim_time_s,
+                events: report.events,
+                messages: report.messages.total,
+                checked: report
+                    .invariants
+                    .checked
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+                violations: report
+                    .invariants
+                    .violations
+                    .iter()
+                    .map(FirstViolation::from)
+                    .collect(),
+                progress: report
+                    .outcome
+                    .progress()
+                    .map(|p| (p.done, p.asked, p.what.to_string())),
+            })
         })
-        .collect::<Result<Vec<_>, ReplayError>>()?;
+        .collect()
+}
+
+/// The report of a sweep from its rows, in seed order.
+pub fn reduce(header: SweepHeader, rows: &[SeedRow]) -> FaultSweepReport {
     let mut report = FaultSweepReport {
-        protocol: base.protocol.to_string(),
-        nodes: base.nodes,
-        seed_from,
-        seed_to,
-        faults: match faults {
-            Faults::Fixed => "trace",
-            Faults::Random(_) => "random",
-        },
-        sim_time_s: runs.first().map_or(0.0, |r| r.sim_time_s),
-        runs: runs.len() as u64,
-        events: runs.iter().map(|r| r.events).sum(),
-        messages: runs.iter().map(|r| r.messages.total).sum(),
-        checked: runs
-            .first()
-            .map(|r| r.invariants.checked.clone())
-            .unwrap_or_default(),
+        protocol: header.protocol,
+        nodes: header.nodes,
+        seed_from: header.seed_from,
+        seed_to: header.seed_to,
+        faults: header.faults,
+        sim_time_s: rows.first().map_or(0.0, |r| r.sim_time_s),
+        runs: rows.len() as u64,
+        events: rows.iter().map(|r| r.events).sum(),
+        messages: rows.iter().map(|r| r.messages).sum(),
+        checked: rows.first().map(|r| r.checked.clone()).unwrap_or_default(),
         violations: 0,
         by_invariant: BTreeMap::new(),
         failed_seeds: Vec::new(),
@@ -119,30 +222,41 @@ pub fn fault_sweep(
         progress: None,
         stalled_seeds: Vec::new(),
     };
-    for run in &runs {
-        if let Some(p) = run.outcome.progress() {
-            let total = report.progress.get_or_insert_with(Progress::default);
-            total.done += p.done;
-            total.asked += p.asked;
-            total.what = p.what;
-            if p.done < p.asked {
-                report.stalled_seeds.push(run.seed);
+    for row in rows {
+        if let Some((done, asked, what)) = &row.progress {
+            let total = report.progress.get_or_insert_with(SweepProgress::default);
+            total.done += done;
+            total.asked += asked;
+            total.what.clone_from(what);
+            if done < asked {
+                report.stalled_seeds.push(row.seed);
             }
         }
-        let violations = &run.invariants.violations;
-        let Some(first) = violations.first() else {
+        let Some(first) = row.violations.first() else {
             continue;
         };
-        report.violations += violations.len() as u64;
-        for v in violations {
-            *report.by_invariant.entry(v.name).or_default() += 1;
+        report.violations += row.violations.len() as u64;
+        for v in &row.violations {
+            *report.by_invariant.entry(v.name.clone()).or_default() += 1;
         }
-        report.failed_seeds.push(run.seed);
+        report.failed_seeds.push(row.seed);
         report.failures.push(FailedSeed {
-            seed: run.seed,
-            violations: violations.len() as u64,
+            seed: row.seed,
+            violations: row.violations.len() as u64,
             first: first.clone(),
         });
     }
-    Ok(report)
+    report
+}
+
+/// Runs `base` once per seed in `seeds`, in parallel; `progress` hears each finished run.
+pub fn fault_sweep(
+    base: &ReplaySettings,
+    seeds: RangeInclusive<u64>,
+    faults: &Faults,
+    progress: &(dyn Fn() + Sync),
+) -> Result<FaultSweepReport, ReplayError> {
+    let header = header(base, &seeds, faults);
+    let rows = run_seeds(base, seeds, faults, progress)?;
+    Ok(reduce(header, &rows))
 }

@@ -42,7 +42,7 @@ pub fn table(report: &FaultSweepReport) -> String {
             report.checked.join(", ")
         }
     );
-    if let Some(p) = report.progress {
+    if let Some(p) = &report.progress {
         let _ = writeln!(
             text,
             "liveness: {} of {} {} ({:.2} %); {} of {} runs left something undone at the end{}",
