@@ -3,6 +3,7 @@
 
 mod analyze;
 mod gen_cmd;
+mod merge;
 mod policy;
 mod replay;
 mod report;
@@ -35,6 +36,9 @@ enum Command {
     Sweep(sweep::Args),
     /// Write an availability report (HTML, Markdown, JSON and plots) for traces.
     Report(report::Args),
+    /// Merge the shards of a fault sweep (`replay --seeds A..B --shard I/N --out DIR`) into
+    /// exactly what the unsharded sweep prints.
+    Merge(merge::Args),
     /// The ZooKeeper-style store.
     #[command(subcommand)]
     Zk(zk::Command),
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
         Command::Zk(command) => zk::run(command),
+        Command::Merge(args) => merge::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 
 use super::{Failure, print};
-use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep};
+use faultline::harness::fault_sweep::{FaultSweepReport, Faults, fault_sweep, header, run_seeds};
 use faultline::harness::pause_sweep::pause_sweep;
 use faultline::harness::replay::{
     ClientSettings, FtSettings, GfsSettings, PaxosSettings, Protocol, ReplayRun, ReplaySettings,
     ZkSettings, replay,
 };
+use faultline::harness::shard::{self as shard_file, Shard, ShardInfo, settings_hash};
 use faultline::output::{json_pretty, write_atomically};
 use faultline::protocols::zab::Broken;
 use faultline::protocols::zab::client::{LockConfig, Recipe};
@@ -191,6 +192,16 @@ pub struct Args {
     /// faults (or the --trace's), summarised as the violations found and the seeds that failed.
     #[arg(long, value_name = "A..B", allow_hyphen_values = true, value_parser = seed_range)]
     seeds: Option<RangeInclusive<u64>>,
+    /// With --seeds: run only shard I of N (0 ≤ I < N; a contiguous block of the seeds) and
+    /// write it to --out as shard-I.parquet for `faultline merge`. Slurm job arrays and
+    /// Kubernetes Indexed Jobs need no flag: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or
+    /// JOB_COMPLETION_INDEX with --shards N, are read from the environment.
+    #[arg(long, value_name = "I/N", requires = "seeds", value_parser = str::parse::<Shard>)]
+    shard: Option<Shard>,
+    /// With JOB_COMPLETION_INDEX (a Kubernetes Indexed Job): the number of shards.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = whole::<u32>("a number of shards", 1, u32::MAX))]
+    shards: Option<u32>,
     /// Replay the random fault scenario a fault sweep draws for --seed (crashes, recoveries,
     /// partitions, loss bursts, delay spikes, pauses, an `elect` every second), to look at one
     /// failing seed alone.
@@ -374,13 +385,20 @@ fn run_policy_comparison(
 }
 
 /// Runs a fault sweep per protocol, prints the summaries, and fails when any run broke an
-/// invariant.
+/// invariant; with a shard, runs only its seeds and writes them for `faultline merge`.
 fn run_fault_sweeps(
     args: &Args,
     seeds: RangeInclusive<u64>,
     faults: &Faults,
     settings: impl Fn(Protocol) -> ReplaySettings,
 ) -> Result<(), Failure> {
+    let shard = match args.shard {
+        Some(shard) => Some(shard),
+        None => Shard::from_env(|k| std::env::var(k).ok(), args.shards)?,
+    };
+    if let Some(shard) = shard {
+        return run_shard(args, shard, seeds, faults, settings);
+    }
     let mut reports: Vec<FaultSweepReport> = Vec::new();
     for &protocol in &args.protocol {
         let bar = super::counter(
@@ -392,41 +410,107 @@ fn run_fault_sweeps(
         bar.finish_and_clear();
         reports.push(report);
     }
-    let json = if let [one] = reports.as_slice() {
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    print_fault_sweeps(&reports, &command, &args.format, args.out.as_deref())
+}
+
+/// Prints fault sweeps' reports (with the command that replays each first failing seed alone,
+/// from the sweep's `command` line), writes `fault-sweep.json` under `out`, and fails when any
+/// run broke an invariant. `faultline merge` prints through here too.
+pub fn print_fault_sweeps(
+    reports: &[FaultSweepReport],
+    command: &[String],
+    format: &str,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    let json = if let [one] = reports {
         json_pretty(one)?
     } else {
         json_pretty(&reports)?
     };
-    if let Some(dir) = &args.out {
+    if let Some(dir) = out {
         write_atomically(&dir.join("fault-sweep.json"), |w| w.write_all(&json))?;
     }
-    let mut out = Vec::new();
-    if args.format == "json" {
-        out = json;
+    let mut text = Vec::new();
+    if format == "json" {
+        text = json;
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
-                out.push(b'\n');
+                text.push(b'\n');
             }
-            out.extend(faultline::report::fault_sweep::table(report).into_bytes());
+            text.extend(faultline::report::fault_sweep::table(report).into_bytes());
             if let Some(&seed) = report.failed_seeds.first() {
-                let command = replay_one(
-                    std::env::args().skip(1),
+                let hint = replay_one(
+                    command.iter().cloned(),
                     &report.protocol,
                     seed,
                     report.faults == "random",
                 );
-                out.extend(format!("replay one alone: {command}\n").into_bytes());
+                text.extend(format!("replay one alone: {hint}\n").into_bytes());
             }
         }
     }
-    print(&out)?;
+    print(&text)?;
     let failed: usize = reports.iter().map(|r| r.failed_seeds.len()).sum();
     if failed > 0 {
         return Err(Failure::Check(format!(
             "{failed} seed(s) broke an invariant; see `failed_seeds`"
         )));
     }
+    Ok(())
+}
+
+/// Runs one shard of a fault sweep and writes its rows to `--out`/shard-I.parquet.
+fn run_shard(
+    args: &Args,
+    shard: Shard,
+    seeds: RangeInclusive<u64>,
+    faults: &Faults,
+    settings: impl Fn(Protocol) -> ReplaySettings,
+) -> Result<(), Failure> {
+    let [protocol] = args.protocol.as_slice() else {
+        return Err(anyhow!("a shard runs one protocol: give one --protocol").into());
+    };
+    let Some(dir) = &args.out else {
+        return Err(
+            anyhow!("a shard writes its rows: give --out DIR (the same for every shard)").into(),
+        );
+    };
+    let base = settings(*protocol);
+    let mine = shard.seeds(&seeds)?;
+    let bar = super::counter(
+        args.quiet,
+        &format!("{protocol} shard {shard}"),
+        mine.clone().count() as u64,
+    );
+    let rows = run_seeds(&base, mine.clone(), faults, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let fingerprint = ReplaySettings {
+        seed: 0,
+        ..base.clone()
+    };
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let info = ShardInfo {
+        header: header(&base, &seeds, faults),
+        settings: settings_hash(&format!("{fingerprint:?} {faults:?} {seeds:?}")),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        command: serde_json::to_string(&command)?,
+        shard,
+    };
+    let path = dir.join(format!("shard-{}.parquet", shard.index));
+    shard_file::write(&path, &info, &rows)?;
+    let failing = rows.iter().filter(|r| !r.violations.is_empty()).count();
+    print(
+        format!(
+            "shard {shard}: seeds {}..{}, {} runs, {failing} failing; wrote {}\n",
+            mine.start(),
+            mine.end(),
+            rows.len(),
+            path.display()
+        )
+        .as_bytes(),
+    )?;
     Ok(())
 }
 
@@ -444,7 +528,16 @@ fn replay_one(
     let mut args = args;
     while let Some(arg) = args.next() {
         let flag = arg.split('=').next().unwrap_or("");
-        if ["--seeds", "--seed", "--protocol", "--out"].contains(&flag) {
+        if [
+            "--seeds",
+            "--seed",
+            "--protocol",
+            "--out",
+            "--shard",
+            "--shards",
+        ]
+        .contains(&flag)
+        {
             if !arg.contains('=') {
                 args.next();
             }

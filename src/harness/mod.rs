@@ -11,6 +11,7 @@
 //!   fencing (`replay --protocol lock --pauses R,...`);
 //! - [`overload`]: what clients saw of a service under load, and its recovery after a trigger;
 //! - [`policy_compare`]: client policies side by side over the same seeds (`replay --retry a,b`);
+//! - [`shard`]: fault sweeps split into shards (Slurm, Kubernetes) and merged exactly;
 //! - [`timeout_sweep`]: a failure detector or election over a list of timeouts, with a
 //!   recommendation (`faultline sweep`).
 
@@ -24,4 +25,5 @@ pub mod registry;
 pub mod replay;
 pub mod runners;
 pub mod settings;
+pub mod shard;
 pub mod timeout_sweep;

@@ -1,0 +1,150 @@
+//! Fault sweeps in shards: merged, they print exactly what the unsharded sweep prints (table and
+//! JSON, exit code included) for any number of shards, even or not; shards of different
+//! settings, a missing shard and a shard given twice are refused; Slurm's and Kubernetes'
+//! environment variables pick the shard.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{faultline, input_error};
+
+const SWEEP: [&str; 9] = [
+    "replay",
+    "--protocol",
+    "multi-paxos",
+    "--nodes",
+    "5",
+    "--seeds",
+    "1..20",
+    "--broken-acceptor",
+    "-q",
+];
+
+fn shard(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args: Vec<&str> = SWEEP.to_vec();
+    let out = dir.to_string_lossy().to_string();
+    args.extend(["--out", &out]);
+    args.extend(extra);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_faultline"));
+    command.args(&args).current_dir(common::root());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("faultline runs")
+}
+
+fn merged(dir: &Path, format: &str) -> Output {
+    faultline(&["merge", &dir.to_string_lossy(), "--format", format])
+}
+
+#[test]
+fn merged_shards_print_what_the_unsharded_sweep_prints() {
+    for format in ["table", "json"] {
+        // (As the shards are run: the table is the default, and the hint to replay a failing
+        // seed repeats the sweep's own flags.)
+        let mut args: Vec<&str> = SWEEP.to_vec();
+        if format == "json" {
+            args.extend(["--format", "json"]);
+        }
+        let whole = faultline(&args);
+        assert_eq!(
+            whole.status.code(),
+            Some(1),
+            "the broken acceptor fails seeds"
+        );
+        for n in [1u32, 2, 3, 7] {
+            let dir = tempfile::tempdir().expect("a folder");
+            for i in 0..n {
+                let out = shard(dir.path(), &["--shard", &format!("{i}/{n}")], &[]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let merge = merged(dir.path(), format);
+            assert_eq!(merge.stdout, whole.stdout, "{n} shards, {format}");
+            assert_eq!(merge.status.code(), Some(1));
+        }
+    }
+}
+
+#[test]
+fn schedulers_pick_the_shard_from_the_environment() {
+    let dir = tempfile::tempdir().expect("a folder");
+    for i in 0..4 {
+        let id = i.to_string();
+        let out = shard(
+            dir.path(),
+            &[],
+            &[
+                ("SLURM_ARRAY_TASK_ID", &id),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let k8s = tempfile::tempdir().expect("a folder");
+    for i in 0..3 {
+        let id = i.to_string();
+        let out = shard(
+            k8s.path(),
+            &["--shards", "3"],
+            &[("JOB_COMPLETION_INDEX", &id)],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        merged(dir.path(), "json").stdout,
+        merged(k8s.path(), "json").stdout
+    );
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_make_one_sweep() {
+    let dir = tempfile::tempdir().expect("a folder");
+    shard(dir.path(), &["--shard", "0/3"], &[]);
+    shard(dir.path(), &["--shard", "2/3"], &[]);
+    let e = input_error(&["merge", &dir.path().to_string_lossy()]);
+    assert!(e.contains("shards 1 of 3 are missing"), "{e}");
+    // Shard 1 of a sweep with other settings (a different delay).
+    let other = tempfile::tempdir().expect("a folder");
+    shard(
+        other.path(),
+        &["--shard", "1/3", "--delay", "const:2ms"],
+        &[],
+    );
+    std::fs::copy(
+        other.path().join("shard-1.parquet"),
+        dir.path().join("shard-1.parquet"),
+    )
+    .expect("copy");
+    let e = input_error(&["merge", &dir.path().to_string_lossy()]);
+    assert!(e.contains("settings differ"), "{e}");
+    let e = input_error(&["merge", "fixtures/replay/faults.csv"]);
+    assert!(e.contains("not a shard file"), "{e}");
+    let e = input_error(&[
+        "replay",
+        "--protocol",
+        "paxos",
+        "--nodes",
+        "3",
+        "--seeds",
+        "1..2",
+        "--shard",
+        "0/3",
+        "--out",
+        "/tmp/unused",
+    ]);
+    assert!(e.contains("3 shards for 2 seeds"), "{e}");
+}
