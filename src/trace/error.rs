@@ -18,6 +18,14 @@ pub enum TraceError {
         #[source]
         source: std::io::Error,
     },
+    /// A Parquet file that cannot be read as a trace.
+    #[error("{file}: cannot read it as Parquet: {reason}")]
+    Parquet {
+        /// The file's path.
+        file: String,
+        /// Why.
+        reason: String,
+    },
     /// The header row does not match any known layout, or misses a required column.
     #[error("{file}: line 1: {reason}")]
     BadHeader {

@@ -23,6 +23,7 @@ pub mod error;
 pub mod import;
 pub mod jsonl;
 pub mod model;
+pub mod parquet;
 pub mod records;
 pub mod rows;
 pub mod synth;
@@ -30,7 +31,7 @@ pub mod time;
 pub mod write;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Cursor};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -162,8 +163,13 @@ fn read_file(
         source,
     };
     let opened = File::open(path).map_err(io_error)?;
-    let size_hint = opened.metadata().ok().map(|m| m.len());
-    let mut input = BufReader::with_capacity(1 << 16, opened);
+    let mut size_hint = opened.metadata().ok().map(|m| m.len());
+    let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, opened));
+    if parquet::is_parquet(input.fill_buf().map_err(io_error)?) {
+        let csv = parquet::as_csv(path)?;
+        size_hint = Some(csv.len() as u64);
+        input = Box::new(Cursor::new(csv));
+    }
     let format = match options.format {
         Some(format) => format,
         None => {
