@@ -157,6 +157,9 @@ pub fn header(base: &ReplaySettings, seeds: &RangeInclusive<u64>, faults: &Fault
     }
 }
 
+/// The most seeds one process sweeps (each seed's row is kept until the report is made).
+pub const MAX_SEEDS: u64 = 10_000_000;
+
 /// Runs `base` once per seed in `seeds`, in parallel, in seed order; `progress` hears each
 /// finished run.
 pub fn run_seeds(
@@ -165,6 +168,15 @@ pub fn run_seeds(
     faults: &Faults,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<SeedRow>, ReplayError> {
+    let count = (seeds.end() - seeds.start()).saturating_add(1);
+    if count > MAX_SEEDS {
+        return Err(ReplayError::TooLarge {
+            what: format!("--seeds {}..{} is {count} runs", seeds.start(), seeds.end()),
+            limit: format!("{MAX_SEEDS} seeds in one process"),
+            why: "each seed's row is kept until the report is made; split the sweep with \
+                  --shard I/N (and `faultline merge`)",
+        });
+    }
     seeds
         .into_par_iter()
         .map(|seed| {

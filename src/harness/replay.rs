@@ -226,12 +226,54 @@ pub fn observed_details(
         .filter_map(|o| o.detail.as_deref())
 }
 
+/// The most simulated processes (server nodes and clients) a run holds.
+pub const MAX_ENDPOINTS: u64 = 100_000;
+
+/// The most client operations a run may ask for.
+pub const MAX_OPERATIONS: f64 = 1e8;
+
+/// Refuses runs that could not fit in memory, before the simulation allocates anything.
+fn check_size(settings: &ReplaySettings) -> Result<(), ReplayError> {
+    let clients = &settings.clients;
+    let endpoints = u64::from(settings.nodes) + u64::from(clients.count);
+    if endpoints > MAX_ENDPOINTS {
+        return Err(ReplayError::TooLarge {
+            what: format!(
+                "--nodes {} and --clients {} make {endpoints} processes",
+                settings.nodes, clients.count
+            ),
+            limit: format!("{MAX_ENDPOINTS} processes"),
+            why: "each is a simulated process with its own state, inbox and random stream, \
+                  and every node's messages to every other would not finish either",
+        });
+    }
+    if let Some(duration) = settings.duration {
+        let operations = clients.rate * to_secs(duration) * f64::from(clients.count);
+        let has_clients = ["multi-paxos", "zk", "lock"].contains(&settings.protocol.name());
+        if has_clients && operations > MAX_OPERATIONS {
+            return Err(ReplayError::TooLarge {
+                what: format!(
+                    "--rate {} × --duration {} s × --clients {} asks for {operations:.3e} operations",
+                    clients.rate,
+                    to_secs(duration),
+                    clients.count
+                ),
+                limit: format!("{MAX_OPERATIONS:.0e} operations in a run"),
+                why: "every operation is kept (a log entry on each node, a line of the history) \
+                      until the run ends; split a long run into several, or lower the rate",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What every protocol derives from the settings: the interval `h`, the names `d`, `r`, `h` of
 /// timeout expressions, and the timeout (the setting, or the protocol's default).
 pub fn context(settings: &ReplaySettings) -> Result<RunContext<'_>, ReplayError> {
     if settings.nodes < 2 {
         return Err(ReplayError::TooFewNodes);
     }
+    check_size(settings)?;
     let runner = settings.protocol.runner();
     let interval = settings.heartbeat.unwrap_or(SECOND);
     let names = Names {

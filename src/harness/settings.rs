@@ -223,6 +223,16 @@ pub enum ReplayError {
     /// Fewer nodes than any protocol needs.
     #[error("--nodes must be at least 2")]
     TooFewNodes,
+    /// A run too large to fit in memory, refused before anything is allocated.
+    #[error("{what}: at most {limit}, because {why}")]
+    TooLarge {
+        /// What was asked (`--nodes 100000000 and --clients 1`).
+        what: String,
+        /// The most a run takes.
+        limit: String,
+        /// What each unit costs.
+        why: &'static str,
+    },
     /// More nodes than the protocol supports.
     #[error("{protocol} runs on at most {max} nodes; lower --nodes {nodes}")]
     TooManyNodes {

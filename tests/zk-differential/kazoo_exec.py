@@ -56,6 +56,10 @@ def watcher(name):
         seen = []
 
         def fire(event):
+            # A session's state changes (its close among them) reach its watchers too, as
+            # events of type NONE with no path: not notifications of a znode, so not compared.
+            if event.path is None:
+                return
             with lock:
                 # kazoo hands one notification to a function registered as both a data and a
                 # child watcher twice (a delete fires both kinds), with the same event object.
