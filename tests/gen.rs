@@ -142,3 +142,19 @@ fn bad_settings_exit_2() {
     ]);
     assert!(stderr.contains("is not a duration"), "{stderr}");
 }
+
+#[test]
+fn a_generator_run_without_any_failure_is_refused_not_written_empty() {
+    let e = common::input_error(&[
+        "gen",
+        "--nodes",
+        "2",
+        "--duration",
+        "1h",
+        "--mttf",
+        "60d",
+        "--mttr",
+        "1h",
+    ]);
+    assert!(e.contains("the trace would be empty"), "{e}");
+}

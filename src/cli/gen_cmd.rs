@@ -11,6 +11,7 @@ use super::{Failure, print};
 use faultline::output::write_atomically;
 use faultline::trace::synth::{FaultMix, GenConfig, Shape, generate};
 use faultline::trace::write::{write_event_csv, write_interval_csv};
+use faultline::units::HumanDuration;
 
 /// Arguments of `gen`.
 #[derive(Debug, clap::Args)]
@@ -74,6 +75,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(anyhow!("--layout interval cannot hold partitions; use --layout event").into());
     }
     let events = generate(&config)?;
+    if events.is_empty() {
+        // A header alone is no trace `analyze` could read.
+        return Err(anyhow!(
+            "no failure or partition happened in {} on {} node(s) with an MTTF of {}: the trace \
+             would be empty; raise --duration or --nodes, or lower --mttf",
+            HumanDuration(config.duration),
+            config.nodes,
+            HumanDuration(config.mttf)
+        )
+        .into());
+    }
     let write = |w: &mut dyn Write| {
         if intervals {
             write_interval_csv(&events, config.duration, w)
