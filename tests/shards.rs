@@ -116,7 +116,7 @@ fn merge_refuses_shards_that_do_not_make_one_sweep() {
     shard(dir.path(), &["--shard", "0/3"], &[]);
     shard(dir.path(), &["--shard", "2/3"], &[]);
     let e = input_error(&["merge", &dir.path().to_string_lossy()]);
-    assert!(e.contains("shards 1 of 3 are missing"), "{e}");
+    assert!(e.contains("shard 1 of 3 is missing"), "{e}");
     // Shard 1 of a sweep with other settings (a different delay).
     let other = tempfile::tempdir().expect("a folder");
     shard(
@@ -130,7 +130,7 @@ fn merge_refuses_shards_that_do_not_make_one_sweep() {
     )
     .expect("copy");
     let e = input_error(&["merge", &dir.path().to_string_lossy()]);
-    assert!(e.contains("settings differ"), "{e}");
+    assert!(e.contains("other settings"), "{e}");
     let e = input_error(&["merge", "fixtures/replay/faults.csv"]);
     assert!(e.contains("not a shard file"), "{e}");
     let e = input_error(&[

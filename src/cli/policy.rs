@@ -53,7 +53,7 @@ pub struct PolicyArgs {
     #[arg(long, allow_negative_numbers = true,
           value_parser = whole::<u32>("a queue length", 0, u32::MAX))]
     pub queue: Option<u32>,
-    /// A load spike: each client's rate times K from AT for FOR, `KxAT+FOR` (e.g. `3x@60s+30s`).
+    /// A load spike: each client's rate times K from AT for FOR, `Kx@AT+FOR` (e.g. `3x@60s+30s`).
     #[arg(long, value_parser = str::parse::<Spike>)]
     pub spike: Option<Spike>,
 }
@@ -153,8 +153,12 @@ pub fn variant(text: &str) -> Result<Variant, String> {
         Some((label, flags)) if !label.trim().starts_with('-') => (label.trim(), flags),
         _ => (text.trim(), text),
     };
-    let parsed = VariantFlags::try_parse_from(flags.split_whitespace())
-        .map_err(|e| format!("`{text}`: {}", e.to_string().lines().next().unwrap_or("")))?;
+    let parsed = VariantFlags::try_parse_from(flags.split_whitespace()).map_err(|e| {
+        format!(
+            "`{text}`: {}; write 'LABEL: FLAGS', e.g. 'budget: --retry-budget default'",
+            e.to_string().lines().next().unwrap_or("")
+        )
+    })?;
     if label.is_empty() {
         return Err(format!("`{text}`: the label before `:` is empty"));
     }

@@ -455,7 +455,7 @@ pub fn print_fault_sweeps(
     let failed: usize = reports.iter().map(|r| r.failed_seeds.len()).sum();
     if failed > 0 {
         return Err(Failure::Check(format!(
-            "{failed} seed(s) broke an invariant; see `failed_seeds`"
+            "{failed} seed(s) broke an invariant (listed above; `failed_seeds` in JSON)"
         )));
     }
     Ok(())

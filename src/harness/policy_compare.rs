@@ -99,7 +99,7 @@ fn sample(settings: &ReplaySettings) -> Result<Sample, ReplayError> {
         .get("clients")
         .cloned()
         .and_then(|c| serde_json::from_value(c).ok())
-        .ok_or_else(|| ReplayError::NoClientView(settings.protocol.to_string()))?;
+        .ok_or(ReplayError::NoClientsOutcome)?;
     let p99_s = LATENCY
         .iter()
         .find_map(|m| run.report.latency.get(m))

@@ -263,6 +263,22 @@ pub enum ReplayError {
         "vmware-ft needs 3 nodes or more: n1 the primary, n2 the backup, n3 the shared storage (got {0})"
     )]
     FtTooSmall(u32),
+    /// A policy comparison whose runs do not all report what their clients saw.
+    #[error(
+        "a policy comparison compares what the clients saw, and the command's own run has no \
+         client policy: give it one too (e.g. --retry none) or --service-time"
+    )]
+    NoClientsOutcome,
+    /// A spike that starts after the clients stop sending.
+    #[error(
+        "--spike starts at {at_s} s, when the clients have stopped sending ({stop_s} s): raise --duration"
+    )]
+    SpikeAfterEnd {
+        /// When it starts, seconds.
+        at_s: f64,
+        /// When the clients stop, seconds.
+        stop_s: f64,
+    },
     /// A GFS sweep of another protocol.
     #[error("the GFS sweep runs gfs, not {0}")]
     NotGfs(String),

@@ -56,7 +56,7 @@ pub enum ShardError {
         seeds: u64,
     },
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read or write it")]
     Io {
         /// The file.
         path: PathBuf,
@@ -436,14 +436,22 @@ pub fn combine(mut shards: Vec<ShardFile>) -> Result<(ShardInfo, Vec<SeedRow>), 
                 that,
             })
         };
+        let (h, f) = (&s.info.header, &first.info.header);
         let checks = [
             differ(
                 "versions",
                 s.info.version.clone(),
                 first.info.version.clone(),
             ),
+            differ("protocols", h.protocol.clone(), f.protocol.clone()),
+            differ("node counts", h.nodes.to_string(), f.nodes.to_string()),
             differ(
-                "settings",
+                "seed ranges",
+                format!("{}..{}", h.seed_from, h.seed_to),
+                format!("{}..{}", f.seed_from, f.seed_to),
+            ),
+            differ(
+                "other settings (delay, timeout, faults, ...; their hashes)",
                 s.info.settings.clone(),
                 first.info.settings.clone(),
             ),
@@ -465,8 +473,13 @@ pub fn combine(mut shards: Vec<ShardFile>) -> Result<(ShardInfo, Vec<SeedRow>), 
         .map(|i| i.to_string())
         .collect();
     if !missing.is_empty() {
+        let (which, verb) = if missing.len() == 1 {
+            ("shard", "is")
+        } else {
+            ("shards", "are")
+        };
         return Err(ShardError::Incomplete(format!(
-            "shards {} of {count} are missing",
+            "{which} {} of {count} {verb} missing (run each with --shard I/{count})",
             missing.join(", ")
         )));
     }

@@ -98,6 +98,14 @@ impl Runner for MultiPaxosRunner {
         let retry = retry_after(run.timeout, settings.processing);
         let end = run.end_of(heartbeat, heartbeat + run.timeout);
         let clients = run.client_config(end, 4 * retry)?;
+        if let Some(spike) = clients.spike
+            && spike.at >= clients.stop
+        {
+            return Err(ReplayError::SpikeAfterEnd {
+                at_s: to_secs(spike.at),
+                stop_s: to_secs(clients.stop),
+            });
+        }
         let config = MultiConfig {
             heartbeat,
             timeout: run.timeout,
