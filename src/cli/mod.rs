@@ -122,6 +122,29 @@ pub fn print(bytes: &[u8]) -> io::Result<()> {
     stdout.flush()
 }
 
+/// Ends a sweep-like command: with `--out DIR` writes its JSON as `DIR/json_name` and its
+/// plots, then prints its table, or the JSON with `--format json`.
+pub fn emit(
+    result: &impl serde::Serialize,
+    json_name: &str,
+    table: String,
+    plots: &[faultline::report::plot::Plot],
+    format: &str,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let json = faultline::output::json_pretty(result)?;
+    if let Some(dir) = out {
+        faultline::output::write_atomically(&dir.join(json_name), |w| w.write_all(&json))?;
+        faultline::report::build::render_plots(dir, plots)?;
+    }
+    print(if format == "json" {
+        &json
+    } else {
+        table.as_bytes()
+    })?;
+    Ok(())
+}
+
 /// Whether progress may be drawn: not with `--quiet`, and only on a terminal.
 fn shows_progress(quiet: bool) -> bool {
     use std::io::IsTerminal;

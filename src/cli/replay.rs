@@ -304,18 +304,14 @@ fn run_pause_sweep(
     let bar = super::counter(args.quiet, "lock pause sweep", runs);
     let sweep = pause_sweep(&base, &args.pauses, seeds, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let json = json_pretty(&sweep)?;
-    if let Some(dir) = &args.out {
-        write_atomically(&dir.join("pause-sweep.json"), |w| w.write_all(&json))?;
-        render_plots(dir, &[faultline::report::pause_sweep::plot(&sweep)])?;
-    }
-    let out = if args.format == "json" {
-        json
-    } else {
-        faultline::report::pause_sweep::table(&sweep).into_bytes()
-    };
-    print(&out)?;
-    Ok(())
+    super::emit(
+        &sweep,
+        "pause-sweep.json",
+        faultline::report::pause_sweep::table(&sweep),
+        &[faultline::report::pause_sweep::plot(&sweep)],
+        &args.format,
+        args.out.as_deref(),
+    )
 }
 
 /// Runs client policies side by side — each `--retry` policy, then each `--variant`, at each
@@ -370,18 +366,14 @@ fn run_policy_comparison(
     let bar = super::counter(args.quiet, "policy comparison", runs);
     let comparison = compare(&candidates, seeds, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let json = json_pretty(&comparison)?;
-    if let Some(dir) = &args.out {
-        write_atomically(&dir.join("policy-comparison.json"), |w| w.write_all(&json))?;
-        render_plots(dir, &policy_compare::plots(&comparison))?;
-    }
-    let out = if args.format == "json" {
-        json
-    } else {
-        policy_compare::table(&comparison).into_bytes()
-    };
-    print(&out)?;
-    Ok(())
+    super::emit(
+        &comparison,
+        "policy-comparison.json",
+        policy_compare::table(&comparison),
+        &policy_compare::plots(&comparison),
+        &args.format,
+        args.out.as_deref(),
+    )
 }
 
 /// Runs a fault sweep per protocol, prints the summaries, and fails when any run broke an

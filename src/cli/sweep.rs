@@ -167,18 +167,14 @@ fn run_gfs(args: &Args) -> Result<(), Failure> {
     let bar = super::counter(args.quiet, "gfs sweep", timeouts.len() as u64 * args.seeds);
     let result = gfs_sweep(&base, &timeouts, args.seeds, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let json = json_pretty(&result)?;
-    if let Some(dir) = &args.out {
-        write_atomically(&dir.join("gfs-sweep.json"), |w| w.write_all(&json))?;
-        render_plots(dir, &report_gfs::plots(&result))?;
-    }
-    let out = if args.format == "json" {
-        json
-    } else {
-        report_gfs::table(&result).into_bytes()
-    };
-    print(&out)?;
-    Ok(())
+    super::emit(
+        &result,
+        "gfs-sweep.json",
+        report_gfs::table(&result),
+        &report_gfs::plots(&result),
+        &args.format,
+        args.out.as_deref(),
+    )
 }
 
 /// A fleet's trace as GFS chunkservers: nodes not named `nK` become `n2`, `n3`, ... in name

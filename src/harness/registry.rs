@@ -8,9 +8,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::overload;
 use super::replay::{ReplayRun, RunContext};
 use super::runners::{detector, election, gfs, lock, multi_paxos, paxos, vmware_ft, zk};
-use super::settings::ReplayError;
+use super::settings::{ReplayError, ReplaySettings};
 use super::timeout_sweep::SweepSample;
 use crate::sim::time::Nanos;
 
@@ -36,6 +37,18 @@ pub trait Runner: Sync {
     /// The timeout expression used when `--timeout` is not given.
     fn default_timeout(&self) -> &'static str {
         "2d+r"
+    }
+
+    /// Whether the protocol has clients whose operations a run keeps (Multi-Paxos, zk, lock):
+    /// `--rate × --duration × --clients` is then bounded.
+    fn keeps_client_operations(&self) -> bool {
+        false
+    }
+
+    /// Whether the run's client policies, capacity and spike are ones this protocol's clients
+    /// and servers take (by default: none of them).
+    fn takes_client_settings(&self, settings: &ReplaySettings) -> bool {
+        !overload::watched(&settings.clients)
     }
 
     /// Whether the protocol has a threshold (φ) rather than a timeout: a timeout sweep then

@@ -249,8 +249,7 @@ fn check_size(settings: &ReplaySettings) -> Result<(), ReplayError> {
     }
     if let Some(duration) = settings.duration {
         let operations = clients.rate * to_secs(duration) * f64::from(clients.count);
-        let has_clients = ["multi-paxos", "zk", "lock"].contains(&settings.protocol.name());
-        if has_clients && operations > MAX_OPERATIONS {
+        if settings.protocol.runner().keeps_client_operations() && operations > MAX_OPERATIONS {
             return Err(ReplayError::TooLarge {
                 what: format!(
                     "--rate {} × --duration {} s × --clients {} asks for {operations:.3e} operations",
@@ -303,26 +302,9 @@ pub fn replay(
     progress: &mut dyn FnMut(Nanos, Nanos),
 ) -> Result<ReplayRun, ReplayError> {
     let context = context(settings)?;
-    let clients = &settings.clients;
-    let accepted = match settings.protocol.name() {
-        "multi-paxos" => true,
-        // The ensemble's clients follow ZooKeeper's session rules; a retry policy applies to
-        // the contention workload's conflicts only.
-        "zk" => {
-            (clients.policy.is_none() || settings.zk.contention)
-                && clients.spike.is_none()
-                && clients.capacity.is_none_or(|c| c.queue.is_none())
-                && clients.policy.is_none_or(|p| {
-                    p.timeout.is_none()
-                        && p.budget.is_none()
-                        && p.breaker.is_none()
-                        && p.in_flight.is_none()
-                })
-        }
-        _ => !overload::watched(clients),
-    };
-    if !accepted {
+    let runner = settings.protocol.runner();
+    if !runner.takes_client_settings(settings) {
         return Err(ReplayError::NoClientView(settings.protocol.to_string()));
     }
-    settings.protocol.runner().run(&context, progress)
+    runner.run(&context, progress)
 }

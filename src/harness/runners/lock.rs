@@ -137,6 +137,10 @@ impl Runner for LockRunner {
         "lock"
     }
 
+    fn keeps_client_operations(&self) -> bool {
+        true
+    }
+
     fn family(&self) -> Family {
         Family::Consensus
     }

@@ -7,7 +7,7 @@ use crate::harness::outcome::{Outcome, Progress, Summary};
 use crate::harness::overload::{self, ClientsOutcome};
 use crate::harness::registry::{Family, Runner};
 use crate::harness::replay::{ReplayRun, RunContext, observed};
-use crate::harness::settings::ReplayError;
+use crate::harness::settings::{ReplayError, ReplaySettings};
 use crate::protocols::paxos::multi::{MultiConfig, MultiPaxos};
 use crate::protocols::paxos::{retry_after, safety};
 use crate::sim::metrics::ObservationKind;
@@ -85,6 +85,15 @@ impl Runner for MultiPaxosRunner {
 
     fn family(&self) -> Family {
         Family::Consensus
+    }
+
+    fn keeps_client_operations(&self) -> bool {
+        true
+    }
+
+    /// Every client policy, the servers' capacity and a spike.
+    fn takes_client_settings(&self, _settings: &ReplaySettings) -> bool {
+        true
     }
 
     fn run(

@@ -234,6 +234,26 @@ impl Runner for ZkRunner {
         "zk"
     }
 
+    fn keeps_client_operations(&self) -> bool {
+        true
+    }
+
+    /// The ensemble's clients follow ZooKeeper's session rules: a retry policy (backoff and
+    /// attempts) applies to the contention workload's conflicts only; servers take a service
+    /// time but no queue limit (a session's requests are answered in order); no spike.
+    fn takes_client_settings(&self, settings: &ReplaySettings) -> bool {
+        let clients = &settings.clients;
+        (clients.policy.is_none() || settings.zk.contention)
+            && clients.spike.is_none()
+            && clients.capacity.is_none_or(|c| c.queue.is_none())
+            && clients.policy.is_none_or(|p| {
+                p.timeout.is_none()
+                    && p.budget.is_none()
+                    && p.breaker.is_none()
+                    && p.in_flight.is_none()
+            })
+    }
+
     fn family(&self) -> Family {
         Family::Consensus
     }
