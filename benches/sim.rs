@@ -1,5 +1,7 @@
 //! Criterion benchmarks of the simulator: the raw engine (tokens passed around a ring, a
-//! trivial protocol, so the cost measured is the engine's: queue, network draw, counters), each
+//! trivial protocol, so the cost measured is the engine's: queue, network draw, counters; and
+//! PHOLD, the standard synthetic workload of discrete-event simulators, in events per second),
+//! the heartbeat detector on 32 nodes (heartbeats delivered per second), each
 //! failure detector over clusters of 3, 16 and 128 nodes, one election of each protocol over
 //! 8, 64 and 256 nodes, single-decree Paxos (one decision) and Multi-Paxos (10,000 commands at
 //! 1,000 a simulated second, all committed; throughput in commands per real second) over 3, 5
@@ -17,6 +19,7 @@ use faultline::sim::network::Network;
 use faultline::sim::protocol::{Ctx, NodeIdx, Protocol};
 use faultline::sim::scenario::Fault;
 use faultline::sim::time::SECOND;
+use rand::RngExt;
 
 /// Every node starts one token; a node forwards every token it gets to its successor.
 struct Ring;
@@ -44,6 +47,98 @@ impl Protocol for Ring {
     fn kind(_msg: &u32) -> &'static str {
         "token"
     }
+}
+
+/// PHOLD (Fujimoto's synthetic benchmark of parallel discrete-event simulators): a fixed
+/// population of messages, each handled by sending one more to a uniformly random other node
+/// after an exponential delay. What it measures is the engine alone, events per second.
+struct Phold;
+
+/// Messages each node starts with.
+const PHOLD_POPULATION: u32 = 4;
+
+impl Phold {
+    fn forward(ctx: &mut Ctx<'_, Self>) {
+        let nodes = ctx.nodes();
+        let hop = ctx.rng().random_range(1..nodes);
+        ctx.send((ctx.id() + hop) % nodes, ());
+    }
+}
+
+impl Protocol for Phold {
+    type Msg = ();
+    type Timer = ();
+    type Stable = ();
+    type Config = ();
+    const NAME: &'static str = "phold";
+
+    fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+        for _ in 0..PHOLD_POPULATION {
+            Phold::forward(ctx);
+        }
+        Phold
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, _from: NodeIdx, _msg: ()) {
+        Phold::forward(ctx);
+    }
+
+    fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self>, _timer: ()) {}
+
+    fn kind(_msg: &()) -> &'static str {
+        "event"
+    }
+}
+
+/// A PHOLD run of `nodes` for 10 simulated seconds at a mean delay of 1 ms.
+fn phold(nodes: u32) -> Simulation<Phold> {
+    let delay = "exp:mean=1ms".parse().expect("a valid model");
+    let mut sim: Simulation<Phold> = Simulation::new(Config {
+        nodes,
+        clients: 0,
+        seed: 1,
+        network: Network::new(nodes, delay, 0, 0.0),
+        protocol: (),
+        capacity: None,
+    });
+    sim.run_until(10 * SECOND, &mut |_| {});
+    sim
+}
+
+fn bench_phold(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine_phold");
+    group.sample_size(10);
+    for nodes in [16u32, 256] {
+        let events = phold(nodes).events();
+        group.throughput(Throughput::Elements(events));
+        group.bench_with_input(BenchmarkId::from_parameter(nodes), &nodes, |b, &nodes| {
+            b.iter(|| assert_eq!(phold(nodes).events(), events));
+        });
+    }
+    group.finish();
+}
+
+/// The heartbeat detector on 32 nodes for 60 s, h = 100 ms, exponential delays: throughput in
+/// heartbeats delivered per real second (the engine plus the lightest real protocol).
+fn bench_heartbeat(c: &mut Criterion) {
+    let mut group = c.benchmark_group("heartbeat_32_nodes");
+    group.sample_size(10);
+    let settings = ReplaySettings {
+        delay: "exp:mean=2ms".parse().expect("a valid model"),
+        heartbeat: Some(SECOND / 10),
+        duration: Some(60 * SECOND),
+        ..ReplaySettings::new(protocol("heartbeat"), 32)
+    };
+    let messages = replay(&settings, &mut |_, _| {})
+        .expect("valid settings")
+        .report
+        .messages
+        .total;
+    group.throughput(Throughput::Elements(messages));
+    group.bench_function("60s", |b| {
+        b.iter(|| replay(&settings, &mut |_, _| {}).expect("valid settings"));
+    });
+    group.finish();
 }
 
 fn bench_engine(c: &mut Criterion) {
@@ -214,6 +309,8 @@ fn bench_fault_sweep(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_engine,
+    bench_phold,
+    bench_heartbeat,
     bench_detectors,
     bench_elections,
     bench_paxos,

@@ -1,8 +1,7 @@
 //! The discrete-event engine.
 //!
-//! One queue of events ordered by `(time, sequence)`: the sequence number makes the order of
-//! simultaneous events the order in which they were scheduled, so a run is fully determined by
-//! the seed and the scenario. Node `i` draws from ChaCha8 stream `i + 1` of the seed and the
+//! One queue of events ordered by time, and among simultaneous events by the order in which they
+//! were scheduled ([`super::queue`]), so a run is fully determined by the seed and the scenario. Node `i` draws from ChaCha8 stream `i + 1` of the seed and the
 //! network from stream 0; a node's stream survives its crashes, so a recovery does not replay
 //! the random choices of the process before it.
 //!
@@ -23,9 +22,6 @@
 //! ([`crate::sim::capacity`]), a client's request waits at its server for its service and is
 //! handled when that completes (or is turned away at once by a full queue).
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -36,6 +32,7 @@ use super::delay::DelayModel;
 use super::metrics::{Metrics, Observation, ObservationKind};
 use super::network::Network;
 use super::protocol::{Command, Ctx, NodeIdx, Protocol, TimerId};
+use super::queue::EventQueue;
 use super::scenario::Fault;
 use super::time::Nanos;
 
@@ -44,9 +41,80 @@ pub trait Invariant<P: Protocol> {
     /// The property's name in reports (`single-leader`, ...).
     fn name(&self) -> &'static str;
 
-    /// `Some(detail)` when the property does not hold now; `nodes[i]` is node `i`'s live
+    /// `Some(detail)` when the property does not hold now; `nodes.get(i)` is node `i`'s live
     /// process, or `None` while it is crashed.
-    fn check(&mut self, now: Nanos, nodes: &[Option<&P>]) -> Option<String>;
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, P>) -> Option<String>;
+}
+
+/// The processes of a run by node, as invariants read them: `get(i)` is node (or client) `i`'s
+/// live process, or `None` while it is crashed. A view, built for free at every check. It also
+/// says which processes may have changed since the previous check ([`Nodes::changed`]), for
+/// invariants that read only what is new.
+pub struct Nodes<'a, P: Protocol> {
+    backing: Backing<'a, P>,
+    /// The one node whose handler ran (or which booted) since the previous check; `None` after a
+    /// fault, or for a view made by hand: any may have changed.
+    changed: Option<usize>,
+}
+
+enum Backing<'a, P: Protocol> {
+    Slots(&'a [Slot<P>]),
+    Processes(&'a [Option<&'a P>]),
+}
+
+impl<'a, P: Protocol> Nodes<'a, P> {
+    /// Nodes and clients in all.
+    pub fn len(&self) -> usize {
+        match self.backing {
+            Backing::Slots(slots) => slots.len(),
+            Backing::Processes(processes) => processes.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Node `i`'s live process.
+    pub fn get(&self, i: usize) -> Option<&'a P> {
+        match self.backing {
+            Backing::Slots(slots) => slots.get(i).and_then(|s| s.process.as_ref()),
+            Backing::Processes(processes) => processes.get(i).copied().flatten(),
+        }
+    }
+
+    /// Every node's live process (or `None`), in node order.
+    pub fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = Option<&'a P>> + ExactSizeIterator + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The live processes, in node order.
+    pub fn live(&self) -> impl DoubleEndedIterator<Item = &'a P> + Clone + '_ {
+        self.iter().flatten()
+    }
+
+    /// The live processes that may have changed since the previous check: the one whose
+    /// handler just ran, or every one after a fault.
+    pub fn changed(&self) -> impl Iterator<Item = &'a P> + '_ {
+        let range = match self.changed {
+            Some(node) => node..node + 1,
+            None => 0..self.len(),
+        };
+        range.filter_map(|i| self.get(i))
+    }
+}
+
+impl<'a, P: Protocol> From<&'a [Option<&'a P>]> for Nodes<'a, P> {
+    /// A view of processes listed by hand (for testing an invariant).
+    fn from(processes: &'a [Option<&'a P>]) -> Self {
+        Nodes {
+            backing: Backing::Processes(processes),
+            changed: None,
+        }
+    }
 }
 
 /// A property that did not hold: data, not an error.
@@ -73,7 +141,8 @@ enum Event<P: Protocol> {
         id: TimerId,
         timer: P::Timer,
     },
-    Fault(Fault),
+    /// Boxed: faults are rare, and a small event is cheap to move through the queue.
+    Fault(Box<Fault>),
     Resume(NodeIdx),
     /// A client request's service at a server completed: its handler runs now.
     Served {
@@ -82,33 +151,6 @@ enum Event<P: Protocol> {
         msg: P::Msg,
         incarnation: u32,
     },
-}
-
-struct Scheduled<P: Protocol> {
-    time: Nanos,
-    seq: u64,
-    event: Event<P>,
-}
-
-impl<P: Protocol> PartialEq for Scheduled<P> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-
-impl<P: Protocol> Eq for Scheduled<P> {}
-
-impl<P: Protocol> PartialOrd for Scheduled<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<P: Protocol> Ord for Scheduled<P> {
-    /// Reversed, so that the max-heap pops the earliest event.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
 }
 
 /// One node's slot: its live process (if any), stable storage and random stream.
@@ -144,9 +186,8 @@ pub struct Simulation<P: Protocol> {
     config: P::Config,
     nodes: u32,
     now: Nanos,
-    seq: u64,
     events: u64,
-    queue: BinaryHeap<Scheduled<P>>,
+    queue: EventQueue<Event<P>>,
     slots: Vec<Slot<P>>,
     network: Network,
     net_rng: ChaCha8Rng,
@@ -305,9 +346,8 @@ impl<P: Protocol> Simulation<P> {
             config: config.protocol,
             nodes: config.nodes,
             now: 0,
-            seq: 0,
             events: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             slots,
             network: config.network,
             net_rng: stream(config.seed, 0),
@@ -333,13 +373,13 @@ impl<P: Protocol> Simulation<P> {
     pub fn check(&mut self, invariant: Box<dyn Invariant<P>>) {
         self.invariants.push(invariant);
         self.broken.push(false);
-        self.check_invariants();
+        self.check_invariants(None);
     }
 
     /// Schedules scenario faults (times from the start of the run).
     pub fn schedule(&mut self, faults: impl IntoIterator<Item = (Nanos, Fault)>) {
         for (time, fault) in faults {
-            self.push(time, Event::Fault(fault));
+            self.push(time, Event::Fault(Box::new(fault)));
         }
     }
 
@@ -387,22 +427,17 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn push(&mut self, time: Nanos, event: Event<P>) {
-        self.seq += 1;
-        self.queue.push(Scheduled {
-            time,
-            seq: self.seq,
-            event,
-        });
+        self.queue.push(time, event);
     }
 
     /// Runs until no event is left or the next one is after `until`; then the clock reads
     /// `until`. `progress` is told the time now and then (for a progress bar).
     pub fn run_until(&mut self, until: Nanos, progress: &mut dyn FnMut(Nanos)) {
-        while let Some(next) = self.queue.peek() {
-            if next.time > until {
+        while let Some(next) = self.queue.peek_time() {
+            if next > until {
                 break;
             }
-            let Some(Scheduled { time, event, .. }) = self.queue.pop() else {
+            let Some((time, event)) = self.queue.pop() else {
                 break;
             };
             self.now = time;
@@ -477,7 +512,7 @@ impl<P: Protocol> Simulation<P> {
                 }
                 self.handle(node, |p, ctx| p.on_timer(ctx, timer));
             }
-            Event::Fault(fault) => self.apply(fault),
+            Event::Fault(fault) => self.apply(*fault),
             Event::Resume(node) => {
                 if self.slots[node as usize].paused_until <= self.now {
                     self.observe(Some(node), ObservationKind::Resume, None);
@@ -623,7 +658,7 @@ impl<P: Protocol> Simulation<P> {
                 }
             }
         }
-        self.check_invariants();
+        self.check_invariants(None);
     }
 
     fn boot(&mut self, node: NodeIdx, recovered: bool) {
@@ -648,7 +683,7 @@ impl<P: Protocol> Simulation<P> {
         slot.process = Some(process);
         self.commands = commands;
         self.apply_commands(node);
-        self.check_invariants();
+        self.check_invariants(Some(node));
     }
 
     /// Runs one handler of a live node, then applies its commands and checks invariants.
@@ -676,7 +711,7 @@ impl<P: Protocol> Simulation<P> {
         handler(process, &mut ctx);
         self.commands = commands;
         self.apply_commands(node);
-        self.check_invariants();
+        self.check_invariants(Some(node));
     }
 
     fn apply_commands(&mut self, node: NodeIdx) {
@@ -777,11 +812,16 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    fn check_invariants(&mut self) {
+    /// Checks every invariant; `changed` is the one node whose handler ran or which booted, or
+    /// `None` after a fault.
+    fn check_invariants(&mut self, changed: Option<NodeIdx>) {
         if self.invariants.is_empty() {
             return;
         }
-        let nodes: Vec<Option<&P>> = self.slots.iter().map(|s| s.process.as_ref()).collect();
+        let nodes = Nodes {
+            backing: Backing::Slots(&self.slots),
+            changed: changed.map(|n| n as usize),
+        };
         for (invariant, broken) in self.invariants.iter_mut().zip(self.broken.iter_mut()) {
             match invariant.check(self.now, &nodes) {
                 Some(detail) if !*broken => {
@@ -988,7 +1028,7 @@ mod tests {
             "never-two"
         }
 
-        fn check(&mut self, _now: Nanos, nodes: &[Option<&Pinger>]) -> Option<String> {
+        fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Pinger>) -> Option<String> {
             let up = nodes.iter().filter(|n| n.is_some()).count();
             (up == 2).then(|| "both nodes are up".to_string())
         }

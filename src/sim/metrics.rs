@@ -159,7 +159,9 @@ impl Metrics {
     pub fn sent(&mut self, from: NodeIdx, kind: &'static str) {
         self.total += 1;
         self.sent_by_node[from as usize] += 1;
-        match self.by_type.iter_mut().find(|(k, _)| *k == kind) {
+        // Kinds are mostly the same literals: the address settles most comparisons.
+        let same = |k: &str| std::ptr::eq(k, kind) || k == kind;
+        match self.by_type.iter_mut().find(|(k, _)| same(k)) {
             Some((_, count)) => *count += 1,
             None => self.by_type.push((kind, 1)),
         }

@@ -2,7 +2,8 @@
 //!
 //! - [`time`]: integer-nanosecond virtual time;
 //! - [`protocol`]: the [`Protocol`](protocol::Protocol) trait and the handler context;
-//! - [`engine`]: the event queue, crash-recovery, invariant checks;
+//! - [`engine`]: the event loop, crash-recovery, invariant checks;
+//! - [`queue`]: the queue of pending events (a monotone radix heap);
 //! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
 //! - [`capacity`]: servers that handle one client request at a time, from a bounded queue;
 //! - [`scenario`]: faults from traces on the simulator's clock;
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod metrics;
 pub mod network;
 pub mod protocol;
+pub mod queue;
 pub mod scenario;
 pub mod time;
 pub mod timeout;

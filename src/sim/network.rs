@@ -45,7 +45,9 @@ impl Network {
     pub fn cut(&self, from: NodeIdx, to: NodeIdx) -> bool {
         let group = |n: NodeIdx| self.group.get(n as usize);
         match (group(from), group(to)) {
-            (Some(a), Some(b)) => a != b || self.blocked.contains(&(from, to)),
+            (Some(a), Some(b)) => {
+                a != b || (!self.blocked.is_empty() && self.blocked.contains(&(from, to)))
+            }
             _ => false,
         }
     }

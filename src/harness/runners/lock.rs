@@ -16,7 +16,7 @@ use crate::protocols::zab::client::{LOCK, ZkClient};
 use crate::protocols::zab::invariants::{Agreement, Durability, OneLeaderPerEpoch, Truth};
 use crate::protocols::zab::workload::Workload;
 use crate::protocols::zab::{Zab, hex};
-use crate::sim::engine::Invariant;
+use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::time::Nanos;
 
 /// The outcome of a lock run.
@@ -87,7 +87,7 @@ impl Invariant<Zab> for MutualExclusion {
         "mutual-exclusion"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
         truth.advance(now, nodes);
         let storage = nodes.iter().rev().find_map(|n| n.and_then(Zab::storage))?;

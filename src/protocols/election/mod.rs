@@ -63,7 +63,7 @@ pub mod outcome;
 pub mod ring;
 
 pub use crate::protocols::detector::omega::Watch;
-use crate::sim::engine::Invariant;
+use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::{Nanos, to_secs};
@@ -205,7 +205,7 @@ impl<P: Elector> Invariant<P> for SingleLeader {
         "single-leader"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, P>) -> Option<String> {
         let claims: Vec<Claim> = nodes
             .iter()
             .flatten()

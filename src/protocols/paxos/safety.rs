@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::multi::{MultiPaxos, Replica, Slot, Value};
 use crate::protocols::client::CommandId;
-use crate::sim::engine::Invariant;
+use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::protocol::{NodeIdx, Protocol};
 use crate::sim::time::{Nanos, to_secs};
 
@@ -106,8 +106,10 @@ impl Cursors {
     }
 }
 
-fn replicas<'a, P: LogProcess>(nodes: &'a [Option<&'a P>]) -> impl Iterator<Item = &'a P::Replica> {
-    nodes.iter().flatten().filter_map(|p| p.replica())
+/// The replicas that may hold something new since the previous check: every invariant here
+/// reads each replica's logs from a cursor, so an untouched replica has nothing to read.
+fn replicas<'a, P: LogProcess>(nodes: &'a Nodes<'_, P>) -> impl Iterator<Item = &'a P::Replica> {
+    nodes.changed().filter_map(|p| p.replica())
 }
 
 fn name(node: NodeIdx) -> String {
@@ -128,7 +130,7 @@ impl<P: LogProcess> Invariant<P> for Agreement {
         "agreement"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, P>) -> Option<String> {
         let mut found = None;
         for replica in replicas(nodes) {
             let (_, fresh, _) = self.cursors.fresh(replica, replica.decisions());
@@ -165,7 +167,7 @@ impl<P: LogProcess> Invariant<P> for Validity {
         "validity"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, P>) -> Option<String> {
         // Looked up only for new decisions, which are rare among steps.
         let sent = |c: &CommandId| {
             nodes
@@ -209,7 +211,7 @@ impl<P: LogProcess> Invariant<P> for Integrity {
         "integrity"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, P>) -> Option<String> {
         let mut found = None;
         for replica in replicas(nodes) {
             let me = replica.me();
@@ -261,7 +263,7 @@ impl<P: LogProcess> Invariant<P> for LogPrefix {
         "log-prefix"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&P>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, P>) -> Option<String> {
         let mut found = None;
         for replica in replicas(nodes) {
             let (start, fresh, _) = self.cursors.fresh(replica, replica.applied());
@@ -392,7 +394,7 @@ mod tests {
 
     fn check(inv: &mut impl Invariant<Fake>, nodes: &[&Fake]) -> Option<String> {
         let nodes: Vec<Option<&Fake>> = nodes.iter().map(|n| Some(*n)).collect();
-        inv.check(0, &nodes)
+        inv.check(0, &Nodes::from(nodes.as_slice()))
     }
 
     #[test]

@@ -31,7 +31,7 @@
 use std::collections::BTreeSet;
 
 use crate::protocols::detector::omega::Watch;
-use crate::sim::engine::Invariant;
+use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::{Nanos, to_secs};
 
@@ -406,7 +406,7 @@ impl Invariant<Paxos> for Agreement {
         "agreement"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, Paxos>) -> Option<String> {
         let decisions = nodes
             .iter()
             .enumerate()
@@ -445,7 +445,7 @@ impl Invariant<Paxos> for Validity {
         "validity"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Paxos>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Paxos>) -> Option<String> {
         let live = nodes.iter().flatten();
         self.proposed.extend(
             live.clone()
@@ -481,11 +481,14 @@ mod tests {
     fn agreement_remembers_a_value_whose_deciders_crashed() {
         let mut agreement = Agreement::default();
         let (n1, n3) = (node(0, Some(1)), node(2, Some(3)));
-        assert_eq!(agreement.check(0, &[Some(&n1), None, None]), None);
+        assert_eq!(
+            agreement.check(0, &Nodes::from(&[Some(&n1), None, None][..])),
+            None
+        );
         // n1 crashed; n3 decides its own value.
         assert_eq!(
             agreement
-                .check(2_500_000, &[None, None, Some(&n3)])
+                .check(2_500_000, &Nodes::from(&[None, None, Some(&n3)][..]))
                 .as_deref(),
             Some("n3 decided 3 at 0.002500 s, but n1 decided 1 at 0.000000 s")
         );
@@ -495,11 +498,13 @@ mod tests {
     fn validity_knows_only_values_that_were_proposed() {
         let mut validity = Validity::default();
         let n2 = node(1, Some(2));
-        assert_eq!(validity.check(0, &[Some(&n2)]), None);
+        assert_eq!(validity.check(0, &Nodes::from(&[Some(&n2)][..])), None);
         let mut n3 = node(2, Some(1));
         n3.proposed_own = false;
         assert_eq!(
-            validity.check(1, &[None, None, Some(&n3)]).as_deref(),
+            validity
+                .check(1, &Nodes::from(&[None, None, Some(&n3)][..]))
+                .as_deref(),
             Some("decided 1, which nobody proposed")
         );
     }

@@ -27,7 +27,7 @@ use super::{Entry, Zab, Zxid, epoch_of, hex};
 use crate::protocols::zk::ops::Txn;
 use crate::protocols::zk::path;
 use crate::protocols::zk::store::{Change, Store};
-use crate::sim::engine::Invariant;
+use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::time::Nanos;
 
 /// What identifies an entry's content: the same zxid with another digest is another
@@ -45,11 +45,11 @@ fn digest(entry: &Entry) -> u64 {
     h.finish()
 }
 
-fn servers<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::server::Server> {
+fn servers<'a>(nodes: &'a Nodes<'_, Zab>) -> impl Iterator<Item = &'a super::server::Server> {
     nodes.iter().filter_map(|n| n.and_then(Zab::server))
 }
 
-fn clients<'a>(nodes: &'a [Option<&'a Zab>]) -> impl Iterator<Item = &'a super::client::ZkClient> {
+fn clients<'a>(nodes: &'a Nodes<'_, Zab>) -> impl Iterator<Item = &'a super::client::ZkClient> {
     nodes.iter().filter_map(|n| n.and_then(Zab::client))
 }
 
@@ -108,7 +108,7 @@ impl Truth {
 
     /// Follows the longest applied sequence among live servers at `now` (idempotent within a
     /// step).
-    pub fn advance(&mut self, now: Nanos, nodes: &[Option<&Zab>]) {
+    pub fn advance(&mut self, now: Nanos, nodes: &Nodes<'_, Zab>) {
         self.now = now;
         if let Some(longest) = servers(nodes).max_by_key(|s| s.applied().len()) {
             let applied = longest.applied();
@@ -119,7 +119,7 @@ impl Truth {
     }
 
     /// Counts the stale reads answered since the last count.
-    fn count_stale_reads(&mut self, nodes: &[Option<&Zab>]) {
+    fn count_stale_reads(&mut self, nodes: &Nodes<'_, Zab>) {
         for server in servers(nodes) {
             let (answered, total) = server.answered();
             let seen = self.reads_seen.entry(server.id()).or_default();
@@ -265,7 +265,7 @@ impl Invariant<Zab> for Agreement {
         "agreement"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
         truth.advance(now, nodes);
         truth.count_stale_reads(nodes);
@@ -307,7 +307,7 @@ impl Invariant<Zab> for Durability {
         "durability"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         for client in clients(nodes) {
             let cursor = self.cursors.entry(client.index()).or_default();
             for op in &client.history()[*cursor..] {
@@ -367,7 +367,7 @@ impl Invariant<Zab> for ClientFifo {
         "client-fifo"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
         truth.advance(now, nodes);
         truth.reordered.clone()
@@ -382,7 +382,7 @@ impl Invariant<Zab> for SingleSystemImage {
         "single-system-image"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         clients(nodes).find_map(|c| c.breaches().system_image.clone())
     }
 }
@@ -398,7 +398,7 @@ impl Invariant<Zab> for OneLeaderPerEpoch {
         "one-leader-per-epoch"
     }
 
-    fn check(&mut self, _now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         for server in servers(nodes) {
             if let Some(epoch) = server.established() {
                 let first = *self.leaders.entry(epoch).or_insert(server.id());
@@ -432,7 +432,7 @@ impl Invariant<Zab> for EphemeralLifetime {
         "ephemeral-lifetime"
     }
 
-    fn check(&mut self, now: Nanos, nodes: &[Option<&Zab>]) -> Option<String> {
+    fn check(&mut self, now: Nanos, nodes: &Nodes<'_, Zab>) -> Option<String> {
         let mut truth = self.truth.borrow_mut();
         truth.advance(now, nodes);
         truth.orphans.first().cloned()
