@@ -4,13 +4,13 @@
 //! durations such as `-1s`) so that a value like `-3` reaches its parser instead of being taken
 //! for an unknown flag, and the parser's message says which values are valid:
 //! ``--nodes: `-3` is not a node count; give a whole number from 2 to 4294967295``. The flag's
-//! name is added when the error is printed (see `usage_error` in `cli/mod.rs`).
+//! name is added when the error is printed (the binary's `usage_error`).
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use faultline::units::parse_duration;
+use crate::units::parse_duration;
 
 /// A duration (`250ms`, `30s`, `2h`); a bare number counts as seconds.
 pub fn duration(text: &str) -> Result<f64, String> {

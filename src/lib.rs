@@ -29,6 +29,7 @@
 
 pub mod analytics;
 pub mod check;
+pub mod flags;
 pub mod harness;
 pub mod output;
 pub mod protocols;

@@ -2,12 +2,15 @@
 //!
 //! Output goes to a temporary file in the destination's folder, which is renamed over the
 //! destination only once everything was written and flushed; on any error the temporary file is
-//! removed and the destination is left as it was.
+//! removed and the destination is left as it was. The temporary files being written are listed
+//! ([`remove_pending`]), so that a run stopped by a signal removes them before it exits: an
+//! interrupted command leaves complete files and nothing else.
 //!
 //! JSON results go through [`json_pretty`], which writes no negative zero.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 use serde_json::{Number, Value};
@@ -35,6 +38,42 @@ pub fn json_pretty(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Temporary files being written now.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere while the list was held leaves it whole: it is a list of paths.
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A temporary file on the pending list while this lives: for a writer that must name its own
+/// temporary file (the PNG encoder), so that an interrupt removes it too.
+pub struct Pending(PathBuf);
+
+impl Pending {
+    /// Lists `path` as being written until the guard is dropped.
+    pub fn new(path: &Path) -> Self {
+        pending().push(path.to_path_buf());
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        pending().retain(|p| p != &self.0);
+    }
+}
+
+/// Removes every temporary file being written now; for a signal handler, just before the
+/// process exits. A file renamed into place is no longer on the list, so only partial files go.
+pub fn remove_pending() {
+    for path in pending().iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// Writes `path` through `fill`, atomically.
 pub fn write_atomically<F>(path: &Path, fill: F) -> io::Result<()>
 where
@@ -54,6 +93,7 @@ where
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let temp = builder.tempfile_in(folder)?;
+    let _pending = Pending::new(temp.path());
     let mut writer = BufWriter::new(temp);
     fill(&mut writer)?;
     let temp = writer.into_inner().map_err(|e| e.into_error())?;
@@ -86,6 +126,29 @@ mod tests {
         assert!(result.is_err());
         assert!(!path.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_being_written_is_pending_until_renamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let mine = || -> Vec<PathBuf> {
+            pending()
+                .iter()
+                .filter(|p| p.starts_with(dir.path()))
+                .cloned()
+                .collect()
+        };
+        write_atomically(&path, |w| {
+            w.write_all(b"half")?;
+            let temps = mine();
+            assert_eq!(temps.len(), 1);
+            assert!(temps[0].exists() && temps[0] != path);
+            Ok(())
+        })
+        .unwrap();
+        assert!(mine().is_empty());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "half");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Reliability of the tool itself: runs too large to fit are refused before anything is
-//! allocated, a process killed at any moment leaves no partial file under a final name, and the
-//! same seed gives the same bytes with one thread or many.
+//! allocated, a process killed at any moment leaves no partial file under a final name (and one
+//! interrupted by Ctrl-C or SIGTERM leaves no temporary file at all), and the same seed gives the
+//! same bytes with one thread or many.
 
 mod common;
 
@@ -42,8 +43,9 @@ fn sizes_that_cannot_fit_are_refused_with_the_limit_and_why() {
     assert!(e.contains("--shard"), "{e}");
 }
 
-/// Every file under `dir`, relative to it, except temporary ones (`.partial` in the name).
-fn finished_files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir`, relative to it, and whether it is a temporary one (`.partial` in the
+/// name).
+fn files(dir: &Path) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -54,17 +56,31 @@ fn finished_files(dir: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if !entry.file_name().to_string_lossy().contains(".partial") {
-                out.push(path.strip_prefix(dir).expect("inside").to_path_buf());
+            } else {
+                let partial = entry.file_name().to_string_lossy().contains(".partial");
+                out.push((
+                    path.strip_prefix(dir).expect("inside").to_path_buf(),
+                    partial,
+                ));
             }
         }
     }
     out
 }
 
-/// Runs `args` with `--out DIR` to the end once, then kills it at random moments: whatever file
+/// How a run is stopped.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// SIGKILL: nothing runs; temporary files may stay, under their temporary names.
+    Kill,
+    /// SIGINT (Ctrl-C) or SIGTERM (a scheduler's cancel): temporary files are removed and the
+    /// exit code is 130.
+    Signal(&'static str),
+}
+
+/// Runs `args` with `--out DIR` to the end once, then stops it at random moments: whatever file
 /// stands under its final name must be the complete one.
-fn killed_at_random(args: &[&str], seed: u64) {
+fn killed_at_random(args: &[&str], seed: u64, stop: Stop) {
     let binary = env!("CARGO_BIN_EXE_faultline");
     let run = |out: &Path| {
         Command::new(binary)
@@ -88,11 +104,39 @@ fn killed_at_random(args: &[&str], seed: u64) {
         let mut child = run(dir.path());
         let at = rng.random_range(0..full.as_millis().max(1) as u64);
         std::thread::sleep(Duration::from_millis(at));
-        let _ = child.kill();
-        let _ = child.wait();
-        for file in finished_files(dir.path()) {
-            let got = std::fs::read(dir.path().join(&file)).expect("readable");
-            let want = std::fs::read(reference.path().join(&file))
+        let status = match stop {
+            Stop::Kill => {
+                let _ = child.kill();
+                child.wait().expect("it ends")
+            }
+            Stop::Signal(signal) => {
+                let sent = Command::new("kill")
+                    .args([signal, &child.id().to_string()])
+                    .status()
+                    .expect("kill runs");
+                let status = child.wait().expect("it ends");
+                // A run that finished before the signal exits as usual; one signalled before
+                // its handler was set (at once) dies of the signal, before writing anything.
+                if sent.success() {
+                    assert!(
+                        status.code().is_none_or(|c| c == 130 || c <= 1),
+                        "{signal} at {at} ms: {status} ({args:?})"
+                    );
+                }
+                status
+            }
+        };
+        let all = files(dir.path());
+        if let Stop::Signal(signal) = stop {
+            let left: Vec<_> = all.iter().filter(|(_, partial)| *partial).collect();
+            assert!(
+                left.is_empty(),
+                "{left:?} left after {signal} at {at} ms ({status}, {args:?})"
+            );
+        }
+        for (file, _) in all.iter().filter(|(_, partial)| !partial) {
+            let got = std::fs::read(dir.path().join(file)).expect("readable");
+            let want = std::fs::read(reference.path().join(file))
                 .unwrap_or_else(|e| panic!("{file:?} is not in the reference: {e}"));
             assert!(
                 got == want,
@@ -115,6 +159,7 @@ fn a_killed_report_leaves_no_partial_file() {
             "--quiet",
         ],
         1,
+        Stop::Kill,
     );
 }
 
@@ -134,6 +179,36 @@ fn a_killed_replay_leaves_no_partial_file() {
             "--quiet",
         ],
         2,
+        Stop::Kill,
+    );
+}
+
+#[test]
+fn an_interrupted_report_removes_its_temporary_files() {
+    killed_at_random(
+        &["report", "traces/sample.csv", "--window", "0,1y", "--quiet"],
+        3,
+        Stop::Signal("-INT"),
+    );
+}
+
+#[test]
+fn a_terminated_replay_removes_its_temporary_files() {
+    killed_at_random(
+        &[
+            "replay",
+            "--protocol",
+            "zk",
+            "--nodes",
+            "3",
+            "--clients",
+            "3",
+            "--trace",
+            "fixtures/zk-ensemble/leader-crash.csv",
+            "--quiet",
+        ],
+        4,
+        Stop::Signal("-TERM"),
     );
 }
 

@@ -85,3 +85,56 @@ fn a_bad_value_in_a_parquet_trace_names_its_line() {
     let e = input_error(&["analyze", &path.to_string_lossy()]);
     assert!(e.contains("line 3") && e.contains("start"), "{e}");
 }
+
+/// `analyze --format parquet` holds the CSV's rows and columns, numbers typed as numbers.
+#[test]
+fn the_node_table_as_parquet_holds_the_csv() {
+    let trace = fixture("analyze/basic-interval.csv");
+    let args = |format: &'static str| {
+        [
+            "analyze",
+            trace.as_str(),
+            "--system",
+            "quorum",
+            "--format",
+            format,
+        ]
+    };
+    let csv = ok(&args("csv"));
+    let parquet = common::faultline(&args("parquet"));
+    assert!(parquet.status.success());
+    let frame = ParquetReader::new(std::io::Cursor::new(parquet.stdout))
+        .finish()
+        .expect("a Parquet file");
+    let lines: Vec<&str> = csv.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    assert_eq!(names, header);
+    assert_eq!(frame.height(), lines.len() - 1);
+    assert_eq!(
+        frame.column("scope").expect("scope").dtype(),
+        &DataType::String
+    );
+    assert_eq!(
+        frame.column("failures").expect("failures").dtype(),
+        &DataType::Int64
+    );
+    // Every value reads back as the CSV wrote it.
+    for (row, line) in lines[1..].iter().enumerate() {
+        for (column, field) in header.iter().zip(line.split(',')) {
+            let value = frame.column(column).expect("column").get(row).expect("row");
+            let text = match value {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::Float64(x) => x.to_string(),
+                AnyValue::Int64(i) => i.to_string(),
+                other => panic!("row {row}, {column}: unexpected {other:?}"),
+            };
+            assert_eq!(text, field, "row {row}, {column}");
+        }
+    }
+}

@@ -148,3 +148,32 @@ fn merge_refuses_shards_that_do_not_make_one_sweep() {
     ]);
     assert!(e.contains("3 shards for 2 seeds"), "{e}");
 }
+
+/// `--format parquet` without a shard writes the whole sweep's rows to stdout, as shard 0 of 1:
+/// merged, it prints what the sweep prints.
+#[test]
+fn a_sweep_as_parquet_is_one_whole_shard() {
+    let mut args: Vec<&str> = SWEEP.to_vec();
+    args.extend(["--format", "parquet"]);
+    let rows = faultline(&args);
+    assert_eq!(
+        rows.status.code(),
+        Some(1),
+        "the broken acceptor fails seeds"
+    );
+    assert_eq!(&rows.stdout[..4], b"PAR1");
+    let dir = tempfile::tempdir().expect("a folder");
+    std::fs::write(dir.path().join("shard-0.parquet"), &rows.stdout).expect("written");
+    let whole = faultline(&SWEEP);
+    assert_eq!(merged(dir.path(), "table").stdout, whole.stdout);
+    let e = input_error(&[
+        "replay",
+        "--protocol",
+        "multi-paxos",
+        "--nodes",
+        "3",
+        "--format",
+        "parquet",
+    ]);
+    assert!(e.contains("--seeds"), "{e}");
+}

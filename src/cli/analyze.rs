@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::values::duration;
-use super::{Failure, print, spinner};
+use super::{Failure, print, refuse_terminal, spinner};
 use faultline::analytics::breakdown::Breakdown;
 use faultline::analytics::system::SystemRule;
 use faultline::analytics::system_expr::SystemExpr;
 use faultline::analytics::window::Window;
 use faultline::analytics::{AnalyzeOptions, analyze};
+use faultline::flags::duration;
 use faultline::report::analysis::{Format, Show, render};
 use faultline::sim::delay::DelayModel;
 use faultline::sim::time::to_secs;
@@ -132,7 +132,7 @@ impl Input {
 pub struct Args {
     #[command(flatten)]
     input: Input,
-    /// Output format: table, json, csv, md.
+    /// Output format: table, json, csv, parquet (the CSV's rows; redirect it to a file), md.
     #[arg(long, default_value = "table", value_parser = str::parse::<Format>)]
     format: Format,
     /// With --by, print the node table too.
@@ -145,6 +145,9 @@ pub struct Args {
 
 /// Runs `analyze`.
 pub fn run(args: Args) -> Result<(), Failure> {
+    if args.format == Format::Parquet {
+        refuse_terminal()?;
+    }
     let bar = spinner(args.quiet, "reading traces");
     let (trace, options) = args.input.load()?;
     bar.set_message("analysing");
@@ -156,7 +159,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         nodes: args.show_nodes,
     };
     render(&analysis, args.format, show, &mut out)?;
-    if matches!(args.format, Format::Table | Format::Csv) {
+    if matches!(args.format, Format::Table | Format::Csv | Format::Parquet) {
         for warning in &analysis.warnings {
             eprintln!("faultline: warning: {warning}");
         }

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use anyhow::anyhow;
 
-use super::values::{Range, duration, number, seed, whole};
 use super::{Failure, print};
+use faultline::flags::{Range, duration, number, seed, whole};
 use faultline::output::write_atomically;
 use faultline::trace::synth::{FaultMix, GenConfig, Shape, generate};
 use faultline::trace::write::{write_event_csv, write_interval_csv};

@@ -8,7 +8,6 @@ mod policy;
 mod replay;
 mod report;
 mod sweep;
-mod values;
 mod zk;
 
 use std::io::{self, Write};
@@ -65,6 +64,13 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
+    // Ctrl-C, or a scheduler's SIGTERM: remove the files being written and stop, leaving only
+    // complete ones.
+    let _ = ctrlc::set_handler(|| {
+        faultline::output::remove_pending();
+        eprintln!("faultline: interrupted; files not finished were removed");
+        std::process::exit(130);
+    });
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
@@ -88,6 +94,18 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Refuses to write a binary format (Parquet) to a terminal, where it would show as noise.
+pub(crate) fn refuse_terminal() -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return Err(anyhow::anyhow!(
+            "--format parquet writes a binary file: redirect it, e.g. `> nodes.parquet`"
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Reports a command line that does not parse. A value its flag's parser rejected is reported

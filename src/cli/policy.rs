@@ -12,7 +12,7 @@ use faultline::protocols::client::policy::{ClientPolicy, Spike};
 use faultline::sim::capacity::Capacity;
 use faultline::sim::time::from_secs;
 
-use super::values::{duration, whole};
+use faultline::flags::{duration, whole};
 
 /// Client policies and server capacity.
 #[derive(Debug, Clone, Default, clap::Args)]

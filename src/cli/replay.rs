@@ -31,7 +31,7 @@ use faultline::trace::{ReadOptions, read_traces};
 use faultline::units::{TimeUnit, parse_duration};
 
 use super::policy::{PolicyArgs, Variant, variant};
-use super::values::{Range, duration, number, seed, seed_range, whole};
+use faultline::flags::{Range, duration, number, seed, seed_range, whole};
 use faultline::harness::policy_compare::{Candidate, compare};
 use faultline::protocols::client::backoff::Backoff;
 use faultline::report::policy_compare;
@@ -207,8 +207,9 @@ pub struct Args {
     /// failing seed alone.
     #[arg(long, conflicts_with = "trace")]
     random_faults: bool,
-    /// Output format: table or json.
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    /// Output format: table or json; with --seeds also parquet (one row per seed, as a shard
+    /// file; redirect it to a file).
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "parquet"])]
     format: String,
     /// Also write summary.json, timeline.jsonl, one .hgrm per latency metric, plots/ (latency
     /// percentiles, messages by type), for elections leader.csv (the leader service as an
@@ -389,7 +390,12 @@ fn run_fault_sweeps(
         None => Shard::from_env(|k| std::env::var(k).ok(), args.shards)?,
     };
     if let Some(shard) = shard {
-        return run_shard(args, shard, seeds, faults, settings);
+        return run_shard(args, shard, seeds, faults, settings, false);
+    }
+    if args.format == "parquet" {
+        super::refuse_terminal()?;
+        let whole = Shard { index: 0, count: 1 };
+        return run_shard(args, whole, seeds, faults, settings, true);
     }
     let mut reports: Vec<FaultSweepReport> = Vec::new();
     for &protocol in &args.protocol {
@@ -453,21 +459,29 @@ pub fn print_fault_sweeps(
     Ok(())
 }
 
-/// Runs one shard of a fault sweep and writes its rows to `--out`/shard-I.parquet.
+/// Runs one shard of a fault sweep and writes its rows to `--out`/shard-I.parquet; without a
+/// shard, `--format parquet` runs them all as shard 0/1 and writes the rows to stdout (and fails
+/// as the sweep would when a seed broke an invariant).
 fn run_shard(
     args: &Args,
     shard: Shard,
     seeds: RangeInclusive<u64>,
     faults: &Faults,
     settings: impl Fn(Protocol) -> ReplaySettings,
+    to_stdout: bool,
 ) -> Result<(), Failure> {
     let [protocol] = args.protocol.as_slice() else {
         return Err(anyhow!("a shard runs one protocol: give one --protocol").into());
     };
-    let Some(dir) = &args.out else {
-        return Err(
-            anyhow!("a shard writes its rows: give --out DIR (the same for every shard)").into(),
-        );
+    let dir = match &args.out {
+        Some(dir) if !to_stdout => Some(dir),
+        _ if to_stdout => None,
+        _ => {
+            return Err(anyhow!(
+                "a shard writes its rows: give --out DIR (the same for every shard)"
+            )
+            .into());
+        }
     };
     let base = settings(*protocol);
     let mine = shard.seeds(&seeds)?;
@@ -490,9 +504,18 @@ fn run_shard(
         command: serde_json::to_string(&command)?,
         shard,
     };
+    let failing = rows.iter().filter(|r| !r.violations.is_empty()).count();
+    let Some(dir) = dir else {
+        print(&shard_file::to_parquet(&info, &rows).map_err(|e| anyhow!("{e}"))?)?;
+        if failing > 0 {
+            return Err(Failure::Check(format!(
+                "{failing} seed(s) broke an invariant (rows with `failed` true)"
+            )));
+        }
+        return Ok(());
+    };
     let path = dir.join(format!("shard-{}.parquet", shard.index));
     shard_file::write(&path, &info, &rows)?;
-    let failing = rows.iter().filter(|r| !r.violations.is_empty()).count();
     print(
         format!(
             "shard {shard}: seeds {}..{}, {} runs, {failing} failing; wrote {}\n",
@@ -509,7 +532,7 @@ fn run_shard(
 /// The command that replays one seed of a sweep alone: the sweep's own arguments (`args`, the
 /// subcommand first), with this protocol, `--seed S` instead of `--seeds A..B`,
 /// `--random-faults` when the sweep drew random scenarios, and no `--out` (so the sweep's files
-/// stay as they are).
+/// stay as they are) nor `--format` (a sweep's Parquet rows are no format for one run).
 fn replay_one(
     args: impl Iterator<Item = String>,
     protocol: &str,
@@ -527,6 +550,7 @@ fn replay_one(
             "--out",
             "--shard",
             "--shards",
+            "--format",
         ]
         .contains(&flag)
         {
@@ -685,6 +709,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         faults: faults.clone(),
     };
+    let sweeps_seeds = args.pauses.is_empty()
+        && retries.len() <= 1
+        && args.variants.is_empty()
+        && args.clients.len() <= 1
+        && args.seeds.is_some();
+    if args.format == "parquet" && !sweeps_seeds {
+        return Err(anyhow!(
+            "--format parquet writes one row per seed of a fault sweep: give --seeds A..B \
+             (other replays print table or json)"
+        )
+        .into());
+    }
     if !args.pauses.is_empty() {
         return run_pause_sweep(&args, settings);
     }

@@ -21,7 +21,7 @@ use faultline::trace::synth::{FaultMix, GenConfig, GenEventKind, Shape, generate
 use faultline::trace::{Fault, ReadOptions, Trace, TraceBuilder, read_traces};
 use faultline::units::{HOUR, MINUTE};
 
-use super::values::{Range, duration, number, whole};
+use faultline::flags::{Range, duration, number, whole};
 
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]

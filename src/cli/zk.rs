@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::values::{seed, whole};
 use super::{Failure, print};
+use faultline::flags::{seed, whole};
 use faultline::harness::replay::{Protocol, ReplaySettings};
 use faultline::harness::runners::zk::exec;
 use faultline::protocols::zk::script;

@@ -276,20 +276,21 @@ fn frame(info: &ShardInfo, rows: &[SeedRow]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
+/// The shard's rows as a Parquet file.
+pub fn to_parquet(info: &ShardInfo, rows: &[SeedRow]) -> PolarsResult<Vec<u8>> {
+    let mut df = frame(info, rows)?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    ParquetWriter::new(&mut out).finish(&mut df)?;
+    Ok(out.into_inner())
+}
+
 /// Writes the shard's rows to `path` (atomically: a partial file never has the final name).
 pub fn write(path: &Path, info: &ShardInfo, rows: &[SeedRow]) -> Result<(), ShardError> {
-    let format = |e: PolarsError| ShardError::Format {
+    let bytes = to_parquet(info, rows).map_err(|e| ShardError::Format {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    };
-    let mut df = frame(info, rows).map_err(format)?;
-    crate::output::write_atomically(path, |w| {
-        ParquetWriter::new(w)
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(std::io::Error::other)
-    })
-    .map_err(io(path))
+    })?;
+    crate::output::write_atomically(path, |w| w.write_all(&bytes)).map_err(io(path))
 }
 
 /// A shard read back.

@@ -38,6 +38,8 @@ pub enum Format {
     Json,
     /// One CSV row per node, group, fleet and system.
     Csv,
+    /// The CSV's rows as a Parquet file.
+    Parquet,
     /// Markdown tables.
     Md,
 }
@@ -50,8 +52,11 @@ impl FromStr for Format {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
+            "parquet" => Ok(Format::Parquet),
             "md" | "markdown" => Ok(Format::Md),
-            _ => Err(format!("unknown format `{s}`; use table, json, csv or md")),
+            _ => Err(format!(
+                "unknown format `{s}`; use table, json, csv, parquet or md"
+            )),
         }
     }
 }
@@ -66,6 +71,11 @@ pub fn render(
     match format {
         Format::Json => out.write_all(&json_pretty(analysis)?),
         Format::Csv => write_csv(analysis, show, out),
+        Format::Parquet => {
+            let mut csv = Vec::new();
+            write_csv(analysis, show, &mut csv)?;
+            out.write_all(&super::parquet_table::from_csv(&csv)?)
+        }
         Format::Table => out.write_all(human(analysis, show).as_bytes()),
         Format::Md => out.write_all(
             human(

@@ -1,6 +1,7 @@
 //! Rendering results for people and programs.
 //!
-//! - [`analysis`]: `analyze` output as table, JSON, CSV or Markdown;
+//! - [`analysis`]: `analyze` output as table, JSON, CSV, Parquet or Markdown;
+//! - [`parquet_table`]: a CSV table as a typed Parquet file (`--format parquet`);
 //! - [`replay`]: replay summaries; [`fault_sweep`] and [`timeout_sweep`]: the sweeps' tables;
 //!   [`hgrm`]: latency histograms in HdrHistogram's text format;
 //! - [`policy_compare`]: client policies side by side, table and plots;
@@ -18,6 +19,7 @@ pub mod fault_sweep;
 pub mod figures;
 pub mod gfs_sweep;
 pub mod hgrm;
+pub mod parquet_table;
 pub mod pause_sweep;
 pub mod plot;
 pub mod policy_compare;

@@ -1661,6 +1661,7 @@ impl Plot {
         .map_err(&e)?;
         // The bitmap backend writes its own file: draw into a temporary name, then rename.
         let partial = dir.join(format!(".{}.partial.png", self.name));
+        let _pending = crate::output::Pending::new(&partial);
         {
             let (w, h) = self.size();
             let root =
