@@ -177,3 +177,88 @@ fn a_sweep_as_parquet_is_one_whole_shard() {
     ]);
     assert!(e.contains("--seeds"), "{e}");
 }
+
+/// A timeout sweep whose runs see false suspicions (loss, slow links) and crashes.
+const TIMEOUT_SWEEP: [&str; 16] = [
+    "sweep",
+    "--timeouts",
+    "1.1s,1.5s,h+2d+r,3s",
+    "--seeds",
+    "3",
+    "--nodes",
+    "4",
+    "--duration",
+    "20m",
+    "--loss",
+    "0.05",
+    "--delay",
+    "exp:mean=50ms",
+    "--heartbeat",
+    "1s",
+    "-q",
+];
+
+fn sweep_shard(dir: &Path, shard: &str, extra: &[&str]) -> Output {
+    let out = dir.to_string_lossy().to_string();
+    let mut args: Vec<&str> = TIMEOUT_SWEEP.to_vec();
+    args.extend(["--shard", shard, "--out", &out]);
+    args.extend(extra);
+    faultline(&args)
+}
+
+#[test]
+fn a_timeout_sweep_in_shards_merges_to_the_unsharded_sweep() {
+    for format in ["table", "json", "csv"] {
+        let mut args: Vec<&str> = TIMEOUT_SWEEP.to_vec();
+        args.extend(["--format", format]);
+        let whole = faultline(&args);
+        assert!(whole.status.success());
+        if format == "table" {
+            let text = String::from_utf8_lossy(&whole.stdout);
+            assert!(
+                !text.contains("0.0000       0.0000"),
+                "mistakes seen:\n{text}"
+            );
+        }
+        // 12 runs: one shard, even and uneven splits, one run a shard.
+        for n in [1u32, 2, 5, 12] {
+            let dir = tempfile::tempdir().expect("a folder");
+            for i in 0..n {
+                let out = sweep_shard(dir.path(), &format!("{i}/{n}"), &[]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let merge = merged(dir.path(), format);
+            assert_eq!(
+                String::from_utf8_lossy(&merge.stdout),
+                String::from_utf8_lossy(&whole.stdout),
+                "{n} shards, {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_timeout_sweep_shards_that_do_not_make_one_sweep() {
+    let dir = tempfile::tempdir().expect("a folder");
+    assert!(sweep_shard(dir.path(), "0/2", &[]).status.success());
+    let e = input_error(&["merge", &dir.path().to_string_lossy()]);
+    assert!(e.contains("shard 1 of 2 is missing"), "{e}");
+    // The second half of another sweep (more seeds).
+    let other = tempfile::tempdir().expect("a folder");
+    let mut args: Vec<&str> = TIMEOUT_SWEEP.to_vec();
+    args[4] = "4";
+    let out = other.path().to_string_lossy().to_string();
+    args.extend(["--shard", "1/2", "--out", &out]);
+    assert!(faultline(&args).status.success());
+    std::fs::copy(
+        other.path().join("shard-1.parquet"),
+        dir.path().join("shard-1.parquet"),
+    )
+    .expect("copied");
+    let e = input_error(&["merge", &dir.path().to_string_lossy()]);
+    assert!(e.contains("settings"), "{e}");
+}

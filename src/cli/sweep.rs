@@ -1,6 +1,6 @@
 //! `faultline sweep`: compare failure-detector timeouts on one scenario.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
@@ -8,7 +8,11 @@ use super::{Failure, print};
 use faultline::harness::gfs_sweep::gfs_sweep;
 use faultline::harness::registry::{Family, Protocol};
 use faultline::harness::replay::{GfsSettings, ReplaySettings};
-use faultline::harness::timeout_sweep::{SweepSettings, parse_list, sweep};
+use faultline::harness::shard::{Shard, settings_hash};
+use faultline::harness::sweep_shard::{self, SweepShardFile, SweepShardInfo};
+use faultline::harness::timeout_sweep::{
+    Sweep, SweepSettings, fingerprint, jobs, parse_list, reduce, run_jobs, sweep,
+};
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
 use faultline::report::gfs_sweep as report_gfs;
@@ -93,9 +97,24 @@ pub struct Args {
     #[arg(long, default_value = "3", allow_negative_numbers = true,
           value_parser = whole::<u32>("a number of replicas", 1, 64))]
     replicas: u32,
+    /// Run only shard I of N (0 ≤ I < N) of the sweep's runs (candidates × seeds) and write
+    /// them to --out DIR/shard-I.parquet for `faultline merge`; also read from
+    /// SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards.
+    #[arg(long, value_parser = str::parse::<Shard>)]
+    shard: Option<Shard>,
+    /// The number of shards, with JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(long, value_parser = whole::<u32>("a number of shards", 1, u32::MAX))]
+    shards: Option<u32>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `sweep`'s arguments alone, to read a shard's recorded command line again.
+#[derive(Debug, clap::Parser)]
+struct Recorded {
+    #[command(flatten)]
+    args: Args,
 }
 
 fn synthetic(nodes: u32, duration: f64) -> anyhow::Result<Trace> {
@@ -223,6 +242,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .into());
     }
     if args.protocol.is_some_and(|p| p.name() == "gfs") {
+        if args.shard.is_some() {
+            return Err(anyhow!("--shard: the GFS sweep runs whole (one run per timeout)").into());
+        }
         return run_gfs(&args);
     }
     if let Some(election) = args.protocol {
@@ -235,6 +257,101 @@ pub fn run(args: Args) -> Result<(), Failure> {
             );
         }
     }
+    let settings = settings_of(&args)?;
+    let shard = match args.shard {
+        Some(shard) => Some(shard),
+        None => Shard::from_env(|k| std::env::var(k).ok(), args.shards)?,
+    };
+    if let Some(shard) = shard {
+        return run_shard(&args, &settings, shard);
+    }
+    let total = settings.candidates.len() as u64 * settings.seeds;
+    let bar = super::counter(args.quiet, "sweep", total);
+    let result = sweep(&settings, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    emit(&result, &args.format, args.out.as_deref())
+}
+
+/// Prints the sweep (and writes sweep.json and its plots under `out`).
+fn emit(result: &Sweep, format: &str, out: Option<&Path>) -> Result<(), Failure> {
+    if let Some(dir) = out {
+        let json = json_pretty(result)?;
+        write_atomically(&dir.join("sweep.json"), |w| w.write_all(&json))?;
+        render_plots(dir, &figures::sweep(result))?;
+    }
+    let text = match format {
+        "json" => json_pretty(result)?,
+        "csv" => timeout_sweep::csv(result)?,
+        _ => timeout_sweep::table(result).into_bytes(),
+    };
+    print(&text)?;
+    Ok(())
+}
+
+/// Runs one shard of the sweep's runs and writes them to `--out`/shard-I.parquet.
+fn run_shard(args: &Args, settings: &SweepSettings, shard: Shard) -> Result<(), Failure> {
+    let Some(dir) = &args.out else {
+        return Err(
+            anyhow!("a shard writes its runs: give --out DIR (the same for every shard)").into(),
+        );
+    };
+    let all = jobs(settings);
+    let mine = shard.seeds(&(0..=all.len() as u64 - 1))?;
+    let (first, last) = (*mine.start() as usize, *mine.end() as usize);
+    let bar = super::counter(
+        args.quiet,
+        &format!("sweep shard {shard}"),
+        mine.clone().count() as u64,
+    );
+    let runs = run_jobs(settings, &all[first..=last], &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let info = SweepShardInfo {
+        settings: settings_hash(&fingerprint(settings)),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        command: serde_json::to_string(&command)?,
+        jobs: all.len() as u64,
+        shard,
+    };
+    let bytes = sweep_shard::to_parquet(&info, first as u64, &runs).map_err(|e| anyhow!("{e}"))?;
+    let path = dir.join(format!("shard-{}.parquet", shard.index));
+    write_atomically(&path, |w| w.write_all(&bytes))?;
+    print(
+        format!(
+            "shard {shard}: runs {first}..{last} of {} (candidates × seeds); wrote {}\n",
+            all.len(),
+            path.display()
+        )
+        .as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// `faultline merge` of a timeout sweep's shards: the settings from the command line they
+/// recorded (its trace read again), checked against their hash, and the runs reduced as the
+/// whole sweep reduces them.
+pub fn merge(shards: Vec<SweepShardFile>, format: &str, out: Option<&Path>) -> Result<(), Failure> {
+    let (info, runs) = sweep_shard::combine(shards)?;
+    let command: Vec<String> = serde_json::from_str(&info.command)?;
+    let recorded = command.iter().skip_while(|a| *a != "sweep").skip(1);
+    let again = <Recorded as clap::Parser>::try_parse_from(
+        std::iter::once("sweep").chain(recorded.map(String::as_str)),
+    )
+    .map_err(|e| anyhow!("the shards' command line does not read again: {e}"))?;
+    let settings = settings_of(&again.args)?;
+    if settings_hash(&fingerprint(&settings)) != info.settings {
+        return Err(anyhow!(
+            "the shards' command line now gives other settings than when they ran (its trace \
+             changed, or a path means another file from here): merge from the folder the \
+             shards ran in"
+        )
+        .into());
+    }
+    emit(&reduce(&settings, &runs)?, format, out)
+}
+
+/// The sweep's settings from its flags (reading its trace, or making the synthetic one).
+fn settings_of(args: &Args) -> Result<SweepSettings, Failure> {
     let thresholds = args.detector.runner().swept_by_threshold();
     let candidates = parse_list(&args.timeouts, thresholds)?;
     let (trace, nodes) = match &args.trace {
@@ -253,13 +370,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let faults = from_trace(&trace, nodes, 0).context("cannot replay this trace")?;
     let duration = args.duration.unwrap_or(trace.span.1.max(HOUR));
-    let settings = SweepSettings {
+    Ok(SweepSettings {
         detector: args.detector,
         election: args.protocol,
         candidates,
         nodes,
         seeds: args.seeds,
-        delay: args.delay,
+        delay: args.delay.clone(),
         processing: from_secs(args.processing),
         loss: args.loss,
         heartbeat: from_secs(args.heartbeat),
@@ -268,21 +385,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
         faults,
         switch_s: args.switch,
         max_mistake_rate: args.max_mistake_rate.unwrap_or(1.0 / 24.0),
-    };
-    let total = settings.candidates.len() as u64 * settings.seeds;
-    let bar = super::counter(args.quiet, "sweep", total);
-    let result = sweep(&settings, &|| bar.inc(1))?;
-    bar.finish_and_clear();
-    if let Some(dir) = &args.out {
-        let json = json_pretty(&result)?;
-        write_atomically(&dir.join("sweep.json"), |w| w.write_all(&json))?;
-        render_plots(dir, &figures::sweep(&result))?;
-    }
-    let out = match args.format.as_str() {
-        "json" => json_pretty(&result)?,
-        "csv" => timeout_sweep::csv(&result)?,
-        _ => timeout_sweep::table(&result).into_bytes(),
-    };
-    print(&out)?;
-    Ok(())
+    })
 }

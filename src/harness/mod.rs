@@ -12,6 +12,7 @@
 //! - [`overload`]: what clients saw of a service under load, and its recovery after a trigger;
 //! - [`policy_compare`]: client policies side by side over the same seeds (`replay --retry a,b`);
 //! - [`shard`]: fault sweeps split into shards (Slurm, Kubernetes) and merged exactly;
+//!   [`sweep_shard`]: the same for timeout sweeps;
 //! - [`timeout_sweep`]: a failure detector or election over a list of timeouts, with a
 //!   recommendation (`faultline sweep`).
 
@@ -26,4 +27,5 @@ pub mod replay;
 pub mod runners;
 pub mod settings;
 pub mod shard;
+pub mod sweep_shard;
 pub mod timeout_sweep;

@@ -240,25 +240,54 @@ pub struct SweepSample {
     pub leadership: Option<(u64, f64)>,
 }
 
+/// What one run of a sweep measured: everything the rows are reduced from, so that runs done
+/// apart (shards) reduce to exactly the rows of the whole sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// The candidate's index in the list.
+    pub candidate: usize,
+    /// The run's seed.
+    pub seed: u64,
+    /// Detection times, nanoseconds.
+    pub detection: Vec<Nanos>,
+    /// `λ_M`, false suspicions per node-hour.
+    pub mistake_rate_per_node_hour: f64,
+    /// `T_M`, seconds; none without mistakes.
+    pub mistake_duration_mean_s: Option<f64>,
+    /// `P_A`.
+    pub query_accuracy: f64,
+    /// Crashes never suspected.
+    pub missed_detections: u64,
+    /// With an election: elections started and the fraction of the run with a leader.
+    pub leadership: Option<(u64, f64)>,
+}
+
+/// The sweep's runs, `(candidate, seed)`, in the order their results are reduced.
+pub fn jobs(settings: &SweepSettings) -> Vec<(usize, u64)> {
+    (0..settings.candidates.len())
+        .flat_map(|c| (1..=settings.seeds).map(move |s| (c, s)))
+        .collect()
+}
+
 /// Runs the sweep; `progress` hears each finished run.
 pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<Sweep, SweepError> {
-    let names = Names {
-        d: to_secs(settings.delay.bound()),
-        r: to_secs(settings.processing),
-        h: to_secs(settings.heartbeat),
-    };
-    let jobs: Vec<(usize, u64)> = (0..settings.candidates.len())
-        .flat_map(|c| (1..=settings.seeds).map(move |s| (c, s)))
-        .collect();
+    let runs = run_jobs(settings, &jobs(settings), progress)?;
+    reduce(settings, &runs)
+}
+
+/// Runs these jobs of the sweep in parallel, each measured; in the order given.
+pub fn run_jobs(
+    settings: &SweepSettings,
+    jobs: &[(usize, u64)],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Measured>, SweepError> {
     let protocol = settings.election.unwrap_or(settings.detector);
     let mut faults = settings.faults.clone();
     if settings.election.is_some() {
         // Start with a leader: n1 calls an election just after the start.
         faults.insert(0, (1_000_000, Fault::Elect(0)));
     }
-    type Measured = (usize, Qos, Option<(u64, f64)>);
-    let runs: Vec<Measured> = jobs
-        .par_iter()
+    jobs.par_iter()
         .map(|&(c, seed)| {
             let (timeout, threshold) = match &settings.candidates[c] {
                 Candidate::Timeout(expr) => (Some(expr.clone()), 8.0),
@@ -286,24 +315,38 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
                 .runner()
                 .sweep_sample(&run, settings.nodes, settings.duration)
                 .ok_or(SweepError::NoTimeout(protocol.name()))?;
-            Ok((c, sample.qos, sample.leadership))
+            let qos = sample.qos;
+            Ok(Measured {
+                candidate: c,
+                seed,
+                detection: qos.detection,
+                mistake_rate_per_node_hour: qos.mistake_rate_per_node_hour,
+                mistake_duration_mean_s: qos.mistake_duration_mean_s,
+                query_accuracy: qos.query_accuracy,
+                missed_detections: qos.missed_detections,
+                leadership: sample.leadership,
+            })
         })
-        .collect::<Result<_, SweepError>>()?;
+        .collect()
+}
+
+/// The rows and the recommendation from every run of the sweep, in [`jobs`] order.
+pub fn reduce(settings: &SweepSettings, runs: &[Measured]) -> Result<Sweep, SweepError> {
+    let names = Names {
+        d: to_secs(settings.delay.bound()),
+        r: to_secs(settings.processing),
+        h: to_secs(settings.heartbeat),
+    };
     let mut rows = Vec::new();
     for (c, candidate) in settings.candidates.iter().enumerate() {
         let value = match candidate {
             Candidate::Timeout(expr) => expr.seconds(&names)?,
             Candidate::Threshold(t) => *t,
         };
-        let outcomes: Vec<&Qos> = runs
+        let outcomes: Vec<&Measured> = runs.iter().filter(|m| m.candidate == c).collect();
+        let elections: Vec<&(u64, f64)> = outcomes
             .iter()
-            .filter(|(i, _, _)| *i == c)
-            .map(|(_, qos, _)| qos)
-            .collect();
-        let elections: Vec<&(u64, f64)> = runs
-            .iter()
-            .filter(|(i, _, _)| *i == c)
-            .filter_map(|(_, _, e)| e.as_ref())
+            .filter_map(|m| m.leadership.as_ref())
             .collect();
         let mut detections: Vec<Nanos> = outcomes
             .iter()
@@ -356,6 +399,27 @@ pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<S
         rows,
         recommended,
     })
+}
+
+/// A fingerprint of everything the sweep's results depend on, for shards to be checked
+/// against each other and against the command merging them.
+pub fn fingerprint(settings: &SweepSettings) -> String {
+    let candidates: Vec<String> = settings.candidates.iter().map(|c| c.to_string()).collect();
+    format!(
+        "{:?} {:?} {candidates:?} {} {} {:?} {} {} {} {} {:?} {} {}",
+        settings.detector.name(),
+        settings.election.map(|e| e.name()),
+        settings.nodes,
+        settings.seeds,
+        settings.delay,
+        settings.processing,
+        settings.loss,
+        settings.heartbeat,
+        settings.duration,
+        settings.faults,
+        settings.switch_s,
+        settings.max_mistake_rate,
+    )
 }
 
 /// Availability of an active-passive service over the run: down for the failover time after
