@@ -3,7 +3,8 @@
 //!
 //! `fixtures/fuzz/parquet/`: damaged Parquet files, one for each place where polars' Parquet
 //! reader panicked on them instead of returning an error (thrift metadata out of range, slices
-//! past the end, failed assertions in the decoders, ...).
+//! past the end, failed assertions in the decoders, ...). The `trace` target's one hang, a LANL
+//! system of 44 billion nodes, is written out below.
 
 mod common;
 
@@ -28,4 +29,27 @@ fn damaged_parquet_files_are_refused_not_panicked_on() {
             "{path}: {stderr}"
         );
     }
+}
+
+/// A LANL row whose `nodes` column claims 44,444,444,444 nodes: every node of a system is
+/// declared by name, and the importer ran until it was killed. Now refused at the field.
+#[test]
+fn a_lanl_system_too_large_to_name_is_refused_at_its_field() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("lanl.csv");
+    let header = std::fs::read_to_string(root().join("fixtures/import/lanl.csv"))
+        .expect("the LANL fixture")
+        .lines()
+        .next()
+        .expect("a header")
+        .to_string();
+    let row = "20,cluster,44444444444,16,4,0,0,Nov-96,Nov-96,current,part,4,1,1,1,compute,\
+               1/15/2004 11:00,1/15/2004 13:00,120,,,,,,Kernel,No";
+    std::fs::write(&path, format!("{header}\n{row}\n")).expect("written");
+    let path = path.to_string_lossy();
+    let e = common::input_error(&["analyze", &path]);
+    assert!(
+        e.contains("line 2") && e.contains("nodes") && e.contains("at most 1000000"),
+        "{e}"
+    );
 }

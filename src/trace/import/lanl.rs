@@ -126,6 +126,10 @@ fn service_window(prod: &str, decom: &str) -> Result<Service, FieldError> {
     Ok(Service { start, end })
 }
 
+/// The most nodes one system may declare in its `nodes` column: far above any real system (LANL's
+/// largest had 1,024 nodes), far below what would exhaust memory naming them.
+pub const MAX_SYSTEM_NODES: u64 = 1_000_000;
+
 /// The window most of a system's recorded nodes share (ties: the earliest start).
 fn usual_window(windows: &[(f64, f64)]) -> Option<Service> {
     let mut counts: BTreeMap<(u64, u64), usize> = BTreeMap::new();
@@ -194,13 +198,24 @@ pub fn read(
                 ),
             ));
         }
-        let size =
-            match field(nodes) {
-                "" => None,
-                text => Some(text.parse::<u64>().map_err(|_| {
+        let size = match field(nodes) {
+            "" => None,
+            text => {
+                let size = text.parse::<u64>().map_err(|_| {
                     FieldError::new("nodes", format!("`{text}` is not a node count"))
-                })?),
-            };
+                })?;
+                if size > MAX_SYSTEM_NODES {
+                    return Err(FieldError::new(
+                        "nodes",
+                        format!(
+                            "`{text}` nodes in one system: at most {MAX_SYSTEM_NODES} (each is \
+                             declared by name, so that nodes that never failed count as up)"
+                        ),
+                    ));
+                }
+                Some(size)
+            }
+        };
         let name = match field(nodenumz) {
             "" => {
                 system_level += 1;
