@@ -41,6 +41,24 @@ fn sizes_that_cannot_fit_are_refused_with_the_limit_and_why() {
         "1..18446744073709551615",
     ]);
     assert!(e.contains("--shard"), "{e}");
+    // 10^8 nodes failing daily for a century: 7e12 events, refused before any is made.
+    let e = input_error(&[
+        "gen",
+        "--nodes",
+        "100000000",
+        "--duration",
+        "100y",
+        "--mttf",
+        "1d",
+        "--mttr",
+        "1h",
+        "-o",
+        "/nonexistent/never-written.csv",
+    ]);
+    assert!(
+        e.contains("7.01e12 events") && e.contains("at most 100000000"),
+        "{e}"
+    );
 }
 
 /// Every file under `dir`, relative to it, and whether it is a temporary one (`.partial` in the

@@ -242,9 +242,31 @@ impl GenConfig {
         if self.partitions_per_day > 0.0 && self.nodes < 2 {
             return Err(GenError("partitions need at least 2 nodes".to_string()));
         }
+        let expected = self.expected_events();
+        if expected > MAX_EVENTS as f64 {
+            return Err(GenError(format!(
+                "about {expected:.2e} events ({} nodes failing every {} on average for {}): at \
+                 most {MAX_EVENTS} in one run, which are held in memory to be sorted; generate \
+                 fewer --nodes or a shorter --duration, in several files",
+                self.nodes,
+                crate::units::HumanDuration(self.mttf + self.mttr),
+                crate::units::HumanDuration(self.duration),
+            )));
+        }
         Ok(())
     }
+
+    /// The events a run makes on average: a down and an up per failure of each node, two per
+    /// partition.
+    pub fn expected_events(&self) -> f64 {
+        let failures = f64::from(self.nodes) * self.duration / (self.mttf + self.mttr);
+        let partitions = self.partitions_per_day * self.duration / DAY;
+        2.0 * (failures + partitions)
+    }
 }
+
+/// The most events `gen` makes in one run (about 5 GB while they are sorted).
+pub const MAX_EVENTS: u64 = 100_000_000;
 
 /// What a generated row does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
