@@ -1,5 +1,6 @@
 //! Fault sweeps in shards: merged, they print exactly what the unsharded sweep prints (table and
-//! JSON, exit code included) for any number of shards, even or not; shards of different
+//! JSON, exit code included, pooled latency percentiles too) for any number of shards, even or
+//! not; shards of different
 //! settings, a missing shard and a shard given twice are refused; Slurm's and Kubernetes'
 //! environment variables pick the shard.
 
@@ -54,6 +55,12 @@ fn merged_shards_print_what_the_unsharded_sweep_prints() {
             Some(1),
             "the broken acceptor fails seeds"
         );
+        if format == "json" {
+            // One commit-latency sample per committed command, pooled over the 20 runs.
+            let report: serde_json::Value = serde_json::from_slice(&whole.stdout).expect("JSON");
+            assert_eq!(report["progress"]["done"], 5792);
+            assert_eq!(report["latency"]["commit"]["count"], 5792);
+        }
         for n in [1u32, 2, 3, 7] {
             let dir = tempfile::tempdir().expect("a folder");
             for i in 0..n {

@@ -10,12 +10,14 @@
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
+use hdrhistogram::Histogram;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::harness::replay::{ReplayError, ReplaySettings, replay};
 use crate::sim::chaos::{ChaosConfig, random_faults};
 use crate::sim::engine::Violation;
+use crate::sim::metrics::{LatencySummary, summarize};
 
 /// Where each run's faults come from.
 #[derive(Debug, Clone)]
@@ -88,6 +90,10 @@ pub struct SeedRow {
     pub violations: Vec<FirstViolation>,
     /// Liveness: done, asked and what (consensus protocols).
     pub progress: Option<(u64, u64, String)>,
+    /// The run's latency histograms by metric, nanoseconds (shards carry them whole, so the
+    /// pooled percentiles of a merged sweep are exact).
+    #[serde(skip)]
+    pub latency: BTreeMap<String, Histogram<u64>>,
 }
 
 /// What every row of a sweep shares.
@@ -140,6 +146,9 @@ pub struct FaultSweepReport {
     pub progress: Option<SweepProgress>,
     /// Consensus protocols: the seeds whose run left something undone at its end.
     pub stalled_seeds: Vec<u64>,
+    /// Latency by metric over every run, pooled (omitted for protocols that record none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub latency: BTreeMap<String, LatencySummary>,
 }
 
 /// The header of a sweep of `base` over `seeds`.
@@ -209,6 +218,11 @@ pub fn run_seeds(
                     .outcome
                     .progress()
                     .map(|p| (p.done, p.asked, p.what.to_string())),
+                latency: run
+                    .histograms
+                    .iter()
+                    .map(|(metric, h)| (metric.to_string(), h.clone()))
+                    .collect(),
             })
         })
         .collect()
@@ -233,8 +247,21 @@ pub fn reduce(header: SweepHeader, rows: &[SeedRow]) -> FaultSweepReport {
         failures: Vec::new(),
         progress: None,
         stalled_seeds: Vec::new(),
+        latency: BTreeMap::new(),
     };
+    let mut pooled: BTreeMap<&str, Histogram<u64>> = BTreeMap::new();
     for row in rows {
+        for (metric, histogram) in &row.latency {
+            match pooled.get_mut(metric.as_str()) {
+                // Every run's histograms share one range, so adding cannot fail.
+                Some(total) => {
+                    let _ = total.add(histogram);
+                }
+                None => {
+                    pooled.insert(metric, histogram.clone());
+                }
+            }
+        }
         if let Some((done, asked, what)) = &row.progress {
             let total = report.progress.get_or_insert_with(SweepProgress::default);
             total.done += done;
@@ -258,6 +285,10 @@ pub fn reduce(header: SweepHeader, rows: &[SeedRow]) -> FaultSweepReport {
             first: first.clone(),
         });
     }
+    report.latency = pooled
+        .iter()
+        .map(|(metric, h)| (metric.to_string(), summarize(h)))
+        .collect();
     report
 }
 

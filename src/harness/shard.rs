@@ -8,14 +8,19 @@
 //! shards, refuses any that disagree or any seed missing or repeated, and reduces the rows in seed
 //! order with the same function as the unsplit sweep, so it prints the same bytes. The file is
 //! plain Parquet: DuckDB, Spark or polars can query it (`seed`, `failed`, `violation_count`,
-//! `first_violation`, `events`, ... as columns; the nested fields as JSON text).
+//! `first_violation`, `events`, ... as columns; the nested fields as JSON text). Each row also
+//! carries its run's latency histograms whole (`latency`: metric → HdrHistogram's V2 encoding,
+//! in hex), so the pooled percentiles of a merged sweep are exactly the unsplit sweep's.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use polars::prelude::*;
 use thiserror::Error;
 
@@ -196,6 +201,45 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// A run's latency histograms as JSON text: metric → its HdrHistogram V2 encoding, in hex.
+fn histograms_text(latency: &BTreeMap<String, Histogram<u64>>) -> PolarsResult<String> {
+    let mut encoded = BTreeMap::new();
+    for (metric, histogram) in latency {
+        let mut bytes = Vec::new();
+        V2Serializer::new()
+            .serialize(histogram, &mut bytes)
+            .map_err(|e| {
+                PolarsError::ComputeError(format!("histogram `{metric}`: {e:?}").into())
+            })?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        encoded.insert(metric.as_str(), hex);
+    }
+    Ok(json(&encoded))
+}
+
+/// The histograms [`histograms_text`] wrote.
+fn histograms_of(text: &str) -> Result<BTreeMap<String, Histogram<u64>>, String> {
+    let encoded: BTreeMap<String, String> =
+        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    encoded
+        .into_iter()
+        .map(|(metric, hex)| {
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|b| u8::from_str_radix(b, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| format!("histogram `{metric}` is not hex"))?;
+            let histogram = Deserializer::new()
+                .deserialize(&mut bytes.as_slice())
+                .map_err(|e| format!("histogram `{metric}`: {e:?}"))?;
+            Ok((metric, histogram))
+        })
+        .collect()
+}
+
 /// The shard's rows as a table.
 fn frame(info: &ShardInfo, rows: &[SeedRow]) -> PolarsResult<DataFrame> {
     let n = rows.len();
@@ -261,6 +305,12 @@ fn frame(info: &ShardInfo, rows: &[SeedRow]) -> PolarsResult<DataFrame> {
         Column::new(
             "violations".into(),
             rows.iter().map(|r| json(&r.violations)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "latency".into(),
+            rows.iter()
+                .map(|r| histograms_text(&r.latency))
+                .collect::<PolarsResult<Vec<_>>>()?,
         ),
         Column::new("protocol".into(), same(&h.protocol)),
         Column::new("nodes".into(), vec![h.nodes; n]),
@@ -357,6 +407,7 @@ pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
         strs("progress_what")?,
     );
     let (checked, violations) = (strs("checked")?, strs("violations")?);
+    let latency = strs("latency")?;
     let (protocol, nodes, from, to, faults) = (
         strs("protocol")?,
         u32s("nodes")?,
@@ -395,6 +446,8 @@ pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
             checked,
             violations,
             progress,
+            latency: histograms_of(&parsed(&latency[i], "latency")?)
+                .map_err(|e| bad(format!("`latency`: {e}")))?,
         });
     }
     let index = shard[0].ok_or_else(|| bad("`shard` is empty".into()))?;

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::harness::fault_sweep::FaultSweepReport;
+use crate::units::HumanDuration;
 
 /// How many seeds and failures the table lists (the JSON has them all).
 const SHOWN: usize = 20;
@@ -57,6 +58,17 @@ pub fn table(report: &FaultSweepReport) -> String {
             } else {
                 format!(" (seeds {})", seed_list(&report.stalled_seeds))
             }
+        );
+    }
+    for (metric, l) in &report.latency {
+        let _ = writeln!(
+            text,
+            "latency {metric}, all runs pooled: p50 {}, p99 {}, p99.9 {}, max {} ({} samples)",
+            HumanDuration(l.p50_s),
+            HumanDuration(l.p99_s),
+            HumanDuration(l.p999_s),
+            HumanDuration(l.max_s),
+            l.count
         );
     }
     if report.failed_seeds.is_empty() {
