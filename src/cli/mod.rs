@@ -35,8 +35,9 @@ enum Command {
     Sweep(sweep::Args),
     /// Write an availability report (HTML, Markdown, JSON and plots) for traces.
     Report(report::Args),
-    /// Merge the shards of a fault sweep (`replay --seeds A..B --shard I/N --out DIR`) into
-    /// exactly what the unsharded sweep prints.
+    /// Merge the shards of a fault sweep (`replay --seeds A..B --shard I/N --out DIR`) or of a
+    /// timeout sweep (`sweep --shard I/N --out DIR`) into exactly what the unsharded sweep
+    /// prints.
     Merge(merge::Args),
     /// The ZooKeeper-style store.
     #[command(subcommand)]
