@@ -2,8 +2,9 @@
 # A fault sweep on a real Slurm: installs Debian's slurmctld, slurmd and munge when missing,
 # starts a one-node cluster on 127.0.0.1 (its own configuration and state in a temporary
 # folder), submits the sweep as a job array of four shards (`sbatch --array=0-3`), merges the
-# shards, checks that the merge prints exactly what the unsharded sweep prints, and stops the
-# cluster. Needs root (to install and to run the daemons).
+# shards, checks that the merge prints exactly what the unsharded sweep prints, does the same
+# for a timeout sweep (`faultline sweep`), and stops the cluster. Needs root (to install and to
+# run the daemons).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -78,3 +79,16 @@ if ! cmp -s "$work/merged.txt" "$work/whole.txt"; then
   exit 1
 fi
 echo "slurm check: 4 array tasks ($(ls "$work/results" | tr '\n' ' ')) merged into the unsharded sweep's output"
+
+# A timeout sweep the same way; the merge runs in the folder the tasks ran in (it re-reads
+# their command line).
+timeouts=(sweep --timeouts 1.1s,1.5s,3s --seeds 4 --nodes 4 --duration 20m --loss 0.05 --quiet)
+sbatch --wait --array=0-3 --chdir="$work" --output="$work/sweep-%a.out" \
+  --wrap "$bin ${timeouts[*]} --out $work/sweep" >/dev/null
+(cd "$work" && "$bin" merge sweep >merged-sweep.txt && "$bin" "${timeouts[@]}" >whole-sweep.txt)
+if ! cmp -s "$work/merged-sweep.txt" "$work/whole-sweep.txt"; then
+  echo "slurm check: the merged timeout-sweep shards differ from the unsharded sweep" >&2
+  diff "$work/merged-sweep.txt" "$work/whole-sweep.txt" >&2 || true
+  exit 1
+fi
+echo "slurm check: 4 timeout-sweep array tasks merged into the unsharded sweep's output"
