@@ -3,8 +3,10 @@
 //! Output goes to a temporary file in the destination's folder, which is renamed over the
 //! destination only once everything was written and flushed; on any error the temporary file is
 //! removed and the destination is left as it was. The temporary files being written are listed
-//! ([`remove_pending`]), so that a run stopped by a signal removes them before it exits: an
-//! interrupted command leaves complete files and nothing else.
+//! ([`remove_pending_and_exit`]), so that a run stopped by a signal removes them before it
+//! exits: an interrupted command leaves complete files and nothing else. A temporary file is
+//! created and listed under one lock, and the signal handler holds that lock until the process
+//! is gone, so no file can be created between the clean-up and the exit.
 //!
 //! JSON results go through [`json_pretty`], which writes no negative zero.
 
@@ -66,12 +68,15 @@ impl Drop for Pending {
     }
 }
 
-/// Removes every temporary file being written now; for a signal handler, just before the
-/// process exits. A file renamed into place is no longer on the list, so only partial files go.
-pub fn remove_pending() {
-    for path in pending().iter() {
+/// Removes every temporary file being written now and ends the process with `code`; for a
+/// signal handler. A file renamed into place is no longer on the list, so only partial files
+/// go; the list stays locked until the exit, so no new one can start meanwhile.
+pub fn remove_pending_and_exit(code: i32) -> ! {
+    let list = pending();
+    for path in list.iter() {
         let _ = std::fs::remove_file(path);
     }
+    std::process::exit(code)
 }
 
 /// Writes `path` through `fill`, atomically.
@@ -92,8 +97,14 @@ where
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let temp = builder.tempfile_in(folder)?;
-    let _pending = Pending::new(temp.path());
+    // Created and listed under one lock: a signal cannot come between the two.
+    let (temp, _pending) = {
+        let mut list = pending();
+        let temp = builder.tempfile_in(folder)?;
+        list.push(temp.path().to_path_buf());
+        let listed = Pending(temp.path().to_path_buf());
+        (temp, listed)
+    };
     let mut writer = BufWriter::new(temp);
     fill(&mut writer)?;
     let temp = writer.into_inner().map_err(|e| e.into_error())?;

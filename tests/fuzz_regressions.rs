@@ -53,3 +53,21 @@ fn a_lanl_system_too_large_to_name_is_refused_at_its_field() {
         "{e}"
     );
 }
+
+/// The same damaged files given to `merge` as shards: refused, not panicked on (a reviewer found
+/// the shard readers still called polars without containing it).
+#[test]
+fn damaged_parquet_files_are_refused_as_shards_too() {
+    for name in ["01", "20", "22"] {
+        let dir = tempfile::tempdir().expect("a folder");
+        let crash = root().join(format!("fixtures/fuzz/parquet/{name}.parquet"));
+        std::fs::copy(&crash, dir.path().join("shard-0.parquet")).expect("copied");
+        let out = faultline(&["merge", &dir.path().to_string_lossy()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("the file is damaged") && !stderr.contains("panicked"),
+            "{name}: {stderr}"
+        );
+    }
+}

@@ -68,9 +68,8 @@ pub fn main() -> ExitCode {
     // Ctrl-C, or a scheduler's SIGTERM: remove the files being written and stop, leaving only
     // complete ones.
     let _ = ctrlc::set_handler(|| {
-        faultline::output::remove_pending();
         eprintln!("faultline: interrupted; files not finished were removed");
-        std::process::exit(130);
+        faultline::output::remove_pending_and_exit(130);
     });
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),

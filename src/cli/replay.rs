@@ -393,6 +393,13 @@ fn run_fault_sweeps(
         return run_shard(args, shard, seeds, faults, settings, false);
     }
     if args.format == "parquet" {
+        if args.out.is_some() {
+            return Err(anyhow!(
+                "--format parquet writes the rows to stdout: drop --out, or give --shard 0/1 \
+                 --out DIR for a shard file"
+            )
+            .into());
+        }
         super::refuse_terminal()?;
         let whole = Shard { index: 0, count: 1 };
         return run_shard(args, whole, seeds, faults, settings, true);

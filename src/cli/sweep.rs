@@ -11,7 +11,7 @@ use faultline::harness::replay::{GfsSettings, ReplaySettings};
 use faultline::harness::shard::{Shard, settings_hash};
 use faultline::harness::sweep_shard::{self, SweepShardFile, SweepShardInfo};
 use faultline::harness::timeout_sweep::{
-    Sweep, SweepSettings, fingerprint, jobs, parse_list, reduce, run_jobs, sweep,
+    Sweep, SweepSettings, fingerprint, job_count, jobs, parse_list, reduce, run_jobs, sweep,
 };
 use faultline::output::{json_pretty, write_atomically};
 use faultline::report::build::render_plots;
@@ -295,31 +295,30 @@ fn run_shard(args: &Args, settings: &SweepSettings, shard: Shard) -> Result<(), 
             anyhow!("a shard writes its runs: give --out DIR (the same for every shard)").into(),
         );
     };
-    let all = jobs(settings);
-    let mine = shard.seeds(&(0..=all.len() as u64 - 1))?;
-    let (first, last) = (*mine.start() as usize, *mine.end() as usize);
+    let total = job_count(settings);
+    let mine = shard.seeds(&(0..=total.saturating_sub(1)))?;
+    let (first, last) = (*mine.start(), *mine.end());
     let bar = super::counter(
         args.quiet,
         &format!("sweep shard {shard}"),
-        mine.clone().count() as u64,
+        last - first + 1,
     );
-    let runs = run_jobs(settings, &all[first..=last], &|| bar.inc(1))?;
+    let runs = run_jobs(settings, &jobs(settings, first, last)?, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let command: Vec<String> = std::env::args().skip(1).collect();
     let info = SweepShardInfo {
         settings: settings_hash(&fingerprint(settings)),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: serde_json::to_string(&command)?,
-        jobs: all.len() as u64,
+        jobs: total,
         shard,
     };
-    let bytes = sweep_shard::to_parquet(&info, first as u64, &runs).map_err(|e| anyhow!("{e}"))?;
+    let bytes = sweep_shard::to_parquet(&info, first, &runs).map_err(|e| anyhow!("{e}"))?;
     let path = dir.join(format!("shard-{}.parquet", shard.index));
     write_atomically(&path, |w| w.write_all(&bytes))?;
     print(
         format!(
-            "shard {shard}: runs {first}..{last} of {} (candidates × seeds); wrote {}\n",
-            all.len(),
+            "shard {shard}: runs {first}..{last} of {total} (candidates × seeds); wrote {}\n",
             path.display()
         )
         .as_bytes(),
@@ -344,6 +343,13 @@ pub fn merge(shards: Vec<SweepShardFile>, format: &str, out: Option<&Path>) -> R
             "the shards' command line now gives other settings than when they ran (its trace \
              changed, or a path means another file from here): merge from the folder the \
              shards ran in"
+        )
+        .into());
+    }
+    let expected = jobs(&settings, 0, job_count(&settings).saturating_sub(1))?;
+    if !runs.iter().map(|m| (m.candidate, m.seed)).eq(expected) {
+        return Err(anyhow!(
+            "the shards' runs are not the sweep's candidates × seeds in order (damaged shards?)"
         )
         .into());
     }

@@ -253,9 +253,14 @@ pub fn reduce(header: SweepHeader, rows: &[SeedRow]) -> FaultSweepReport {
     for row in rows {
         for (metric, histogram) in &row.latency {
             match pooled.get_mut(metric.as_str()) {
-                // Every run's histograms share one range, so adding cannot fail.
+                // Every run's histograms share one range (shards are checked for it when read),
+                // so adding cannot fail; saturate rather than lose a sample if it ever did.
                 Some(total) => {
-                    let _ = total.add(histogram);
+                    if total.add(histogram).is_err() {
+                        for v in histogram.iter_recorded() {
+                            total.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+                        }
+                    }
                 }
                 None => {
                     pooled.insert(metric, histogram.clone());

@@ -25,6 +25,8 @@ use polars::prelude::*;
 use thiserror::Error;
 
 use crate::harness::fault_sweep::{FirstViolation, SeedRow, SweepHeader};
+use crate::sim::metrics::MAX_LATENCY;
+use crate::trace::parquet::contained;
 
 /// One shard of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,12 +234,34 @@ fn histograms_of(text: &str) -> Result<BTreeMap<String, Histogram<u64>>, String>
                 })
                 .collect::<Option<Vec<u8>>>()
                 .ok_or_else(|| format!("histogram `{metric}` is not hex"))?;
+            check_v2_header(&bytes).map_err(|e| format!("histogram `{metric}`: {e}"))?;
             let histogram = Deserializer::new()
                 .deserialize(&mut bytes.as_slice())
                 .map_err(|e| format!("histogram `{metric}`: {e:?}"))?;
             Ok((metric, histogram))
         })
         .collect()
+}
+
+/// Checks a V2 encoding's header before it is decoded: the bounds every run's histograms have
+/// (1 ns to [`MAX_LATENCY`], 3 significant figures), and a payload as long as the bytes given
+/// — a damaged or hostile header could otherwise make the decoder allocate gigabytes.
+fn check_v2_header(bytes: &[u8]) -> Result<(), String> {
+    let field = |at: usize, len: usize| -> Result<u64, String> {
+        let slice = bytes.get(at..at + len).ok_or("too short for its header")?;
+        Ok(slice.iter().fold(0u64, |n, b| n << 8 | u64::from(*b)))
+    };
+    let payload = field(4, 4)?;
+    let (figures, lowest, highest) = (field(12, 4)?, field(16, 8)?, field(24, 8)?);
+    if (figures, lowest, highest) != (3, 1, MAX_LATENCY) {
+        return Err(format!(
+            "bounds {lowest}..{highest} with {figures} figures, not the runs' 1..{MAX_LATENCY} with 3"
+        ));
+    }
+    if payload != bytes.len().saturating_sub(40) as u64 {
+        return Err("its payload length does not match its bytes".into());
+    }
+    Ok(())
 }
 
 /// The shard's rows as a table.
@@ -361,8 +385,8 @@ pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
         reason,
     };
     let file = File::open(path).map_err(io(path))?;
-    let df = ParquetReader::new(file)
-        .finish()
+    let df = contained(|| ParquetReader::new(file).finish())
+        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
         .map_err(|e| bad(e.to_string()))?;
     let series = |name: &str| -> Result<Series, ShardError> {
         df.column(name)

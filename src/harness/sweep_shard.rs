@@ -19,6 +19,7 @@ use polars::prelude::*;
 
 use super::shard::{Shard, ShardError};
 use super::timeout_sweep::Measured;
+use crate::trace::parquet::contained;
 
 /// What every row of a sweep shard shares.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,8 +124,8 @@ pub fn is_sweep_shard(path: &Path) -> Result<bool, ShardError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let schema = ParquetReader::new(file)
-        .schema()
+    let schema = contained(|| ParquetReader::new(file).schema())
+        .map_err(|reason| format_error(path)(format!("the file is damaged ({reason})")))?
         .map_err(|e| format_error(path)(e.to_string()))?;
     Ok(schema.contains("detection_ns"))
 }
@@ -136,8 +137,8 @@ pub fn read(path: &Path) -> Result<SweepShardFile, ShardError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let df = ParquetReader::new(file)
-        .finish()
+    let df = contained(|| ParquetReader::new(file).finish())
+        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
         .map_err(|e| bad(e.to_string()))?;
     let column = |name: &str| {
         df.column(name)

@@ -36,6 +36,7 @@ use thiserror::Error;
 
 use crate::analytics::failover::active_passive_outages;
 use crate::analytics::window::clip_totals;
+use crate::harness::fault_sweep::MAX_SEEDS;
 use crate::harness::registry::Protocol;
 use crate::harness::replay::{ReplayError, ReplaySettings, replay};
 use crate::protocols::detector::qos::Qos;
@@ -79,6 +80,12 @@ pub enum SweepError {
     /// The protocol has no failure detection whose timeout could be swept.
     #[error("{0} has no timeout to sweep")]
     NoTimeout(&'static str),
+    /// More runs than one process holds.
+    #[error(
+        "{0} runs (candidates × seeds) in one process: at most {MAX_SEEDS}, whose results are \
+         held until reduced; split the sweep with --shard I/N (and `faultline merge`)"
+    )]
+    TooLarge(u64),
 }
 
 /// Parses `--timeouts`: comma-separated expressions (`2d+r`, `1.5*(2d+r)`) or ranges
@@ -262,16 +269,32 @@ pub struct Measured {
     pub leadership: Option<(u64, f64)>,
 }
 
-/// The sweep's runs, `(candidate, seed)`, in the order their results are reduced.
-pub fn jobs(settings: &SweepSettings) -> Vec<(usize, u64)> {
-    (0..settings.candidates.len())
-        .flat_map(|c| (1..=settings.seeds).map(move |s| (c, s)))
-        .collect()
+/// The sweep's runs in all: candidates × seeds.
+pub fn job_count(settings: &SweepSettings) -> u64 {
+    (settings.candidates.len() as u64).saturating_mul(settings.seeds)
+}
+
+/// The sweep's runs `first..=last` (in the order their results are reduced: candidate by
+/// candidate, seeds 1.. within each), as `(candidate, seed)`; at most [`MAX_SEEDS`] of them,
+/// since their results are held until reduced.
+pub fn jobs(
+    settings: &SweepSettings,
+    first: u64,
+    last: u64,
+) -> Result<Vec<(usize, u64)>, SweepError> {
+    let count = (last - first).saturating_add(1);
+    if count > MAX_SEEDS {
+        return Err(SweepError::TooLarge(count));
+    }
+    Ok((first..=last)
+        .map(|i| ((i / settings.seeds) as usize, i % settings.seeds + 1))
+        .collect())
 }
 
 /// Runs the sweep; `progress` hears each finished run.
 pub fn sweep(settings: &SweepSettings, progress: &(dyn Fn() + Sync)) -> Result<Sweep, SweepError> {
-    let runs = run_jobs(settings, &jobs(settings), progress)?;
+    let all = jobs(settings, 0, job_count(settings).saturating_sub(1))?;
+    let runs = run_jobs(settings, &all, progress)?;
     reduce(settings, &runs)
 }
 

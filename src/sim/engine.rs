@@ -1,9 +1,10 @@
 //! The discrete-event engine.
 //!
 //! One queue of events ordered by time, and among simultaneous events by the order in which they
-//! were scheduled ([`super::queue`]), so a run is fully determined by the seed and the scenario. Node `i` draws from ChaCha8 stream `i + 1` of the seed and the
-//! network from stream 0; a node's stream survives its crashes, so a recovery does not replay
-//! the random choices of the process before it.
+//! were scheduled ([`super::queue`]), so a run is fully determined by the seed and the scenario.
+//! Node `i` draws from ChaCha8 stream `i + 1` of the seed and the network from stream 0; a
+//! node's stream survives its crashes, so a recovery does not replay the random choices of the
+//! process before it.
 //!
 //! Each event is one of: a message delivery, a timer, or a scenario fault. Delivering a message
 //! or firing a timer runs one handler of one node; the handler's commands are then applied in
@@ -89,11 +90,6 @@ impl<'a, P: Protocol> Nodes<'a, P> {
         &self,
     ) -> impl DoubleEndedIterator<Item = Option<&'a P>> + ExactSizeIterator + Clone + '_ {
         (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// The live processes, in node order.
-    pub fn live(&self) -> impl DoubleEndedIterator<Item = &'a P> + Clone + '_ {
-        self.iter().flatten()
     }
 
     /// The live processes that may have changed since the previous check: the one whose

@@ -16,7 +16,7 @@ use super::protocol::NodeIdx;
 use super::time::{Nanos, SECOND, to_secs};
 
 /// Largest latency a histogram can hold: one hour.
-const MAX_LATENCY: Nanos = 3_600 * SECOND;
+pub const MAX_LATENCY: Nanos = 3_600 * SECOND;
 
 /// One timeline entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -22,11 +22,15 @@ use std::collections::VecDeque;
 use super::time::Nanos;
 
 /// A min-queue of items keyed by time, first-in first-out among equal times; a time pushed must
-/// not be before the last one popped.
+/// not be before the last one popped (a peek does not count: it may look past a time still to be
+/// pushed).
 #[derive(Debug)]
 pub struct EventQueue<T> {
-    /// The time of the last item taken (or 0).
+    /// The reference time of the buckets: the time of the items in `due` — the last item
+    /// taken, or, after a peek, the next one due.
     last: Nanos,
+    /// The time of the last item taken (or 0): no push may be earlier.
+    served: Nanos,
     /// Items due at `last`, in push order.
     due: VecDeque<(Nanos, u32)>,
     /// `later[b - 1]`: items whose time differs from `last` first at bit `b - 1`.
@@ -44,6 +48,7 @@ impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         Self {
             last: 0,
+            served: 0,
             due: VecDeque::new(),
             later: std::array::from_fn(|_| Vec::new()),
             occupied: 0,
@@ -67,8 +72,13 @@ impl<T> EventQueue<T> {
 
     /// Adds an item due at `time`; a time before the last one popped counts as that time.
     pub fn push(&mut self, time: Nanos, item: T) {
-        debug_assert!(time >= self.last, "an event scheduled in the past");
-        let time = time.max(self.last);
+        debug_assert!(time >= self.served, "an event scheduled in the past");
+        let time = time.max(self.served);
+        if time < self.last {
+            // A peek moved the buckets' reference past this time: place everything again
+            // around it (rare: only a push between a peek and the next pop does it).
+            self.rebase(time);
+        }
         self.len += 1;
         let index = match self.free.pop() {
             Some(index) => {
@@ -105,10 +115,25 @@ impl<T> EventQueue<T> {
     pub fn pop(&mut self) -> Option<(Nanos, T)> {
         self.refill();
         let (time, index) = self.due.pop_front()?;
+        self.served = time;
         self.len -= 1;
         self.free.push(index);
         let item = self.slab[index as usize].take()?;
         Some((time, item))
+    }
+
+    /// Makes `time` (earlier than every waiting item) the buckets' reference and places every
+    /// item again. Items of equal time come from one bucket, in push order, and stay in it.
+    fn rebase(&mut self, time: Nanos) {
+        let mut waiting: Vec<(Nanos, u32)> = self.due.drain(..).collect();
+        for bucket in &mut self.later {
+            waiting.append(bucket);
+        }
+        self.occupied = 0;
+        self.last = time;
+        for (time, index) in waiting {
+            self.place(time, index);
+        }
     }
 
     /// With nothing due at `last`: moves on to the earliest time waiting and spreads the lowest
@@ -162,6 +187,28 @@ mod tests {
             [(3, "b"), (3, "d"), (5, "a"), (5, "c"), (5, "f"), (9, "e")]
         );
         assert!(q.is_empty());
+    }
+
+    /// A peek moves on to the next item's time; an item pushed after it, but for earlier, still
+    /// comes out first.
+    #[test]
+    fn a_push_between_a_peek_and_a_pop_may_be_earlier_than_what_was_peeked() {
+        let mut q = EventQueue::default();
+        q.push(100, "late");
+        q.push(100, "late too");
+        assert_eq!(q.peek_time(), Some(100));
+        q.push(40, "early");
+        q.push(100, "last");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(
+            order,
+            [
+                (40, "early"),
+                (100, "late"),
+                (100, "late too"),
+                (100, "last")
+            ]
+        );
     }
 
     #[test]

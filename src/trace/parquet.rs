@@ -13,6 +13,8 @@
 //! [`TraceError::Parquet`], reported as an unreadable file, and its message is not printed.
 
 use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 
@@ -58,14 +60,26 @@ pub fn as_csv(path: &Path) -> Result<Vec<u8>, TraceError> {
     out.into_inner().map_err(|e| bad(e.to_string()))
 }
 
+/// Reads in progress under [`contained`]; while any runs, panics are not printed.
+static CONTAINED: AtomicUsize = AtomicUsize::new(0);
+
 /// Runs `read`, turning a panic inside it into an error that holds its message (on one line).
-/// While it runs,
-/// panics are not printed (the default hook would write a backtrace for a damaged input file).
-fn contained<T>(read: impl FnOnce() -> T) -> Result<T, String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+/// While it runs, panics are not printed (the default hook would write a backtrace for a
+/// damaged input file): one hook, installed once, passes panics on to the previous hook unless
+/// a contained read is in progress, in any thread (polars panics in its own worker threads).
+pub fn contained<T>(read: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONTAINED.load(Ordering::SeqCst) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINED.fetch_add(1, Ordering::SeqCst);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    std::panic::set_hook(hook);
+    CONTAINED.fetch_sub(1, Ordering::SeqCst);
     result.map_err(|payload| {
         payload
             .downcast_ref::<String>()

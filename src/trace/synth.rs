@@ -256,12 +256,19 @@ impl GenConfig {
         Ok(())
     }
 
-    /// The events a run makes on average: a down and an up per failure of each node, two per
-    /// partition.
+    /// The events a run makes on average: a down and an up per outage — one outage per failure,
+    /// three for an intermittent one (a burst of 2 to 4) — and two per partition.
     pub fn expected_events(&self) -> f64 {
         let failures = f64::from(self.nodes) * self.duration / (self.mttf + self.mttr);
+        let mix = &self.faults;
+        let weights = mix.transient + mix.intermittent + mix.permanent;
+        let per_failure = if weights > 0.0 {
+            (mix.transient + 3.0 * mix.intermittent + mix.permanent) / weights
+        } else {
+            1.0
+        };
         let partitions = self.partitions_per_day * self.duration / DAY;
-        2.0 * (failures + partitions)
+        2.0 * (failures * per_failure + partitions)
     }
 }
 

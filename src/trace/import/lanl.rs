@@ -126,8 +126,9 @@ fn service_window(prod: &str, decom: &str) -> Result<Service, FieldError> {
     Ok(Service { start, end })
 }
 
-/// The most nodes one system may declare in its `nodes` column: far above any real system (LANL's
-/// largest had 1,024 nodes), far below what would exhaust memory naming them.
+/// The most nodes the systems of one file may declare in their `nodes` columns, together: far
+/// above any real data (LANL's 22 systems had 4,750), far below what would exhaust memory naming
+/// them.
 pub const MAX_SYSTEM_NODES: u64 = 1_000_000;
 
 /// The window most of a system's recorded nodes share (ties: the earliest start).
@@ -176,6 +177,8 @@ pub fn read(
     let names: Vec<String> = header.iter().map(String::from).collect();
     let required = [system, started, fixed];
     let mut system_sizes: BTreeMap<String, u64> = BTreeMap::new();
+    // The nodes the systems declare so far, together (the sum of `system_sizes`).
+    let mut declared: u64 = 0;
     // Each recorded node's window, by system, to date the nodes no row names.
     let mut dated: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
     let mut system_level = 0u64;
@@ -204,15 +207,19 @@ pub fn read(
                 let size = text.parse::<u64>().map_err(|_| {
                     FieldError::new("nodes", format!("`{text}` is not a node count"))
                 })?;
-                if size > MAX_SYSTEM_NODES {
+                let known = system_sizes.get(sys).copied().unwrap_or(0);
+                let total = declared - known + known.max(size);
+                if total > MAX_SYSTEM_NODES {
                     return Err(FieldError::new(
                         "nodes",
                         format!(
-                            "`{text}` nodes in one system: at most {MAX_SYSTEM_NODES} (each is \
-                             declared by name, so that nodes that never failed count as up)"
+                            "`{text}` nodes: at most {MAX_SYSTEM_NODES} in all systems together \
+                             (each is declared by name, so that nodes that never failed count \
+                             as up)"
                         ),
                     ));
                 }
+                declared = total;
                 Some(size)
             }
         };
