@@ -49,7 +49,7 @@ fn a_lanl_system_too_large_to_name_is_refused_at_its_field() {
     let path = path.to_string_lossy();
     let e = common::input_error(&["analyze", &path]);
     assert!(
-        e.contains("line 2") && e.contains("nodes") && e.contains("at most 1000000"),
+        e.contains("line 2") && e.contains("nodes") && e.contains("at most 100000 "),
         "{e}"
     );
 }

@@ -129,7 +129,7 @@ fn service_window(prod: &str, decom: &str) -> Result<Service, FieldError> {
 /// The most nodes the systems of one file may declare in their `nodes` columns, together: far
 /// above any real data (LANL's 22 systems had 4,750), far below what would exhaust memory naming
 /// them.
-pub const MAX_SYSTEM_NODES: u64 = 1_000_000;
+pub const MAX_SYSTEM_NODES: u64 = 100_000;
 
 /// The window most of a system's recorded nodes share (ties: the earliest start).
 fn usual_window(windows: &[(f64, f64)]) -> Option<Service> {
