@@ -4,7 +4,8 @@
 //! `fixtures/fuzz/parquet/`: damaged Parquet files, one for each place where polars' Parquet
 //! reader panicked on them instead of returning an error (thrift metadata out of range, slices
 //! past the end, failed assertions in the decoders, ...). The `trace` target's one hang, a LANL
-//! system of 44 billion nodes, is written out below.
+//! system of 44 billion nodes, is written out below, as is the `flags` target's crash (nested
+//! parentheses overflowing the parser's stack).
 
 mod common;
 
@@ -70,4 +71,24 @@ fn damaged_parquet_files_are_refused_as_shards_too() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// The `flags` target's crash: a timeout expression of deeply nested parentheses overflowed the
+/// recursive parser's stack (the process aborted). Now refused, as is the same for system
+/// expressions; both still read what people write.
+#[test]
+fn deeply_nested_expressions_are_refused_not_overflowed() {
+    use faultline::analytics::system_expr::SystemExpr;
+    use faultline::sim::timeout::TimeoutExpr;
+    let deep = format!("{}2d{}", "(".repeat(400), ")".repeat(400));
+    let e = TimeoutExpr::parse(&deep).expect_err("too deep");
+    assert!(e.to_string().contains("nested more than 32 deep"), "{e}");
+    let long = format!("1.5*(2d+r){}", "+r".repeat(600));
+    let e = TimeoutExpr::parse(&long).expect_err("too long");
+    assert!(e.to_string().contains("longer than 1000 characters"), "{e}");
+    assert!(TimeoutExpr::parse("1.5*((2d+r))+h").is_ok());
+    let deep = format!("{}n1{}", "series(".repeat(20_000), ")".repeat(20_000));
+    let e = SystemExpr::parse(&deep).expect_err("too deep");
+    assert!(e.to_string().contains("nested more than 64 deep"), "{e}");
+    assert!(SystemExpr::parse("series(any(role=controller), k:2(group=cluster-a))").is_ok());
 }

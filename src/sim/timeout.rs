@@ -65,10 +65,18 @@ impl Node {
     }
 }
 
+/// The longest expression read, in characters, and the deepest its parentheses may nest: far
+/// beyond any timeout anyone writes, and small enough that the recursive parser and evaluator
+/// never run out of stack on hostile input.
+const MAX_LENGTH: usize = 1_000;
+const MAX_NESTING: usize = 32;
+
 struct Parser<'a> {
     chars: Vec<char>,
     at: usize,
     text: &'a str,
+    /// Parentheses open around the position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -107,8 +115,15 @@ impl Parser<'_> {
     fn factor(&mut self) -> Result<Node, TimeoutError> {
         match self.peek() {
             Some('(') => {
+                if self.depth >= MAX_NESTING {
+                    return Err(
+                        self.error(format!("parentheses nested more than {MAX_NESTING} deep"))
+                    );
+                }
                 self.at += 1;
+                self.depth += 1;
                 let inner = self.expr()?;
+                self.depth -= 1;
                 if self.peek() != Some(')') {
                     return Err(self.error("a `(` is not closed"));
                 }
@@ -172,10 +187,17 @@ impl Parser<'_> {
 impl TimeoutExpr {
     /// Parses an expression.
     pub fn parse(text: &str) -> Result<Self, TimeoutError> {
+        if text.chars().count() > MAX_LENGTH {
+            return Err(TimeoutError {
+                text: text.chars().take(40).collect::<String>() + "...",
+                reason: format!("longer than {MAX_LENGTH} characters"),
+            });
+        }
         let mut parser = Parser {
             chars: text.chars().collect(),
             at: 0,
             text,
+            depth: 0,
         };
         let root = parser.expr()?;
         if let Some(c) = parser.peek() {

@@ -54,6 +54,9 @@ pub enum Problem {
     /// A word before `(` that names no rule.
     #[error("unknown rule `{0}` before `(`; use all (or series), any (or parallel), quorum or k:K")]
     UnknownRule(String),
+    /// Calls nested deeper than [`MAX_NESTING`].
+    #[error("calls nested more than {MAX_NESTING} deep")]
+    TooDeep,
     /// `k:K` with K not a whole number from 1.
     #[error("`{0}` needs K a whole number from 1, e.g. `k:2(...)`")]
     BadK(String),
@@ -95,6 +98,7 @@ pub fn parse(text: &str) -> Result<SystemExpr, ParseError> {
     let mut p = Parser {
         chars: text.chars().collect(),
         pos: 0,
+        depth: 0,
     };
     p.skip_ws();
     let (word, column) = p.word();
@@ -124,9 +128,15 @@ enum Arg {
     Selector(Selector),
 }
 
+/// The deepest calls may nest: far beyond any system's hierarchy, and shallow enough that the
+/// recursive parser and evaluator never run out of stack on hostile input.
+pub const MAX_NESTING: usize = 64;
+
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Calls open around the position.
+    depth: usize,
 }
 
 impl Parser {
@@ -197,6 +207,20 @@ impl Parser {
     /// A call whose rule `word` (at `column`) has been read; the next character is `(`.
     fn call(&mut self, word: &str, column: usize) -> Result<Expr, ParseError> {
         let gate = Self::gate(word, column)?;
+        if self.depth >= MAX_NESTING {
+            return Err(ParseError::At {
+                column,
+                problem: Problem::TooDeep,
+            });
+        }
+        self.depth += 1;
+        let expr = self.call_body(gate, word, column);
+        self.depth -= 1;
+        expr
+    }
+
+    /// The rest of a call to `gate` (written `word`, at `column`), from its `(`.
+    fn call_body(&mut self, gate: Gate, word: &str, column: usize) -> Result<Expr, ParseError> {
         self.pos += 1;
         let mut args: Vec<(Arg, usize)> = Vec::new();
         loop {
