@@ -380,42 +380,14 @@ pub struct ShardFile {
 
 /// Reads a shard written by [`write`].
 pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
-    let bad = |reason: String| ShardError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let file = File::open(path).map_err(io(path))?;
-    let df = contained(|| ParquetReader::new(file).finish())
-        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
-        .map_err(|e| bad(e.to_string()))?;
-    let series = |name: &str| -> Result<Series, ShardError> {
-        df.column(name)
-            .map(|c| c.as_materialized_series().clone())
-            .map_err(|_| bad(format!("no column `{name}`")))
-    };
-    let kind = |name: &str, e: PolarsError| bad(format!("column `{name}`: {e}"));
-    let u64s = |name: &str| -> Result<Vec<Option<u64>>, ShardError> {
-        let s = series(name)?;
-        let ca = s.u64().map_err(|e| kind(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let u32s = |name: &str| -> Result<Vec<Option<u32>>, ShardError> {
-        let s = series(name)?;
-        let ca = s.u32().map_err(|e| kind(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let f64s = |name: &str| -> Result<Vec<Option<f64>>, ShardError> {
-        let s = series(name)?;
-        let ca = s.f64().map_err(|e| kind(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let strs = |name: &str| -> Result<Vec<Option<String>>, ShardError> {
-        let s = series(name)?;
-        let ca = s.str().map_err(|e| kind(name, e))?;
-        Ok((0..ca.len())
-            .map(|i| ca.get(i).map(str::to_string))
-            .collect())
-    };
+    let columns = Columns::read(path)?;
+    let bad = |reason: String| columns.bad(reason);
+    let (u64s, u32s, f64s, strs) = (
+        |name| columns.u64s(name),
+        |name| columns.u32s(name),
+        |name| columns.f64s(name),
+        |name| columns.strs(name),
+    );
     let need = |v: Option<u64>, name: &str| v.ok_or_else(|| bad(format!("`{name}` is empty")));
     let text =
         |v: &Option<String>, name: &str| v.clone().ok_or_else(|| bad(format!("`{name}` is empty")));
@@ -578,6 +550,78 @@ pub fn combine(mut shards: Vec<ShardFile>) -> Result<(ShardInfo, Vec<SeedRow>), 
         )));
     }
     Ok((first.info, rows))
+}
+
+/// A shard file's columns, read by name and type; errors name the file. The read is contained
+/// ([`contained`]): a damaged file is an error, not a panic.
+pub(crate) struct Columns {
+    path: PathBuf,
+    df: DataFrame,
+}
+
+impl Columns {
+    /// Reads the file at `path`.
+    pub(crate) fn read(path: &Path) -> Result<Self, ShardError> {
+        let bad = |reason: String| ShardError::Format {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file = File::open(path).map_err(io(path))?;
+        let df = contained(|| ParquetReader::new(file).finish())
+            .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Columns {
+            path: path.to_path_buf(),
+            df,
+        })
+    }
+
+    /// What is wrong with the file.
+    pub(crate) fn bad(&self, reason: String) -> ShardError {
+        ShardError::Format {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    fn series(&self, name: &str) -> Result<Series, ShardError> {
+        self.df
+            .column(name)
+            .map(|c| c.as_materialized_series().clone())
+            .map_err(|_| self.bad(format!("no column `{name}`")))
+    }
+
+    fn typed(&self, name: &str, e: PolarsError) -> ShardError {
+        self.bad(format!("column `{name}`: {e}"))
+    }
+
+    /// A column of unsigned 64-bit integers.
+    pub(crate) fn u64s(&self, name: &str) -> Result<Vec<Option<u64>>, ShardError> {
+        let s = self.series(name)?;
+        let ca = s.u64().map_err(|e| self.typed(name, e))?;
+        Ok(ca.iter().collect())
+    }
+
+    /// A column of unsigned 32-bit integers.
+    pub(crate) fn u32s(&self, name: &str) -> Result<Vec<Option<u32>>, ShardError> {
+        let s = self.series(name)?;
+        let ca = s.u32().map_err(|e| self.typed(name, e))?;
+        Ok(ca.iter().collect())
+    }
+
+    /// A column of floats.
+    pub(crate) fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ShardError> {
+        let s = self.series(name)?;
+        let ca = s.f64().map_err(|e| self.typed(name, e))?;
+        Ok(ca.iter().collect())
+    }
+
+    /// A column of text.
+    pub(crate) fn strs(&self, name: &str) -> Result<Vec<Option<String>>, ShardError> {
+        let s = self.series(name)?;
+        let ca = s.str().map_err(|e| self.typed(name, e))?;
+        Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+    }
 }
 
 /// The shard files of `paths`: files as given, and every `shard-*.parquet` in folders.

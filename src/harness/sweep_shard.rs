@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::shard::{Shard, ShardError};
+use super::shard::{Columns, Shard, ShardError};
 use super::timeout_sweep::Measured;
 use crate::trace::parquet::contained;
 
@@ -132,19 +132,8 @@ pub fn is_sweep_shard(path: &Path) -> Result<bool, ShardError> {
 
 /// Reads a shard written by [`to_parquet`].
 pub fn read(path: &Path) -> Result<SweepShardFile, ShardError> {
-    let bad = format_error(path);
-    let file = File::open(path).map_err(|source| ShardError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let df = contained(|| ParquetReader::new(file).finish())
-        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
-        .map_err(|e| bad(e.to_string()))?;
-    let column = |name: &str| {
-        df.column(name)
-            .map(|c| c.as_materialized_series().clone())
-            .map_err(|_| bad(format!("no column `{name}`")))
-    };
+    let columns = Columns::read(path)?;
+    let bad = |reason: String| columns.bad(reason);
     fn whole<T>(
         values: Vec<Option<T>>,
         name: &str,
@@ -155,29 +144,12 @@ pub fn read(path: &Path) -> Result<SweepShardFile, ShardError> {
             .map(|v| v.ok_or_else(|| bad(format!("`{name}` is empty"))))
             .collect()
     }
-    let typed = |name: &str, e: PolarsError| bad(format!("column `{name}`: {e}"));
-    let u64s = |name: &str| -> Result<Vec<Option<u64>>, ShardError> {
-        let s = column(name)?;
-        let ca = s.u64().map_err(|e| typed(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let u32s = |name: &str| -> Result<Vec<Option<u32>>, ShardError> {
-        let s = column(name)?;
-        let ca = s.u32().map_err(|e| typed(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let f64s = |name: &str| -> Result<Vec<Option<f64>>, ShardError> {
-        let s = column(name)?;
-        let ca = s.f64().map_err(|e| typed(name, e))?;
-        Ok((0..ca.len()).map(|i| ca.get(i)).collect())
-    };
-    let strs = |name: &str| -> Result<Vec<Option<String>>, ShardError> {
-        let s = column(name)?;
-        let ca = s.str().map_err(|e| typed(name, e))?;
-        Ok((0..ca.len())
-            .map(|i| ca.get(i).map(str::to_string))
-            .collect())
-    };
+    let (u64s, u32s, f64s, strs) = (
+        |name| columns.u64s(name),
+        |name| columns.u32s(name),
+        |name| columns.f64s(name),
+        |name| columns.strs(name),
+    );
     let index = whole(u64s("run")?, "run", &bad)?;
     let candidate = whole(u64s("candidate")?, "candidate", &bad)?;
     let seed = whole(u64s("seed")?, "seed", &bad)?;
