@@ -477,47 +477,70 @@ pub fn combine(mut shards: Vec<ShardFile>) -> Result<(ShardInfo, Vec<SeedRow>), 
         return Err(ShardError::Empty("the paths given".into()));
     };
     for s in &shards[1..] {
-        let differ = |what: &'static str, this: String, that: String| {
-            (this != that).then(|| ShardError::Mixed {
-                path: s.path.clone(),
-                first: first.path.clone(),
-                what,
-                this,
-                that,
-            })
-        };
         let (h, f) = (&s.info.header, &first.info.header);
-        let checks = [
-            differ(
-                "versions",
-                s.info.version.clone(),
-                first.info.version.clone(),
-            ),
-            differ("protocols", h.protocol.clone(), f.protocol.clone()),
-            differ("node counts", h.nodes.to_string(), f.nodes.to_string()),
-            differ(
-                "seed ranges",
-                format!("{}..{}", h.seed_from, h.seed_to),
-                format!("{}..{}", f.seed_from, f.seed_to),
-            ),
-            differ(
-                "other settings (delay, timeout, faults, ...; their hashes)",
-                s.info.settings.clone(),
-                first.info.settings.clone(),
-            ),
-            differ(
-                "shard counts",
-                s.info.shard.count.to_string(),
-                first.info.shard.count.to_string(),
-            ),
-        ];
-        if let Some(e) = checks.into_iter().flatten().next() {
-            return Err(e);
-        }
+        first_difference(
+            &s.path,
+            &first.path,
+            [
+                ("versions", &s.info.version, &first.info.version),
+                ("protocols", &h.protocol, &f.protocol),
+                ("node counts", &h.nodes.to_string(), &f.nodes.to_string()),
+                (
+                    "seed ranges",
+                    &format!("{}..{}", h.seed_from, h.seed_to),
+                    &format!("{}..{}", f.seed_from, f.seed_to),
+                ),
+                (
+                    "other settings (delay, timeout, faults, ...; their hashes)",
+                    &s.info.settings,
+                    &first.info.settings,
+                ),
+                (
+                    "shard counts",
+                    &s.info.shard.count.to_string(),
+                    &first.info.shard.count.to_string(),
+                ),
+            ],
+        )?;
     }
     shards.sort_by_key(|s| s.info.shard.index);
-    let count = first.info.shard.count;
     let have: Vec<u32> = shards.iter().map(|s| s.info.shard.index).collect();
+    check_complete(&have, first.info.shard.count)?;
+    let mut rows: Vec<SeedRow> = shards.into_iter().flat_map(|s| s.rows).collect();
+    rows.sort_by_key(|r| r.seed);
+    let h = &first.info.header;
+    let expected: Vec<u64> = (h.seed_from..=h.seed_to).collect();
+    let seeds: Vec<u64> = rows.iter().map(|r| r.seed).collect();
+    if seeds != expected {
+        return Err(ShardError::Incomplete(format!(
+            "the shards' seeds are not exactly {}..{}",
+            h.seed_from, h.seed_to
+        )));
+    }
+    Ok((first.info, rows))
+}
+
+/// Refuses a shard (at `path`) that differs from the first one read (at `first`) in any of
+/// `checks` (what, its value, the first's), naming the first difference.
+pub(crate) fn first_difference<const N: usize>(
+    path: &Path,
+    first: &Path,
+    checks: [(&'static str, &String, &String); N],
+) -> Result<(), ShardError> {
+    match checks.into_iter().find(|(_, this, that)| this != that) {
+        Some((what, this, that)) => Err(ShardError::Mixed {
+            path: path.to_path_buf(),
+            first: first.to_path_buf(),
+            what,
+            this: this.clone(),
+            that: that.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that the shards' indexes `have` (sorted) are `0..count`, each once.
+pub(crate) fn check_complete(have: &[u32], count: u32) -> Result<(), ShardError> {
     let missing: Vec<String> = (0..count)
         .filter(|i| !have.contains(i))
         .map(|i| i.to_string())
@@ -538,18 +561,7 @@ pub fn combine(mut shards: Vec<ShardFile>) -> Result<(ShardInfo, Vec<SeedRow>), 
             "a shard is given twice (two copies of one file?)".into(),
         ));
     }
-    let mut rows: Vec<SeedRow> = shards.into_iter().flat_map(|s| s.rows).collect();
-    rows.sort_by_key(|r| r.seed);
-    let h = &first.info.header;
-    let expected: Vec<u64> = (h.seed_from..=h.seed_to).collect();
-    let seeds: Vec<u64> = rows.iter().map(|r| r.seed).collect();
-    if seeds != expected {
-        return Err(ShardError::Incomplete(format!(
-            "the shards' seeds are not exactly {}..{}",
-            h.seed_from, h.seed_to
-        )));
-    }
-    Ok((first.info, rows))
+    Ok(())
 }
 
 /// A shard file's columns, read by name and type; errors name the file. The read is contained

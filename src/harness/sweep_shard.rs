@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::shard::{Columns, Shard, ShardError};
+use super::shard::{Columns, Shard, ShardError, check_complete, first_difference};
 use super::timeout_sweep::Measured;
 use crate::trace::parquet::contained;
 
@@ -214,46 +214,28 @@ pub fn combine(
         return Err(ShardError::Empty("the paths given".into()));
     };
     for s in &shards[1..] {
-        let differ = |what: &'static str, this: String, that: String| {
-            (this != that).then(|| ShardError::Mixed {
-                path: s.path.clone(),
-                first: first.path.clone(),
-                what,
-                this,
-                that,
-            })
-        };
         let (a, b) = (&s.info, &first.info);
-        let checks = [
-            differ("versions", a.version.clone(), b.version.clone()),
-            differ(
-                "settings (candidates, seeds, delay, faults, ...; their hashes)",
-                a.settings.clone(),
-                b.settings.clone(),
-            ),
-            differ(
-                "shard counts",
-                a.shard.count.to_string(),
-                b.shard.count.to_string(),
-            ),
-        ];
-        if let Some(e) = checks.into_iter().flatten().next() {
-            return Err(e);
-        }
+        first_difference(
+            &s.path,
+            &first.path,
+            [
+                ("versions", &a.version, &b.version),
+                (
+                    "settings (candidates, seeds, delay, faults, ...; their hashes)",
+                    &a.settings,
+                    &b.settings,
+                ),
+                (
+                    "shard counts",
+                    &a.shard.count.to_string(),
+                    &b.shard.count.to_string(),
+                ),
+            ],
+        )?;
     }
     shards.sort_by_key(|s| s.info.shard.index);
-    let count = first.info.shard.count;
     let have: Vec<u32> = shards.iter().map(|s| s.info.shard.index).collect();
-    if let Some(missing) = (0..count).find(|i| !have.contains(i)) {
-        return Err(ShardError::Incomplete(format!(
-            "shard {missing} of {count} is missing (run each with --shard I/{count})"
-        )));
-    }
-    if have.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ShardError::Incomplete(
-            "a shard is given twice (two copies of one file?)".into(),
-        ));
-    }
+    check_complete(&have, first.info.shard.count)?;
     let mut runs: Vec<(u64, Measured)> = shards.into_iter().flat_map(|s| s.runs).collect();
     runs.sort_by_key(|(i, _)| *i);
     if !runs.iter().map(|(i, _)| *i).eq(0..first.info.jobs) {
