@@ -164,6 +164,20 @@ fn killed_at_random(args: &[&str], seed: u64, stop: Stop) {
     }
 }
 
+/// A replay of the ZooKeeper-style store through a leader crash, writing `--out`.
+const ZK_REPLAY: [&str; 10] = [
+    "replay",
+    "--protocol",
+    "zk",
+    "--nodes",
+    "3",
+    "--clients",
+    "3",
+    "--trace",
+    "fixtures/zk-ensemble/leader-crash.csv",
+    "--quiet",
+];
+
 #[test]
 fn a_killed_report_leaves_no_partial_file() {
     killed_at_random(
@@ -183,22 +197,7 @@ fn a_killed_report_leaves_no_partial_file() {
 
 #[test]
 fn a_killed_replay_leaves_no_partial_file() {
-    killed_at_random(
-        &[
-            "replay",
-            "--protocol",
-            "zk",
-            "--nodes",
-            "3",
-            "--clients",
-            "3",
-            "--trace",
-            "fixtures/zk-ensemble/leader-crash.csv",
-            "--quiet",
-        ],
-        2,
-        Stop::Kill,
-    );
+    killed_at_random(&ZK_REPLAY, 2, Stop::Kill);
 }
 
 #[test]
@@ -212,22 +211,7 @@ fn an_interrupted_report_removes_its_temporary_files() {
 
 #[test]
 fn a_terminated_replay_removes_its_temporary_files() {
-    killed_at_random(
-        &[
-            "replay",
-            "--protocol",
-            "zk",
-            "--nodes",
-            "3",
-            "--clients",
-            "3",
-            "--trace",
-            "fixtures/zk-ensemble/leader-crash.csv",
-            "--quiet",
-        ],
-        4,
-        Stop::Signal("-TERM"),
-    );
+    killed_at_random(&ZK_REPLAY, 4, Stop::Signal("-TERM"));
 }
 
 #[test]

@@ -13,8 +13,7 @@ use faultline::harness::sweep_shard::{self, SweepShardFile, SweepShardInfo};
 use faultline::harness::timeout_sweep::{
     Sweep, SweepSettings, fingerprint, job_count, jobs, parse_list, reduce, run_jobs, sweep,
 };
-use faultline::output::{json_pretty, write_atomically};
-use faultline::report::build::render_plots;
+use faultline::output::write_atomically;
 use faultline::report::gfs_sweep as report_gfs;
 use faultline::report::{figures, timeout_sweep};
 use faultline::sim::delay::DelayModel;
@@ -272,20 +271,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
     emit(&result, &args.format, args.out.as_deref())
 }
 
-/// Prints the sweep (and writes sweep.json and its plots under `out`).
+/// Prints the sweep as table, JSON or CSV (and writes sweep.json and its plots under `out`).
 fn emit(result: &Sweep, format: &str, out: Option<&Path>) -> Result<(), Failure> {
-    if let Some(dir) = out {
-        let json = json_pretty(result)?;
-        write_atomically(&dir.join("sweep.json"), |w| w.write_all(&json))?;
-        render_plots(dir, &figures::sweep(result))?;
-    }
     let text = match format {
-        "json" => json_pretty(result)?,
-        "csv" => timeout_sweep::csv(result)?,
-        _ => timeout_sweep::table(result).into_bytes(),
+        "csv" => String::from_utf8_lossy(&timeout_sweep::csv(result)?).into_owned(),
+        _ => timeout_sweep::table(result),
     };
-    print(&text)?;
-    Ok(())
+    super::emit(
+        result,
+        "sweep.json",
+        text,
+        &figures::sweep(result),
+        format,
+        out,
+    )
 }
 
 /// Runs one shard of the sweep's runs and writes them to `--out`/shard-I.parquet.
