@@ -77,15 +77,17 @@ pub fn read(
                 ),
             ));
         }
-        let taken_out = match field(out) {
-            "TRUE" => true,
-            "FALSE" | "" => false,
-            other => {
-                return Err(FieldError::new(
-                    "out",
-                    format!("`{other}` is not TRUE, FALSE or empty"),
-                ));
-            }
+        // Any case: the data writes TRUE, a typed column (Parquet's boolean) reads as `true`.
+        let text = field(out);
+        let taken_out = if text.eq_ignore_ascii_case("TRUE") {
+            true
+        } else if text.is_empty() || text.eq_ignore_ascii_case("FALSE") {
+            false
+        } else {
+            return Err(FieldError::new(
+                "out",
+                format!("`{text}` is not TRUE, FALSE or empty"),
+            ));
         };
         let node = builder.node(field(serial));
         let cabinet = field(location).split('c').nth(1).map(|rest| {
@@ -150,6 +152,18 @@ mod tests {
             t.nodes[1].service.start,
             parse_datetime("2017-04-09").unwrap()
         );
+        assert!(t.outages_of(1).is_empty());
+    }
+
+    /// A typed boolean column (Parquet) renders as `true` / `false`: read like TRUE / FALSE.
+    #[test]
+    fn out_is_read_in_any_case() {
+        let t = read_text(
+            "SN,location,insert,remove,duration,out,event\n\
+             A,c1-0c0s0n0,2017-04-09 00:00:00,2018-03-03 00:00:00,1,true,DBE\n\
+             B,c1-0c0s0n1,2017-04-09 00:00:00,2018-03-03 00:00:00,1,false,DBE\n",
+        );
+        assert_eq!(t.outages_of(0).len(), 1);
         assert!(t.outages_of(1).is_empty());
     }
 }
