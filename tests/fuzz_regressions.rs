@@ -3,7 +3,9 @@
 //!
 //! `fixtures/fuzz/parquet/`: damaged Parquet files, one for each place where polars' Parquet
 //! reader panicked on them instead of returning an error (thrift metadata out of range, slices
-//! past the end, failed assertions in the decoders, ...). The `trace` target's one hang, a LANL
+//! past the end, failed assertions in the decoders, ...), and two (24, 25) whose page headers
+//! claim 2^64 values, for which polars reserved 2^61 bytes and the process aborted. The
+//! `trace` target's one hang, a LANL
 //! system of 44 billion nodes, is written out below, as is the `flags` target's crash (nested
 //! parentheses overflowing the parser's stack).
 

@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -26,7 +25,7 @@ use thiserror::Error;
 
 use crate::harness::fault_sweep::{FirstViolation, SeedRow, SweepHeader};
 use crate::sim::metrics::MAX_LATENCY;
-use crate::trace::parquet::contained;
+use crate::trace::parquet_safe::{ReadError, read_frame};
 
 /// One shard of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -565,7 +564,7 @@ pub(crate) fn check_complete(have: &[u32], count: u32) -> Result<(), ShardError>
 }
 
 /// A shard file's columns, read by name and type; errors name the file. The read is contained
-/// ([`contained`]): a damaged file is an error, not a panic.
+/// ([`read_frame`]): a damaged file is an error, not a panic or an abort.
 pub(crate) struct Columns {
     path: PathBuf,
     df: DataFrame,
@@ -578,10 +577,10 @@ impl Columns {
             path: path.to_path_buf(),
             reason,
         };
-        let file = File::open(path).map_err(io(path))?;
-        let df = contained(|| ParquetReader::new(file).finish())
-            .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
-            .map_err(|e| bad(e.to_string()))?;
+        let df = read_frame(path).map_err(|e| match e {
+            ReadError::Io(source) => io(path)(source),
+            ReadError::Damaged(reason) => bad(reason),
+        })?;
         Ok(Columns {
             path: path.to_path_buf(),
             df,

@@ -19,7 +19,7 @@ use polars::prelude::*;
 
 use super::shard::{Columns, Shard, ShardError, check_complete, first_difference};
 use super::timeout_sweep::Measured;
-use crate::trace::parquet::contained;
+use crate::trace::parquet_safe::contained;
 
 /// What every row of a sweep shard shares.
 #[derive(Debug, Clone, PartialEq)]

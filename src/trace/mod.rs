@@ -24,6 +24,7 @@ pub mod import;
 pub mod jsonl;
 pub mod model;
 pub mod parquet;
+pub mod parquet_safe;
 pub mod records;
 pub mod rows;
 pub mod synth;

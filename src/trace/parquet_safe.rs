@@ -1,0 +1,233 @@
+//! Reading Parquet files that may be damaged or hostile.
+//!
+//! polars' Parquet reader trusts a file's metadata. On a damaged file it may panic (an
+//! out-of-range slice, a failed assertion) instead of returning an error, and it allocates what
+//! a page header claims: a header saying a page holds 2^64 values makes it reserve 2^61 bytes,
+//! and a failed allocation aborts the process, which no `catch_unwind` can stop. Fuzzing found
+//! both kinds. So a file is read in two steps:
+//!
+//! 1. [`check_claims`] walks the footer and every page header (never a page's contents) and
+//!    refuses a file whose claims cannot be true of a file its size: a count of values or rows
+//!    larger than [`VALUES_PER_BYTE`] per byte of the whole file, a page that decompresses to more
+//!    than [`MAX_EXPANSION`] times its stored size, a page or column chunk reaching past the
+//!    file's end. Every allocation polars then makes is bounded by a small multiple of the
+//!    file's size.
+//! 2. [`read_frame`] hands the checked bytes to polars under [`contained`], which turns a panic
+//!    into an error.
+//!
+//! Real files are far inside these bounds: a failure trace holds at least a few bytes of
+//! timestamps per row, and general-purpose compression of such columns stays below 20×.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use polars::prelude::{DataFrame, ParquetReader, SerReader};
+use polars_parquet::parquet::read::read_metadata;
+use polars_parquet_format::PageHeader;
+use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+
+/// At most this many values (or rows) per byte of the file may be claimed by any count in it.
+pub const VALUES_PER_BYTE: u64 = 8;
+
+/// A page may decompress to at most this many times its stored size (plus [`PAGE_SLACK`]).
+pub const MAX_EXPANSION: u64 = 1024;
+
+/// Bytes any page may decompress to whatever its stored size, and values any count may claim
+/// whatever the file's size: small files stay readable.
+const PAGE_SLACK: u64 = 1 << 16;
+
+/// Why a file cannot be read; callers add the path.
+pub type Reason = String;
+
+/// Reads the Parquet file at `path` into a frame, after [`check_claims`], with panics contained.
+pub fn read_frame(path: &Path) -> Result<DataFrame, ReadError> {
+    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    check_claims(&bytes).map_err(ReadError::Damaged)?;
+    contained(|| ParquetReader::new(Cursor::new(bytes)).finish())
+        .map_err(|reason| ReadError::Damaged(format!("the file is damaged ({reason})")))?
+        .map_err(|e| ReadError::Damaged(e.to_string()))
+}
+
+/// Why [`read_frame`] failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be read at all.
+    Io(std::io::Error),
+    /// The file is not a readable Parquet file.
+    Damaged(Reason),
+}
+
+/// Checks every size and count a Parquet file claims in its footer and page headers against
+/// the file's own size; see the module documentation.
+pub fn check_claims(bytes: &[u8]) -> Result<(), Reason> {
+    let len = bytes.len() as u64;
+    let max_values = VALUES_PER_BYTE * len + PAGE_SLACK;
+    let too_many = |what: &str, n: u64| {
+        format!(
+            "the file is damaged (it claims {n} {what} in {len} bytes, more than \
+             {VALUES_PER_BYTE} per byte)"
+        )
+    };
+    let metadata = contained(|| read_metadata(&mut Cursor::new(bytes)))
+        .map_err(|reason| format!("the file is damaged ({reason})"))?
+        .map_err(|e| format!("the file is damaged ({e})"))?;
+    if metadata.num_rows as u64 > max_values {
+        return Err(too_many("rows", metadata.num_rows as u64));
+    }
+    for group in &metadata.row_groups {
+        if group.num_rows() as u64 > max_values {
+            return Err(too_many("rows", group.num_rows() as u64));
+        }
+        for chunk in group.parquet_columns() {
+            let values = u64::try_from(chunk.num_values()).unwrap_or(u64::MAX);
+            if values > max_values {
+                return Err(too_many("values", values));
+            }
+            let range = chunk.byte_range();
+            if range.start > range.end || range.end > len {
+                return Err("the file is damaged (a column chunk lies outside the file)".into());
+            }
+            // Both ends are within `bytes`, which is in memory: they fit in usize.
+            check_pages(
+                &bytes[range.start as usize..range.end as usize],
+                values,
+                max_values,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Walks the page headers of one column chunk (`chunk`, holding `values` values), as the
+/// reader will: data pages until their values add up to the chunk's.
+fn check_pages(chunk: &[u8], values: u64, max_values: u64) -> Result<(), Reason> {
+    let damaged = |what: &str| format!("the file is damaged ({what})");
+    let mut reader = Cursor::new(chunk);
+    let mut seen = 0u64;
+    while seen < values && (reader.position() as usize) < chunk.len() {
+        let remaining = chunk.len() - reader.position() as usize;
+        let mut protocol = TCompactInputProtocol::new(&mut reader, remaining);
+        let header = PageHeader::read_from_in_protocol(&mut protocol)
+            .map_err(|e| damaged(&format!("a page header does not read: {e}")))?;
+        let stored = u64::try_from(header.compressed_page_size)
+            .map_err(|_| damaged("a page's stored size is negative"))?;
+        let expanded = u64::try_from(header.uncompressed_page_size)
+            .map_err(|_| damaged("a page's size is negative"))?;
+        if stored > (chunk.len() as u64).saturating_sub(reader.position()) {
+            return Err(damaged("a page reaches past its column chunk"));
+        }
+        if expanded > MAX_EXPANSION * stored + PAGE_SLACK {
+            return Err(damaged(&format!(
+                "a page of {stored} bytes claims to decompress to {expanded}"
+            )));
+        }
+        let counts = [
+            header
+                .data_page_header
+                .as_ref()
+                .map(|h| i64::from(h.num_values)),
+            header
+                .data_page_header_v2
+                .as_ref()
+                .map(|h| i64::from(h.num_values)),
+            header
+                .data_page_header_v2
+                .as_ref()
+                .map(|h| i64::from(h.num_rows)),
+            header
+                .dictionary_page_header
+                .as_ref()
+                .map(|h| i64::from(h.num_values)),
+        ];
+        for count in counts.into_iter().flatten() {
+            let count = u64::try_from(count).map_err(|_| damaged("a page's count is negative"))?;
+            if count > max_values {
+                return Err(damaged(&format!("a page claims {count} values")));
+            }
+        }
+        let data = header
+            .data_page_header
+            .as_ref()
+            .map(|h| h.num_values)
+            .or(header.data_page_header_v2.as_ref().map(|h| h.num_values));
+        seen += data.map_or(0, |n| n as u64);
+        reader.set_position(reader.position() + stored);
+    }
+    Ok(())
+}
+
+/// Reads in progress under [`contained`]; while any runs, panics are not printed.
+static CONTAINED: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `read`, turning a panic inside it into an error that holds its message (on one line).
+/// While it runs, panics are not printed (the default hook would write a backtrace for a
+/// damaged input file): one hook, installed once, passes panics on to the previous hook unless
+/// a contained read is in progress, in any thread (polars panics in its own worker threads).
+pub fn contained<T>(read: impl FnOnce() -> T) -> Result<T, Reason> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONTAINED.load(Ordering::SeqCst) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINED.fetch_add(1, Ordering::SeqCst);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    CONTAINED.fetch_sub(1, Ordering::SeqCst);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("the reader failed")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written() -> Vec<u8> {
+        crate::report::parquet_table::from_csv(b"node,start,end\nn1,10,20\nn2,15,40\n")
+            .expect("written")
+    }
+
+    #[test]
+    fn a_file_polars_wrote_passes_and_cut_ones_do_not() {
+        let file = written();
+        assert_eq!(check_claims(&file), Ok(()));
+        let cut = &file[..file.len() - 9];
+        assert!(check_claims(cut).is_err());
+        assert!(check_claims(&file[40..]).is_err());
+    }
+
+    #[test]
+    fn a_page_claiming_more_values_than_bytes_allow_is_refused() {
+        // The first page header starts right after the magic bytes; its fields are thrift
+        // compact: type, uncompressed size, compressed size, then the data page header whose
+        // first field is the value count (zigzag varint 2 for our two rows).
+        let mut file = written();
+        let header = &file[4..40];
+        let at = 4 + header
+            .windows(2)
+            .position(|w| w == [0x15, 0x04])
+            .expect("num_values = 2 in the first data page header");
+        file.splice(at + 1..at + 2, [0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
+        let e = check_claims(&file).expect_err("refused");
+        assert!(e.contains("page"), "{e}");
+    }
+
+    #[test]
+    fn a_panic_inside_a_read_is_an_error() {
+        assert_eq!(contained(|| 7), Ok(7));
+        let caught = contained(|| -> u32 { panic!("assertion failed\n  left: 0\n right: 6") });
+        assert_eq!(caught, Err("assertion failed left: 0 right: 6".to_string()));
+    }
+}
