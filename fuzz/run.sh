@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 SECONDS_EACH=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(trace parquet flags zk_script population)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(trace parquet shard flags zk_script population)
 
 if ! cargo afl --version > /dev/null 2>&1; then
   cargo install cargo-afl --locked

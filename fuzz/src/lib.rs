@@ -97,6 +97,23 @@ pub fn parquet(data: &[u8]) {
     read_as_file(data, "parquet", &ReadOptions::default());
 }
 
+/// A shard file as `merge` reads it: first as a fault-sweep shard, then as a timeout-sweep
+/// shard; one that reads is combined as a sweep of one shard.
+pub fn shard(data: &[u8]) {
+    let path = scratch("parquet");
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    if let Ok(file) = faultline::harness::shard::read(&path) {
+        let _ = faultline::harness::shard::combine(vec![file]);
+    }
+    if let Ok(file) = faultline::harness::sweep_shard::read(&path) {
+        let _ = faultline::harness::sweep_shard::combine(vec![file]);
+    }
+    let _ = faultline::harness::sweep_shard::is_sweep_shard(&path);
+    let _ = std::fs::remove_file(&path);
+}
+
 /// A `zk exec` script.
 pub fn zk_script(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -227,11 +227,24 @@ fn instants_in(times: &[f64], (lo, hi): (f64, f64)) -> Instants {
     )
 }
 
+/// The vectors of a page already walked, for the next page to fill: pages hold millions of
+/// instants, and fresh memory for each would be paged in anew.
+#[derive(Default)]
+struct Spare([Vec<u64>; 3]);
+
 impl Page {
-    /// Gathers the instants in `[lo, hi)` with one pass over the outages.
-    fn gather(outages: &[Outage], members: &Membership, (lo, hi): (f64, f64)) -> Self {
+    /// Gathers the instants in `[lo, hi)` with one pass over the outages, into `spare`.
+    fn gather(
+        outages: &[Outage],
+        members: &Membership,
+        (lo, hi): (f64, f64),
+        spare: Spare,
+    ) -> Self {
         let inside = |t: f64| t >= lo && t < hi;
-        let (mut downs, mut ups, mut blips) = (Vec::new(), Vec::new(), Vec::new());
+        let [mut downs, mut ups, mut blips] = spare.0;
+        for v in [&mut downs, &mut ups, &mut blips] {
+            v.clear();
+        }
         for o in outages {
             if o.is_empty() {
                 if inside(o.start) {
@@ -255,8 +268,8 @@ impl Page {
         }
     }
 
-    /// Feeds the page's instants to the sweep in time order.
-    fn walk(mut self, sweep: &mut Sweep) {
+    /// Feeds the page's instants to the sweep in time order; returns its vectors.
+    fn walk(mut self, sweep: &mut Sweep) -> Spare {
         loop {
             // Ends here are finite, so no real instant has the key u64::MAX.
             let key = self
@@ -267,7 +280,7 @@ impl Page {
                 .min(self.joins.peek())
                 .min(self.leaves.peek());
             if key == u64::MAX {
-                return;
+                return Spare([self.downs.keys, self.ups.keys, self.blips.keys]);
             }
             let change = Change {
                 failing: self.downs.take(key),
@@ -376,15 +389,21 @@ pub fn system_outages(
         };
         (lo, bounds.get(page).copied().unwrap_or(f64::INFINITY))
     };
-    let mut current = Some(Page::gather(outages, members, page_range(0)));
+    let mut current = Some(Page::gather(
+        outages,
+        members,
+        page_range(0),
+        Spare::default(),
+    ));
+    let mut spare = Spare::default();
     for page in 1..=bounds.len() + 1 {
         let Some(instants) = current.take() else {
             break;
         };
-        let gather_next =
-            || (page <= bounds.len()).then(|| Page::gather(outages, members, page_range(page)));
-        let ((), next) = rayon::join(|| instants.walk(&mut sweep), gather_next);
-        current = next;
+        let gather_next = || {
+            (page <= bounds.len()).then(|| Page::gather(outages, members, page_range(page), spare))
+        };
+        (spare, current) = rayon::join(|| instants.walk(&mut sweep), gather_next);
     }
     let Sweep {
         opened,

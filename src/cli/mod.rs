@@ -3,6 +3,7 @@
 
 mod analyze;
 mod gen_cmd;
+mod heap;
 mod merge;
 mod policy;
 mod replay;

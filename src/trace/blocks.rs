@@ -56,18 +56,25 @@ pub trait ParseRows: Sync {
     }
 }
 
-/// One parsed block, ready to be absorbed.
+/// One parsed block, ready to be absorbed; its bytes come back to be read into again.
 struct Chunk {
+    block: Vec<u8>,
     builder: TraceBuilder,
     times: TimeParser,
     bad_rows: BadRows,
     result: Result<(), TraceError>,
 }
 
-/// Reads the next block: whole lines only, the partial last line kept in `carry` for the next.
-fn next_block(input: &mut impl BufRead, carry: &mut Vec<u8>) -> std::io::Result<Vec<u8>> {
-    let mut block = std::mem::take(carry);
-    block.reserve(BLOCK);
+/// Reads the next block into `block` (emptied first): whole lines only, the partial last line
+/// kept in `carry` for the next.
+fn next_block(
+    input: &mut impl BufRead,
+    carry: &mut Vec<u8>,
+    mut block: Vec<u8>,
+) -> std::io::Result<Vec<u8>> {
+    block.clear();
+    block.reserve(BLOCK + carry.len());
+    block.append(carry);
     input.take(BLOCK as u64).read_to_end(&mut block)?;
     if block.len() < BLOCK {
         // End of input: whatever is left is the last block, even without a final line end.
@@ -112,7 +119,7 @@ pub fn read_blocks(
     let mut bytes_read = 0u64;
     // One block at a time until the trace's time kind is known.
     while times.kind().is_none() {
-        let block = next_block(&mut input, &mut carry).map_err(io_error)?;
+        let block = next_block(&mut input, &mut carry, Vec::new()).map_err(io_error)?;
         if block.is_empty() {
             return Ok(());
         }
@@ -147,7 +154,7 @@ pub fn read_blocks(
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let template = times.clone();
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, u64, Vec<u8>, TraceBuilder)>(workers);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Chunk)>();
     let quoted = std::thread::scope(|scope| -> Result<Option<(u64, Vec<u8>)>, TraceError> {
@@ -160,11 +167,12 @@ pub fn read_blocks(
             scope.spawn(move || {
                 loop {
                     let job = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((index, before, block))) = job else {
+                    let Ok(Ok((index, before, block, builder))) = job else {
                         return;
                     };
                     let mut chunk = Chunk {
-                        builder: TraceBuilder::new(),
+                        block,
+                        builder,
                         times: template.clone(),
                         bad_rows: fresh.fresh(),
                         result: Ok(()),
@@ -174,7 +182,7 @@ pub fn read_blocks(
                         times: &mut chunk.times,
                         bad_rows: &mut chunk.bad_rows,
                     };
-                    chunk.result = rows.parse_block(&block, before, &mut sink);
+                    chunk.result = rows.parse_block(&chunk.block, before, &mut sink);
                     if done_tx.send((index, chunk)).is_err() {
                         return;
                     }
@@ -187,17 +195,22 @@ pub fn read_blocks(
         let mut waiting: BTreeMap<usize, Chunk> = BTreeMap::new();
         let mut quoted = None;
         let mut input_done = false;
+        // Blocks and builders already absorbed, to be filled again: fresh memory for every
+        // block would be paged in anew.
+        let (mut spare_blocks, mut spare_builders) = (Vec::new(), Vec::new());
         loop {
             // Keep a few blocks in flight; the channel's bound holds back the reading.
             while !input_done && quoted.is_none() && sent - absorbed < 2 * workers {
-                let block = next_block(&mut input, &mut carry).map_err(io_error)?;
+                let spare = spare_blocks.pop().unwrap_or_default();
+                let block = next_block(&mut input, &mut carry, spare).map_err(io_error)?;
                 if block.is_empty() {
                     input_done = true;
                 } else if memchr::memchr(b'"', &block).is_some() {
                     quoted = Some((lines_before, block));
                 } else {
                     let lines = line_count(&block);
-                    if job_tx.send((sent, lines_before, block)).is_err() {
+                    let builder = spare_builders.pop().unwrap_or_else(TraceBuilder::new);
+                    if job_tx.send((sent, lines_before, block, builder)).is_err() {
                         break;
                     }
                     sent += 1;
@@ -213,7 +226,8 @@ pub fn read_blocks(
             waiting.insert(index, chunk);
             while let Some(chunk) = waiting.remove(&absorbed) {
                 chunk.result?;
-                builder.absorb(chunk.builder);
+                spare_builders.push(builder.absorb(chunk.builder));
+                spare_blocks.push(chunk.block);
                 times.adopt(&chunk.times);
                 bad_rows.absorb(chunk.bad_rows);
                 absorbed += 1;
@@ -248,7 +262,7 @@ mod tests {
         let mut carry = Vec::new();
         let mut joined = Vec::new();
         loop {
-            let block = next_block(&mut input, &mut carry).unwrap();
+            let block = next_block(&mut input, &mut carry, Vec::new()).unwrap();
             if block.is_empty() {
                 break;
             }
@@ -262,7 +276,14 @@ mod tests {
     fn a_last_line_without_a_line_end_is_kept() {
         let mut input = Cursor::new(&b"a\nb"[..]);
         let mut carry = Vec::new();
-        assert_eq!(next_block(&mut input, &mut carry).unwrap(), b"a\nb");
-        assert!(next_block(&mut input, &mut carry).unwrap().is_empty());
+        assert_eq!(
+            next_block(&mut input, &mut carry, Vec::new()).unwrap(),
+            b"a\nb"
+        );
+        assert!(
+            next_block(&mut input, &mut carry, vec![7])
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -239,8 +239,10 @@ impl TraceBuilder {
     }
 
     /// Adds everything `later` collected from a later part of the same file, mapping its node
-    /// and cause ids onto this builder's (by name), as if its rows had been added here.
-    pub fn absorb(&mut self, later: TraceBuilder) {
+    /// and cause ids onto this builder's (by name), as if its rows had been added here. Returns
+    /// an empty builder with `later`'s room for rows, to collect the next part in without
+    /// paging in fresh memory.
+    pub fn absorb(&mut self, mut later: TraceBuilder) -> TraceBuilder {
         let nodes: Vec<NodeId> = later.nodes.iter().map(|n| self.node(&n.name)).collect();
         for (node, &id) in later.nodes.iter().zip(&nodes) {
             for (key, value) in &node.attrs {
@@ -275,6 +277,13 @@ impl TraceBuilder {
         }
         self.warnings.extend(later.warnings);
         self.repairable &= later.repairable;
+        later.outages.clear();
+        later.transitions.clear();
+        TraceBuilder {
+            outages: later.outages,
+            transitions: later.transitions,
+            ..TraceBuilder::new()
+        }
     }
 
     /// Merges everything into a canonical trace; `None` when nothing at all was read.
@@ -602,7 +611,7 @@ mod tests {
         add(&mut first, rows[1], "net");
         add(&mut second, rows[2], "disk");
         add(&mut second, rows[3], "net");
-        first.absorb(second);
+        let _room = first.absorb(second);
         assert_eq!(first.finish(), whole.finish());
     }
 
