@@ -1,6 +1,7 @@
 //! Parquet traces read exactly as the CSV they hold: the interval fixture written as Parquet
-//! (numbers as numbers, an empty fault as null) gives the golden analysis byte for byte, and a
-//! bad value is reported at its line.
+//! (numbers as numbers, an empty fault as null) gives the golden analysis byte for byte, so
+//! does a Titan history with timestamp and boolean columns, and a bad value is reported at its
+//! line.
 
 mod common;
 
@@ -137,4 +138,98 @@ fn the_node_table_as_parquet_holds_the_csv() {
             assert_eq!(text, field, "row {row}, {column}");
         }
     }
+}
+
+/// A Titan GPU history written with typed columns, as a Parquet-writing tool would: times as
+/// timestamps (one missing), `out` as booleans, the duration as an integer. It analyses exactly
+/// as the CSV it stands for.
+#[test]
+fn a_typed_parquet_trace_analyses_as_its_csv() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let csv = dir.path().join("titan.csv");
+    std::fs::write(
+        &csv,
+        "SN,location,insert,remove,duration,out,event\n\
+         A,c13-5c2s2n1,2017-04-09 21:36:19,2018-03-03 08:00:00,28116461,FALSE,DBE\n\
+         A,c3-2c1s3n1,2018-03-27 00:00:00,2018-05-29 12:30:00,5401800,TRUE,DBE\n\
+         B,c5-0c2s4n2,,2017-08-22 00:00:00,0,TRUE,\n\
+         C,c5-0c2s4n2,2017-08-22 00:00:00,2019-02-01 00:00:00,45273600,TRUE,OTB\n\
+         D,c11-2c1s4n1,2016-01-01 00:00:00,2019-08-01 20:07:33,107654853,FALSE,\n",
+    )
+    .expect("written");
+    let micros = |text: &str| {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+            .expect("a datetime")
+            .and_utc()
+            .timestamp_micros()
+    };
+    let timestamps = |name: &str, values: &[Option<&str>]| {
+        let micros: Vec<Option<i64>> = values.iter().map(|v| v.map(micros)).collect();
+        Series::new(name.into(), micros)
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .expect("timestamps")
+            .into_column()
+    };
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("SN".into(), ["A", "A", "B", "C", "D"]),
+        Column::new(
+            "location".into(),
+            [
+                "c13-5c2s2n1",
+                "c3-2c1s3n1",
+                "c5-0c2s4n2",
+                "c5-0c2s4n2",
+                "c11-2c1s4n1",
+            ],
+        ),
+        timestamps(
+            "insert",
+            &[
+                Some("2017-04-09 21:36:19"),
+                Some("2018-03-27 00:00:00"),
+                None,
+                Some("2017-08-22 00:00:00"),
+                Some("2016-01-01 00:00:00"),
+            ],
+        ),
+        timestamps(
+            "remove",
+            &[
+                Some("2018-03-03 08:00:00"),
+                Some("2018-05-29 12:30:00"),
+                Some("2017-08-22 00:00:00"),
+                Some("2019-02-01 00:00:00"),
+                Some("2019-08-01 20:07:33"),
+            ],
+        ),
+        Column::new(
+            "duration".into(),
+            [28116461i64, 5401800, 0, 45273600, 107654853],
+        ),
+        Column::new("out".into(), [false, true, true, true, false]),
+        Column::new(
+            "event".into(),
+            [Some("DBE"), Some("DBE"), None, Some("OTB"), None],
+        ),
+    ])
+    .expect("a frame");
+    let parquet = dir.path().join("titan.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    let (csv, parquet) = (csv.to_string_lossy(), parquet.to_string_lossy());
+    let from_csv = ok(&["analyze", &csv, "--format", "json"]);
+    let from_parquet = ok(&["analyze", &parquet, "--format", "json"]);
+    assert_eq!(
+        from_parquet.replace(parquet.as_ref(), "TRACE"),
+        from_csv.replace(csv.as_ref(), "TRACE")
+    );
+    // Four GPUs; two failed in service (A with DBE, C with OTB); B's removal has no event.
+    let analysis: serde_json::Value = serde_json::from_str(&from_csv).expect("JSON");
+    let lifetimes = &analysis["lifetimes"];
+    assert_eq!(
+        (&lifetimes["units"], &lifetimes["failed"]),
+        (&4.into(), &2.into()),
+        "{analysis}"
+    );
 }
