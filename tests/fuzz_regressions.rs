@@ -3,8 +3,9 @@
 //!
 //! `fixtures/fuzz/parquet/`: damaged Parquet files, one for each place where polars' Parquet
 //! reader panicked on them instead of returning an error (thrift metadata out of range, slices
-//! past the end, failed assertions in the decoders, ...), and two (24, 25) whose page headers
-//! claim 2^64 values, for which polars reserved 2^61 bytes and the process aborted. The
+//! past the end, failed assertions in the decoders, ...), two (24, 25) whose page headers
+//! claim 2^64 values, for which polars reserved 2^61 bytes and the process aborted, and one (26)
+//! whose footer declares a list of billions of elements, which aborted the same way. The
 //! `trace` target's one hang, a LANL
 //! system of 44 billion nodes, is written out below, as is the `flags` target's crash (nested
 //! parentheses overflowing the parser's stack).

@@ -32,7 +32,7 @@ pub mod time;
 pub mod write;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -167,9 +167,12 @@ fn read_file(
     let mut size_hint = opened.metadata().ok().map(|m| m.len());
     let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, opened));
     if parquet::is_parquet(input.fill_buf().map_err(io_error)?) {
-        let csv = parquet::as_csv(path)?;
-        size_hint = Some(csv.len() as u64);
-        input = Box::new(Cursor::new(csv));
+        // The CSV's length is unknown until it is rendered.
+        size_hint = None;
+        input = Box::new(BufReader::with_capacity(
+            1 << 16,
+            parquet::CsvStream::open(path)?,
+        ));
     }
     let format = match options.format {
         Some(format) => format,

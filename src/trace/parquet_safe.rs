@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use polars_parquet::parquet::read::read_metadata;
-use polars_parquet_format::PageHeader;
 use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+use polars_parquet_format::{FileMetaData, PageHeader};
 
 /// At most this many values (or rows) per byte of the file may be claimed by any count in it.
 pub const VALUES_PER_BYTE: u64 = 8;
@@ -60,8 +60,8 @@ pub enum ReadError {
 }
 
 /// Checks every size and count a Parquet file claims in its footer and page headers against
-/// the file's own size; see the module documentation.
-pub fn check_claims(bytes: &[u8]) -> Result<(), Reason> {
+/// the file's own size (see the module documentation); returns the rows of each row group.
+pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
     let len = bytes.len() as u64;
     let max_values = VALUES_PER_BYTE * len + PAGE_SLACK;
     let too_many = |what: &str, n: u64| {
@@ -70,6 +70,13 @@ pub fn check_claims(bytes: &[u8]) -> Result<(), Reason> {
              {VALUES_PER_BYTE} per byte)"
         )
     };
+    // polars' own footer decoder sizes its vectors by the lists' declared lengths. A decoder
+    // that bounds them must accept the footer first: it charges 8 bytes per list element, and
+    // every element takes at least one byte of the footer.
+    let footer = footer(bytes).ok_or("the file is damaged (no Parquet footer)")?;
+    let budget = footer.len().saturating_mul(8);
+    FileMetaData::read_from_in_protocol(&mut TCompactInputProtocol::new(footer, budget))
+        .map_err(|e| format!("the file is damaged (its footer does not read: {e})"))?;
     let metadata = contained(|| read_metadata(&mut Cursor::new(bytes)))
         .map_err(|reason| format!("the file is damaged ({reason})"))?
         .map_err(|e| format!("the file is damaged ({e})"))?;
@@ -97,7 +104,15 @@ pub fn check_claims(bytes: &[u8]) -> Result<(), Reason> {
             )?;
         }
     }
-    Ok(())
+    Ok(metadata.row_groups.iter().map(|g| g.num_rows()).collect())
+}
+
+/// The footer's bytes: before the last 8 (its length, then the magic `PAR1`).
+fn footer(bytes: &[u8]) -> Option<&[u8]> {
+    let (rest, tail) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    let (length, magic) = tail.split_at(4);
+    let length = u32::from_le_bytes(length.try_into().ok()?) as usize;
+    (magic == b"PAR1" && length + 4 <= rest.len()).then(|| &rest[rest.len() - length..])
 }
 
 /// Walks the page headers of one column chunk (`chunk`, holding `values` values), as the
@@ -202,7 +217,7 @@ mod tests {
     #[test]
     fn a_file_polars_wrote_passes_and_cut_ones_do_not() {
         let file = written();
-        assert_eq!(check_claims(&file), Ok(()));
+        assert_eq!(check_claims(&file), Ok(vec![2]));
         let cut = &file[..file.len() - 9];
         assert!(check_claims(cut).is_err());
         assert!(check_claims(&file[40..]).is_err());
