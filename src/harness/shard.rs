@@ -538,21 +538,38 @@ pub(crate) fn first_difference<const N: usize>(
     }
 }
 
-/// Checks that the shards' indexes `have` (sorted) are `0..count`, each once.
+/// Missing shards named in an error; the rest are counted.
+const NAMED_MISSING: usize = 10;
+
+/// Checks that the shards' indexes `have` (sorted) are `0..count`, each once. Takes time in
+/// the shards given, not in `count` (a damaged file may claim billions of shards).
 pub(crate) fn check_complete(have: &[u32], count: u32) -> Result<(), ShardError> {
-    let missing: Vec<String> = (0..count)
-        .filter(|i| !have.contains(i))
-        .map(|i| i.to_string())
-        .collect();
-    if !missing.is_empty() {
-        let (which, verb) = if missing.len() == 1 {
+    let mut distinct = have.to_vec();
+    distinct.dedup();
+    let present = distinct.iter().filter(|&&i| i < count).count();
+    let missing = count as usize - present;
+    if missing > 0 {
+        let mut given = distinct.iter().copied().peekable();
+        let named: Vec<String> = (0..count)
+            .filter(|&i| {
+                while given.next_if(|&g| g < i).is_some() {}
+                given.peek() != Some(&i)
+            })
+            .take(NAMED_MISSING)
+            .map(|i| i.to_string())
+            .collect();
+        let (which, verb) = if missing == 1 {
             ("shard", "is")
         } else {
             ("shards", "are")
         };
+        let more = match missing - named.len() {
+            0 => String::new(),
+            rest => format!(" and {rest} more"),
+        };
         return Err(ShardError::Incomplete(format!(
-            "{which} {} of {count} {verb} missing (run each with --shard I/{count})",
-            missing.join(", ")
+            "{which} {}{more} of {count} {verb} missing (run each with --shard I/{count})",
+            named.join(", ")
         )));
     }
     if have.windows(2).any(|w| w[0] == w[1]) {
@@ -664,6 +681,30 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ShardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_shards_are_named_up_to_ten_and_the_rest_counted() {
+        let message = |have: &[u32], count| match check_complete(have, count) {
+            Err(ShardError::Incomplete(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            message(&[0, 2], 4),
+            "shards 1, 3 of 4 are missing (run each with --shard I/4)"
+        );
+        assert_eq!(
+            message(&[1], 2),
+            "shard 0 of 2 is missing (run each with --shard I/2)"
+        );
+        // A damaged file claiming four billion shards: answered at once.
+        assert_eq!(
+            message(&[0, 3], 4_000_000_000),
+            "shards 1, 2, 4, 5, 6, 7, 8, 9, 10, 11 and 3999999988 more of 4000000000 are \
+             missing (run each with --shard I/4000000000)"
+        );
+        assert!(message(&[0, 0, 1], 2).contains("given twice"));
+        assert!(check_complete(&[0, 1, 2], 3).is_ok());
+    }
 
     #[test]
     fn shards_split_the_seeds_into_contiguous_blocks() {
