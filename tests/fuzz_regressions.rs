@@ -95,3 +95,19 @@ fn deeply_nested_expressions_are_refused_not_overflowed() {
     assert!(e.to_string().contains("nested more than 64 deep"), "{e}");
     assert!(SystemExpr::parse("series(any(role=controller), k:2(group=cluster-a))").is_ok());
 }
+
+/// A shard whose count of shards was damaged to 4,294,901,762: merge formatted every missing
+/// index (20 s and 19 GB before it was killed). Now it names ten and counts the rest.
+#[test]
+fn a_shard_claiming_billions_of_shards_is_answered_at_once() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let found = root().join("fixtures/fuzz/shard/claims-4294901762-shards.parquet");
+    std::fs::copy(&found, dir.path().join("shard-0.parquet")).expect("copied");
+    let out = faultline(&["merge", &dir.path().to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 4294901751 more of 4294901762"),
+        "{stderr}"
+    );
+}
