@@ -59,12 +59,20 @@ fn a_lanl_system_too_large_to_name_is_refused_at_its_field() {
 }
 
 /// The same damaged files given to `merge` as shards: refused, not panicked on (a reviewer found
-/// the shard readers still called polars without containing it).
+/// the shard readers still called polars without containing it), and a shard whose footer
+/// declares a list of billions of row groups, on which `merge` aborted when it first read the
+/// schema (the `shard` target found it).
 #[test]
 fn damaged_parquet_files_are_refused_as_shards_too() {
-    for name in ["01", "20", "22"] {
+    for name in [
+        "parquet/01",
+        "parquet/20",
+        "parquet/22",
+        "parquet/26",
+        "shard/footer-list-of-billions",
+    ] {
         let dir = tempfile::tempdir().expect("a folder");
-        let crash = root().join(format!("fixtures/fuzz/parquet/{name}.parquet"));
+        let crash = root().join(format!("fixtures/fuzz/{name}.parquet"));
         std::fs::copy(&crash, dir.path().join("shard-0.parquet")).expect("copied");
         let out = faultline(&["merge", &dir.path().to_string_lossy()]);
         let stderr = String::from_utf8_lossy(&out.stderr);

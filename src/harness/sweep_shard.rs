@@ -12,14 +12,13 @@
 //! The settings themselves come from the command line the shards recorded, read again by the
 //! merging command, whose fingerprint must match the shards'.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use super::shard::{Columns, Shard, ShardError, check_complete, first_difference};
 use super::timeout_sweep::Measured;
-use crate::trace::parquet_safe::contained;
+use crate::trace::parquet_safe::{ReadError, contained, read_checked};
 
 /// What every row of a sweep shard shares.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,11 +119,14 @@ pub struct SweepShardFile {
 /// Whether the shard at `path` is a timeout sweep's (it has a `detection_ns` column), not a
 /// fault sweep's.
 pub fn is_sweep_shard(path: &Path) -> Result<bool, ShardError> {
-    let file = File::open(path).map_err(|source| ShardError::Io {
-        path: path.to_path_buf(),
-        source,
+    let (bytes, _) = read_checked(path).map_err(|e| match e {
+        ReadError::Io(source) => ShardError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        ReadError::Damaged(reason) => format_error(path)(reason),
     })?;
-    let schema = contained(|| ParquetReader::new(file).schema())
+    let schema = contained(|| ParquetReader::new(std::io::Cursor::new(bytes)).schema())
         .map_err(|reason| format_error(path)(format!("the file is damaged ({reason})")))?
         .map_err(|e| format_error(path)(e.to_string()))?;
     Ok(schema.contains("detection_ns"))

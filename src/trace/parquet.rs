@@ -19,7 +19,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::error::TraceError;
-use super::parquet_safe::{check_claims, contained};
+use super::parquet_safe::{ReadError, contained, read_checked};
 
 /// Whether `head` (the first bytes of a file) opens a Parquet file.
 pub fn is_parquet(head: &[u8]) -> bool {
@@ -44,11 +44,13 @@ impl CsvStream {
             file: file.clone(),
             reason,
         };
-        let bytes = std::fs::read(path).map_err(|source| TraceError::Io {
-            file: file.clone(),
-            source,
+        let (bytes, rows) = read_checked(path).map_err(|e| match e {
+            ReadError::Io(source) => TraceError::Io {
+                file: file.clone(),
+                source,
+            },
+            ReadError::Damaged(reason) => bad(reason),
         })?;
-        let rows = check_claims(&bytes).map_err(bad)?;
         let schema = contained(|| ParquetReader::new(Cursor::new(&bytes[..])).schema())
             .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
             .map_err(|e| bad(e.to_string()))?;

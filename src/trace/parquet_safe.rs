@@ -41,10 +41,17 @@ const PAGE_SLACK: u64 = 1 << 16;
 /// Why a file cannot be read; callers add the path.
 pub type Reason = String;
 
-/// Reads the Parquet file at `path` into a frame, after [`check_claims`], with panics contained.
-pub fn read_frame(path: &Path) -> Result<DataFrame, ReadError> {
+/// The bytes of the Parquet file at `path` once [`check_claims`] accepts them, and the rows of
+/// each of its row groups. Nothing reads a Parquet file but through this.
+pub fn read_checked(path: &Path) -> Result<(Vec<u8>, Vec<usize>), ReadError> {
     let bytes = std::fs::read(path).map_err(ReadError::Io)?;
-    check_claims(&bytes).map_err(ReadError::Damaged)?;
+    let rows = check_claims(&bytes).map_err(ReadError::Damaged)?;
+    Ok((bytes, rows))
+}
+
+/// Reads the Parquet file at `path` into a frame ([`read_checked`]), with panics contained.
+pub fn read_frame(path: &Path) -> Result<DataFrame, ReadError> {
+    let (bytes, _) = read_checked(path)?;
     contained(|| ParquetReader::new(Cursor::new(bytes)).finish())
         .map_err(|reason| ReadError::Damaged(format!("the file is damaged ({reason})")))?
         .map_err(|e| ReadError::Damaged(e.to_string()))
