@@ -525,10 +525,11 @@ fn run_shard(
     shard_file::write(&path, &info, &rows)?;
     print(
         format!(
-            "shard {shard}: seeds {}..{}, {} runs, {failing} failing; wrote {}\n",
+            "shard {shard}: seeds {}..{}, {} run{}, {failing} failing; wrote {}\n",
             mine.start(),
             mine.end(),
             rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
             path.display()
         )
         .as_bytes(),

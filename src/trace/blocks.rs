@@ -22,8 +22,15 @@ use super::error::TraceError;
 use super::records::BadRows;
 use super::time::TimeParser;
 
-/// Bytes per block.
+/// Bytes per block, at first.
 const BLOCK: usize = 4 << 20;
+
+/// Bytes per block at most. Each block builds its own table of the nodes it names, so when a
+/// block names a node for every few rows (a fleet of 100,000 nodes), blocks grow, up to this.
+const MAX_BLOCK: usize = 32 << 20;
+
+/// A block naming more than one node per this many rows makes the next blocks twice as large.
+const ROWS_PER_NODE: usize = 8;
 
 /// Where parsed rows go: the trace being built, the reader of its times, the bad-row policy.
 pub struct Sink<'a> {
@@ -59,6 +66,7 @@ pub trait ParseRows: Sync {
 /// One parsed block, ready to be absorbed; its bytes come back to be read into again.
 struct Chunk {
     block: Vec<u8>,
+    lines: u64,
     builder: TraceBuilder,
     times: TimeParser,
     bad_rows: BadRows,
@@ -71,12 +79,13 @@ fn next_block(
     input: &mut impl BufRead,
     carry: &mut Vec<u8>,
     mut block: Vec<u8>,
+    size: usize,
 ) -> std::io::Result<Vec<u8>> {
     block.clear();
-    block.reserve(BLOCK + carry.len());
+    block.reserve(size + carry.len());
     block.append(carry);
-    input.take(BLOCK as u64).read_to_end(&mut block)?;
-    if block.len() < BLOCK {
+    input.take(size as u64).read_to_end(&mut block)?;
+    if block.len() < size {
         // End of input: whatever is left is the last block, even without a final line end.
         return Ok(block);
     }
@@ -119,7 +128,7 @@ pub fn read_blocks(
     let mut bytes_read = 0u64;
     // One block at a time until the trace's time kind is known.
     while times.kind().is_none() {
-        let block = next_block(&mut input, &mut carry, Vec::new()).map_err(io_error)?;
+        let block = next_block(&mut input, &mut carry, Vec::new(), BLOCK).map_err(io_error)?;
         if block.is_empty() {
             return Ok(());
         }
@@ -171,6 +180,7 @@ pub fn read_blocks(
                         return;
                     };
                     let mut chunk = Chunk {
+                        lines: line_count(&block),
                         block,
                         builder,
                         times: template.clone(),
@@ -198,11 +208,13 @@ pub fn read_blocks(
         // Blocks and builders already absorbed, to be filled again: fresh memory for every
         // block would be paged in anew.
         let (mut spare_blocks, mut spare_builders) = (Vec::new(), Vec::new());
+        let mut block_size = BLOCK;
         loop {
             // Keep a few blocks in flight; the channel's bound holds back the reading.
             while !input_done && quoted.is_none() && sent - absorbed < 2 * workers {
                 let spare = spare_blocks.pop().unwrap_or_default();
-                let block = next_block(&mut input, &mut carry, spare).map_err(io_error)?;
+                let block =
+                    next_block(&mut input, &mut carry, spare, block_size).map_err(io_error)?;
                 if block.is_empty() {
                     input_done = true;
                 } else if memchr::memchr(b'"', &block).is_some() {
@@ -226,6 +238,9 @@ pub fn read_blocks(
             waiting.insert(index, chunk);
             while let Some(chunk) = waiting.remove(&absorbed) {
                 chunk.result?;
+                if chunk.builder.node_count() * ROWS_PER_NODE > chunk.lines as usize {
+                    block_size = (block_size * 2).min(MAX_BLOCK);
+                }
                 spare_builders.push(builder.absorb(chunk.builder));
                 spare_blocks.push(chunk.block);
                 times.adopt(&chunk.times);
@@ -262,7 +277,7 @@ mod tests {
         let mut carry = Vec::new();
         let mut joined = Vec::new();
         loop {
-            let block = next_block(&mut input, &mut carry, Vec::new()).unwrap();
+            let block = next_block(&mut input, &mut carry, Vec::new(), BLOCK).unwrap();
             if block.is_empty() {
                 break;
             }
@@ -277,11 +292,11 @@ mod tests {
         let mut input = Cursor::new(&b"a\nb"[..]);
         let mut carry = Vec::new();
         assert_eq!(
-            next_block(&mut input, &mut carry, Vec::new()).unwrap(),
+            next_block(&mut input, &mut carry, Vec::new(), BLOCK).unwrap(),
             b"a\nb"
         );
         assert!(
-            next_block(&mut input, &mut carry, vec![7])
+            next_block(&mut input, &mut carry, vec![7], BLOCK)
                 .unwrap()
                 .is_empty()
         );
