@@ -5,7 +5,11 @@
 //! reader panicked on them instead of returning an error (thrift metadata out of range, slices
 //! past the end, failed assertions in the decoders, ...), two (24, 25) whose page headers
 //! claim 2^64 values, for which polars reserved 2^61 bytes and the process aborted, and one (26)
-//! whose footer declares a list of billions of elements, which aborted the same way. The
+//! whose footer declares a list of billions of elements, which aborted the same way. 27–29 were
+//! built by hand in review, each a way past the first version of the checks: a column chunk
+//! claiming no values whose dictionary page still claims a gigabyte (27) or 2^31 strings (28,
+//! which aborted), and a dictionary page carrying a data page header too, so that the check
+//! stopped early and an unchecked page followed (29). The
 //! `trace` target's one hang, a LANL
 //! system of 44 billion nodes, is written out below, as is the `flags` target's crash (nested
 //! parentheses overflowing the parser's stack).

@@ -8,8 +8,8 @@ mod common;
 use common::{fixture, input_error, ok};
 use polars::prelude::*;
 
-/// The interval fixture's rows as a Parquet file.
-fn write_fixture(path: &std::path::Path) {
+/// The interval fixture's rows as a Parquet file, in row groups of `group` rows if given.
+fn write_fixture(path: &std::path::Path, group: Option<usize>) {
     let text = std::fs::read_to_string(fixture("analyze/basic-interval.csv")).expect("fixture");
     let rows: Vec<Vec<&str>> = text
         .lines()
@@ -32,14 +32,24 @@ fn write_fixture(path: &std::path::Path) {
     ])
     .expect("a frame");
     let file = std::fs::File::create(path).expect("create");
-    ParquetWriter::new(file).finish(&mut df).expect("write");
+    ParquetWriter::new(file)
+        .with_row_group_size(group)
+        .finish(&mut df)
+        .expect("write");
 }
 
+/// In one row group and in groups of three rows (read a run of groups at a time), the same.
 #[test]
 fn a_parquet_trace_analyses_as_its_csv() {
+    for group in [None, Some(3)] {
+        analyses_as_its_csv(group);
+    }
+}
+
+fn analyses_as_its_csv(group: Option<usize>) {
     let dir = tempfile::tempdir().expect("a folder");
     let parquet = dir.path().join("basic.parquet");
-    write_fixture(&parquet);
+    write_fixture(&parquet, group);
     let csv = fixture("analyze/basic-interval.csv");
     for format in ["json", "table"] {
         let args = |path: &str| {
@@ -232,4 +242,41 @@ fn a_typed_parquet_trace_analyses_as_its_csv() {
         (&4.into(), &2.into()),
         "{analysis}"
     );
+}
+
+/// 150,000 outages in row groups of 50,000: read as two slices of whole groups (100,000 and
+/// 50,000 rows), the analysis is the CSV's.
+#[test]
+fn a_parquet_trace_in_many_row_groups_analyses_as_its_csv() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let rows = 150_000u32;
+    let nodes: Vec<String> = (0..rows).map(|i| format!("n{}", i % 97)).collect();
+    let starts: Vec<f64> = (0..rows).map(|i| f64::from(i) * 10.0).collect();
+    let ends: Vec<f64> = (0..rows).map(|i| f64::from(i) * 10.0 + 2.5).collect();
+    let mut text = String::from("node,start,end\n");
+    for i in 0..rows as usize {
+        text += &format!("{},{},{}\n", nodes[i], starts[i], ends[i]);
+    }
+    let csv = dir.path().join("many.csv");
+    std::fs::write(&csv, text).expect("written");
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("node".into(), nodes),
+        Column::new("start".into(), starts),
+        Column::new("end".into(), ends),
+    ])
+    .expect("a frame");
+    let parquet = dir.path().join("many.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).expect("create"))
+        .with_row_group_size(Some(50_000))
+        .finish(&mut df)
+        .expect("write");
+    let (csv, parquet) = (csv.to_string_lossy(), parquet.to_string_lossy());
+    let from_csv = ok(&["analyze", &csv, "--format", "json"]);
+    let from_parquet = ok(&["analyze", &parquet, "--format", "json"]);
+    assert_eq!(
+        from_parquet.replace(parquet.as_ref(), "TRACE"),
+        from_csv.replace(csv.as_ref(), "TRACE")
+    );
+    let analysis: serde_json::Value = serde_json::from_str(&from_csv).expect("JSON");
+    assert_eq!(analysis["fleet"]["failures"], 150_000, "{analysis}");
 }

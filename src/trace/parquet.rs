@@ -6,8 +6,9 @@
 //! — which then goes through the layout's own reader, so detection, validation and error
 //! messages are the CSV path's: a row is reported as `line N`, the header being line 1.
 //!
-//! The rendering is a stream ([`CsvStream`]): one row group is decoded and rendered at a time,
-//! so memory holds the file's bytes and one row group's text, not the whole file as CSV.
+//! The rendering is a stream ([`CsvStream`]): one row group (or a run of small ones) is decoded
+//! and rendered at a time, so memory holds the file's bytes and one group's text, not the whole
+//! file as CSV.
 //!
 //! A damaged or hostile file is refused as [`TraceError::Parquet`] before polars can panic or
 //! allocate what the file claims: see [`super::parquet_safe`]. A row group that fails to decode
@@ -17,9 +18,13 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 
 use polars::prelude::*;
+use polars_parquet::parquet::metadata::FileMetadata;
 
 use super::error::TraceError;
 use super::parquet_safe::{ReadError, contained, read_checked};
+
+/// Rows rendered at a time, at least (whole row groups).
+const SLICE: usize = 1 << 16;
 
 /// Whether `head` (the first bytes of a file) opens a Parquet file.
 pub fn is_parquet(head: &[u8]) -> bool {
@@ -29,7 +34,10 @@ pub fn is_parquet(head: &[u8]) -> bool {
 /// The CSV text a Parquet file stands for, rendered one row group at a time as it is read.
 pub struct CsvStream {
     bytes: Vec<u8>,
-    /// Rows in each row group not yet rendered, in file order, and the rows before it.
+    /// The footer, decoded once.
+    metadata: Arc<FileMetadata>,
+    /// The slices of rows not yet rendered, in file order: the rows before each, and its rows.
+    /// A slice is one or more whole row groups.
     groups: std::vec::IntoIter<(usize, usize)>,
     /// Rendered text not yet read, from `read_at`.
     text: Vec<u8>,
@@ -51,26 +59,33 @@ impl CsvStream {
             },
             ReadError::Damaged(reason) => bad(reason),
         })?;
-        let schema = contained(|| ParquetReader::new(Cursor::new(&bytes[..])).schema())
-            .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
-            .map_err(|e| bad(e.to_string()))?;
+        let (schema, metadata) = contained(|| {
+            let mut reader = ParquetReader::new(Cursor::new(&bytes[..]));
+            Ok::<_, PolarsError>((reader.schema()?, reader.get_metadata()?.clone()))
+        })
+        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
+        .map_err(|e| bad(e.to_string()))?;
         let mut header = csv::Writer::from_writer(Vec::new());
         header
             .write_record(schema.iter_names().map(|n| n.as_str()))
             .map_err(|e| bad(e.to_string()))?;
         let text = header.into_inner().map_err(|e| bad(e.to_string()))?;
-        let groups: Vec<(usize, usize)> = rows
-            .iter()
-            .scan(0, |before, &n| {
-                let group = (*before, n);
-                *before += n;
-                Some(group)
-            })
-            .filter(|&(_, n)| n > 0)
-            .collect();
+        // Consecutive row groups make one slice of at least SLICE rows: many small groups
+        // would each cost a pass over the footer.
+        let mut slices: Vec<(usize, usize)> = Vec::new();
+        let mut before = 0;
+        for n in rows {
+            match slices.last_mut() {
+                Some((_, count)) if *count < SLICE => *count += n,
+                _ => slices.push((before, n)),
+            }
+            before += n;
+        }
+        slices.retain(|&(_, n)| n > 0);
         Ok(Self {
+            metadata,
             bytes,
-            groups: groups.into_iter(),
+            groups: slices.into_iter(),
             text,
             read_at: 0,
         })
@@ -78,11 +93,11 @@ impl CsvStream {
 
     /// Renders the rows `first..first + count` into `self.text`.
     fn render(&mut self, (first, count): (usize, usize)) -> Result<(), String> {
-        let bytes = &self.bytes[..];
+        let (bytes, metadata) = (&self.bytes[..], &self.metadata);
         let df = contained(|| {
-            ParquetReader::new(Cursor::new(bytes))
-                .with_slice(Some((first, count)))
-                .finish()
+            let mut reader = ParquetReader::new(Cursor::new(bytes));
+            reader.set_metadata(metadata.clone());
+            reader.with_slice(Some((first, count))).finish()
         })
         .map_err(|reason| format!("the file is damaged ({reason})"))?
         .map_err(|e| e.to_string())?;

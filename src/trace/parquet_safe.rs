@@ -6,12 +6,13 @@
 //! and a failed allocation aborts the process, which no `catch_unwind` can stop. Fuzzing found
 //! both kinds. So a file is read in two steps:
 //!
-//! 1. [`check_claims`] walks the footer and every page header (never a page's contents) and
-//!    refuses a file whose claims cannot be true of a file its size: a count of values or rows
-//!    larger than [`VALUES_PER_BYTE`] per byte of the whole file, a page that decompresses to more
-//!    than [`MAX_EXPANSION`] times its stored size, a page or column chunk reaching past the
-//!    file's end. Every allocation polars then makes is bounded by a small multiple of the
-//!    file's size.
+//! 1. [`check_claims`] decodes the footer with a decoder that bounds what it allocates, then
+//!    walks every page header polars will read (never a page's contents) and refuses a file
+//!    whose claims cannot be true of a file its size: a count of values or rows larger than
+//!    [`VALUES_PER_BYTE`] per byte of the whole file, pages that decompress to more than
+//!    [`MAX_EXPANSION`] times the file's size in all, a page or column chunk reaching past the
+//!    file's end. What polars then allocates is bounded by a multiple of the file's size (for
+//!    a small file, by tens of megabytes).
 //! 2. [`read_frame`] hands the checked bytes to polars under [`contained`], which turns a panic
 //!    into an error.
 //!
@@ -26,17 +27,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use polars_parquet::parquet::read::read_metadata;
 use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
-use polars_parquet_format::{FileMetaData, PageHeader};
+use polars_parquet_format::{FileMetaData, PageHeader, PageType};
 
 /// At most this many values (or rows) per byte of the file may be claimed by any count in it.
 pub const VALUES_PER_BYTE: u64 = 8;
 
-/// A page may decompress to at most this many times its stored size (plus [`PAGE_SLACK`]).
-pub const MAX_EXPANSION: u64 = 1024;
+/// The pages of a file may decompress to at most this many times the file's size in all (plus
+/// [`EXPANSION_SLACK`]). One page may expand far more (a run of equal booleans), a whole file
+/// does not.
+pub const MAX_EXPANSION: u64 = 256;
 
-/// Bytes any page may decompress to whatever its stored size, and values any count may claim
-/// whatever the file's size: small files stay readable.
-const PAGE_SLACK: u64 = 1 << 16;
+/// Bytes a file's pages may decompress to whatever its size: small files stay readable.
+const EXPANSION_SLACK: u64 = 64 << 20;
+
+/// Values any count may claim whatever the file's size.
+const VALUES_SLACK: u64 = 1 << 16;
 
 /// Why a file cannot be read; callers add the path.
 pub type Reason = String;
@@ -70,7 +75,7 @@ pub enum ReadError {
 /// the file's own size (see the module documentation); returns the rows of each row group.
 pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
     let len = bytes.len() as u64;
-    let max_values = VALUES_PER_BYTE * len + PAGE_SLACK;
+    let max_values = VALUES_PER_BYTE * len + VALUES_SLACK;
     let too_many = |what: &str, n: u64| {
         format!(
             "the file is damaged (it claims {n} {what} in {len} bytes, more than \
@@ -87,6 +92,7 @@ pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
     let metadata = contained(|| read_metadata(&mut Cursor::new(bytes)))
         .map_err(|reason| format!("the file is damaged ({reason})"))?
         .map_err(|e| format!("the file is damaged ({e})"))?;
+    let mut expansion = MAX_EXPANSION * len + EXPANSION_SLACK;
     if metadata.num_rows as u64 > max_values {
         return Err(too_many("rows", metadata.num_rows as u64));
     }
@@ -108,6 +114,7 @@ pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
                 &bytes[range.start as usize..range.end as usize],
                 values,
                 max_values,
+                &mut expansion,
             )?;
         }
     }
@@ -122,13 +129,23 @@ fn footer(bytes: &[u8]) -> Option<&[u8]> {
     (magic == b"PAR1" && length + 4 <= rest.len()).then(|| &rest[rest.len() - length..])
 }
 
-/// Walks the page headers of one column chunk (`chunk`, holding `values` values), as the
-/// reader will: data pages until their values add up to the chunk's.
-fn check_pages(chunk: &[u8], values: u64, max_values: u64) -> Result<(), Reason> {
+/// Walks the page headers of one column chunk (`chunk`, holding `values` values) as the reader
+/// will: the first page whatever the chunk claims (it may be a dictionary, which the reader
+/// decodes even for a chunk of no values), then data pages until their values, counted by each
+/// page's own type, add up to the chunk's. Every page's decompressed size is taken from
+/// `expansion`, the bytes the whole file may still decompress to.
+fn check_pages(
+    chunk: &[u8],
+    values: u64,
+    max_values: u64,
+    expansion: &mut u64,
+) -> Result<(), Reason> {
     let damaged = |what: &str| format!("the file is damaged ({what})");
     let mut reader = Cursor::new(chunk);
     let mut seen = 0u64;
-    while seen < values && (reader.position() as usize) < chunk.len() {
+    let mut first = true;
+    while (first || seen < values) && (reader.position() as usize) < chunk.len() {
+        first = false;
         let remaining = chunk.len() - reader.position() as usize;
         let mut protocol = TCompactInputProtocol::new(&mut reader, remaining);
         let header = PageHeader::read_from_in_protocol(&mut protocol)
@@ -140,11 +157,11 @@ fn check_pages(chunk: &[u8], values: u64, max_values: u64) -> Result<(), Reason>
         if stored > (chunk.len() as u64).saturating_sub(reader.position()) {
             return Err(damaged("a page reaches past its column chunk"));
         }
-        if expanded > MAX_EXPANSION * stored + PAGE_SLACK {
-            return Err(damaged(&format!(
-                "a page of {stored} bytes claims to decompress to {expanded}"
-            )));
-        }
+        *expansion = expansion.checked_sub(expanded).ok_or_else(|| {
+            damaged(&format!(
+                "its pages claim to decompress to more than {MAX_EXPANSION} times its size"
+            ))
+        })?;
         let counts = [
             header
                 .data_page_header
@@ -169,12 +186,25 @@ fn check_pages(chunk: &[u8], values: u64, max_values: u64) -> Result<(), Reason>
                 return Err(damaged(&format!("a page claims {count} values")));
             }
         }
-        let data = header
-            .data_page_header
-            .as_ref()
-            .map(|h| h.num_values)
-            .or(header.data_page_header_v2.as_ref().map(|h| h.num_values));
-        seen += data.map_or(0, |n| n as u64);
+        let missing = |kind: &str| damaged(&format!("a {kind} page without its header"));
+        seen += match header.type_ {
+            PageType::DATA_PAGE => header
+                .data_page_header
+                .as_ref()
+                .map(|h| h.num_values as u64)
+                .ok_or_else(|| missing("data"))?,
+            PageType::DATA_PAGE_V2 => header
+                .data_page_header_v2
+                .as_ref()
+                .map(|h| h.num_values as u64)
+                .ok_or_else(|| missing("data"))?,
+            PageType::DICTIONARY_PAGE => header
+                .dictionary_page_header
+                .as_ref()
+                .map(|_| 0)
+                .ok_or_else(|| missing("dictionary"))?,
+            _ => 0,
+        };
         reader.set_position(reader.position() + stored);
     }
     Ok(())
