@@ -223,19 +223,8 @@ fn a_typed_parquet_trace_analyses_as_its_csv() {
         ),
     ])
     .expect("a frame");
-    let parquet = dir.path().join("titan.parquet");
-    ParquetWriter::new(std::fs::File::create(&parquet).expect("create"))
-        .finish(&mut df)
-        .expect("write");
-    let (csv, parquet) = (csv.to_string_lossy(), parquet.to_string_lossy());
-    let from_csv = ok(&["analyze", &csv, "--format", "json"]);
-    let from_parquet = ok(&["analyze", &parquet, "--format", "json"]);
-    assert_eq!(
-        from_parquet.replace(parquet.as_ref(), "TRACE"),
-        from_csv.replace(csv.as_ref(), "TRACE")
-    );
+    let analysis = same_analysis(&csv, &mut df, None);
     // Four GPUs; two failed in service (A with DBE, C with OTB); B's removal has no event.
-    let analysis: serde_json::Value = serde_json::from_str(&from_csv).expect("JSON");
     let lifetimes = &analysis["lifetimes"];
     assert_eq!(
         (&lifetimes["units"], &lifetimes["failed"]),
@@ -265,10 +254,21 @@ fn a_parquet_trace_in_many_row_groups_analyses_as_its_csv() {
         Column::new("end".into(), ends),
     ])
     .expect("a frame");
-    let parquet = dir.path().join("many.parquet");
+    let analysis = same_analysis(&csv, &mut df, Some(50_000));
+    assert_eq!(analysis["fleet"]["failures"], 150_000, "{analysis}");
+}
+
+/// Writes `df` as Parquet beside `csv` (in row groups of `group` rows if given), checks that
+/// both analyse to the same JSON but for the file name, and returns the analysis.
+fn same_analysis(
+    csv: &std::path::Path,
+    df: &mut DataFrame,
+    group: Option<usize>,
+) -> serde_json::Value {
+    let parquet = csv.with_extension("parquet");
     ParquetWriter::new(std::fs::File::create(&parquet).expect("create"))
-        .with_row_group_size(Some(50_000))
-        .finish(&mut df)
+        .with_row_group_size(group)
+        .finish(df)
         .expect("write");
     let (csv, parquet) = (csv.to_string_lossy(), parquet.to_string_lossy());
     let from_csv = ok(&["analyze", &csv, "--format", "json"]);
@@ -277,6 +277,5 @@ fn a_parquet_trace_in_many_row_groups_analyses_as_its_csv() {
         from_parquet.replace(parquet.as_ref(), "TRACE"),
         from_csv.replace(csv.as_ref(), "TRACE")
     );
-    let analysis: serde_json::Value = serde_json::from_str(&from_csv).expect("JSON");
-    assert_eq!(analysis["fleet"]["failures"], 150_000, "{analysis}");
+    serde_json::from_str(&from_csv).expect("JSON")
 }
