@@ -119,14 +119,14 @@ pub struct SweepShardFile {
 /// Whether the shard at `path` is a timeout sweep's (it has a `detection_ns` column), not a
 /// fault sweep's.
 pub fn is_sweep_shard(path: &Path) -> Result<bool, ShardError> {
-    let (bytes, _) = read_checked(path).map_err(|e| match e {
+    let checked = read_checked(path).map_err(|e| match e {
         ReadError::Io(source) => ShardError::Io {
             path: path.to_path_buf(),
             source,
         },
         ReadError::Damaged(reason) => format_error(path)(reason),
     })?;
-    let schema = contained(|| ParquetReader::new(std::io::Cursor::new(bytes)).schema())
+    let schema = contained(|| checked.reader().schema())
         .map_err(|reason| format_error(path)(format!("the file is damaged ({reason})")))?
         .map_err(|e| format_error(path)(e.to_string()))?;
     Ok(schema.contains("detection_ns"))

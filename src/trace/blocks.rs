@@ -63,6 +63,16 @@ pub trait ParseRows: Sync {
     }
 }
 
+/// A block for a worker to parse: the `index`th, after `lines_before` lines, of `lines` lines,
+/// into `builder`.
+struct Job {
+    index: usize,
+    lines_before: u64,
+    lines: u64,
+    block: Vec<u8>,
+    builder: TraceBuilder,
+}
+
 /// One parsed block, ready to be absorbed; its bytes come back to be read into again.
 struct Chunk {
     block: Vec<u8>,
@@ -163,7 +173,7 @@ pub fn read_blocks(
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let template = times.clone();
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, u64, Vec<u8>, TraceBuilder)>(workers);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Chunk)>();
     let quoted = std::thread::scope(|scope| -> Result<Option<(u64, Vec<u8>)>, TraceError> {
@@ -176,11 +186,18 @@ pub fn read_blocks(
             scope.spawn(move || {
                 loop {
                     let job = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((index, before, block, builder))) = job else {
+                    let Ok(Ok(Job {
+                        index,
+                        lines_before,
+                        lines,
+                        block,
+                        builder,
+                    })) = job
+                    else {
                         return;
                     };
                     let mut chunk = Chunk {
-                        lines: line_count(&block),
+                        lines,
                         block,
                         builder,
                         times: template.clone(),
@@ -192,7 +209,7 @@ pub fn read_blocks(
                         times: &mut chunk.times,
                         bad_rows: &mut chunk.bad_rows,
                     };
-                    chunk.result = rows.parse_block(&chunk.block, before, &mut sink);
+                    chunk.result = rows.parse_block(&chunk.block, lines_before, &mut sink);
                     if done_tx.send((index, chunk)).is_err() {
                         return;
                     }
@@ -222,7 +239,14 @@ pub fn read_blocks(
                 } else {
                     let lines = line_count(&block);
                     let builder = spare_builders.pop().unwrap_or_else(TraceBuilder::new);
-                    if job_tx.send((sent, lines_before, block, builder)).is_err() {
+                    let job = Job {
+                        index: sent,
+                        lines_before,
+                        lines,
+                        block,
+                        builder,
+                    };
+                    if job_tx.send(job).is_err() {
                         break;
                     }
                     sent += 1;

@@ -14,14 +14,13 @@
 //! allocate what the file claims: see [`super::parquet_safe`]. A row group that fails to decode
 //! later is a read error of the stream, reported with the file's name.
 
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::path::Path;
 
 use polars::prelude::*;
-use polars_parquet::parquet::metadata::FileMetadata;
 
 use super::error::TraceError;
-use super::parquet_safe::{ReadError, contained, read_checked};
+use super::parquet_safe::{Checked, ReadError, contained, read_checked};
 
 /// Rows rendered at a time, at least (whole row groups).
 const SLICE: usize = 1 << 16;
@@ -33,9 +32,7 @@ pub fn is_parquet(head: &[u8]) -> bool {
 
 /// The CSV text a Parquet file stands for, rendered one row group at a time as it is read.
 pub struct CsvStream {
-    bytes: Vec<u8>,
-    /// The footer, decoded once.
-    metadata: Arc<FileMetadata>,
+    file: Checked,
     /// The slices of rows not yet rendered, in file order: the rows before each, and its rows.
     /// A slice is one or more whole row groups.
     groups: std::vec::IntoIter<(usize, usize)>,
@@ -52,29 +49,26 @@ impl CsvStream {
             file: file.clone(),
             reason,
         };
-        let (bytes, rows) = read_checked(path).map_err(|e| match e {
+        let checked = read_checked(path).map_err(|e| match e {
             ReadError::Io(source) => TraceError::Io {
                 file: file.clone(),
                 source,
             },
             ReadError::Damaged(reason) => bad(reason),
         })?;
-        let (schema, metadata) = contained(|| {
-            let mut reader = ParquetReader::new(Cursor::new(&bytes[..]));
-            Ok::<_, PolarsError>((reader.schema()?, reader.get_metadata()?.clone()))
-        })
-        .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
-        .map_err(|e| bad(e.to_string()))?;
+        let schema = contained(|| checked.reader().schema())
+            .map_err(|reason| bad(format!("the file is damaged ({reason})")))?
+            .map_err(|e| bad(e.to_string()))?;
         let mut header = csv::Writer::from_writer(Vec::new());
         header
             .write_record(schema.iter_names().map(|n| n.as_str()))
             .map_err(|e| bad(e.to_string()))?;
         let text = header.into_inner().map_err(|e| bad(e.to_string()))?;
         // Consecutive row groups make one slice of at least SLICE rows: many small groups
-        // would each cost a pass over the footer.
+        // would each cost a pass of polars' reader.
         let mut slices: Vec<(usize, usize)> = Vec::new();
         let mut before = 0;
-        for n in rows {
+        for n in checked.row_groups() {
             match slices.last_mut() {
                 Some((_, count)) if *count < SLICE => *count += n,
                 _ => slices.push((before, n)),
@@ -83,8 +77,7 @@ impl CsvStream {
         }
         slices.retain(|&(_, n)| n > 0);
         Ok(Self {
-            metadata,
-            bytes,
+            file: checked,
             groups: slices.into_iter(),
             text,
             read_at: 0,
@@ -93,14 +86,10 @@ impl CsvStream {
 
     /// Renders the rows `first..first + count` into `self.text`.
     fn render(&mut self, (first, count): (usize, usize)) -> Result<(), String> {
-        let (bytes, metadata) = (&self.bytes[..], &self.metadata);
-        let df = contained(|| {
-            let mut reader = ParquetReader::new(Cursor::new(bytes));
-            reader.set_metadata(metadata.clone());
-            reader.with_slice(Some((first, count))).finish()
-        })
-        .map_err(|reason| format!("the file is damaged ({reason})"))?
-        .map_err(|e| e.to_string())?;
+        let file = &self.file;
+        let df = contained(|| file.reader().with_slice(Some((first, count))).finish())
+            .map_err(|reason| format!("the file is damaged ({reason})"))?
+            .map_err(|e| e.to_string())?;
         let mut columns = Vec::with_capacity(df.width());
         for column in df.columns() {
             let text = contained(|| column.cast(&DataType::String))

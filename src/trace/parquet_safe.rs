@@ -21,10 +21,11 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
+use polars_parquet::parquet::metadata::FileMetadata;
 use polars_parquet::parquet::read::read_metadata;
 use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
 use polars_parquet_format::{FileMetaData, PageHeader, PageType};
@@ -46,18 +47,43 @@ const VALUES_SLACK: u64 = 1 << 16;
 /// Why a file cannot be read; callers add the path.
 pub type Reason = String;
 
-/// The bytes of the Parquet file at `path` once [`check_claims`] accepts them, and the rows of
-/// each of its row groups. Nothing reads a Parquet file but through this.
-pub fn read_checked(path: &Path) -> Result<(Vec<u8>, Vec<usize>), ReadError> {
+/// A Parquet file [`check_claims`] accepted: its bytes and its footer, decoded once.
+pub struct Checked {
+    /// The whole file.
+    pub bytes: Vec<u8>,
+    /// Its footer.
+    pub metadata: Arc<FileMetadata>,
+}
+
+impl Checked {
+    /// A polars reader of the file that uses the footer already decoded.
+    pub fn reader(&self) -> ParquetReader<Cursor<&[u8]>> {
+        let mut reader = ParquetReader::new(Cursor::new(&self.bytes[..]));
+        reader.set_metadata(self.metadata.clone());
+        reader
+    }
+
+    /// Rows in each row group, in file order.
+    pub fn row_groups(&self) -> impl Iterator<Item = usize> + '_ {
+        self.metadata.row_groups.iter().map(|g| g.num_rows())
+    }
+}
+
+/// Reads the Parquet file at `path` and checks it ([`check_claims`]). Nothing reads a Parquet
+/// file but through this.
+pub fn read_checked(path: &Path) -> Result<Checked, ReadError> {
     let bytes = std::fs::read(path).map_err(ReadError::Io)?;
-    let rows = check_claims(&bytes).map_err(ReadError::Damaged)?;
-    Ok((bytes, rows))
+    let metadata = check_claims(&bytes).map_err(ReadError::Damaged)?;
+    Ok(Checked {
+        bytes,
+        metadata: Arc::new(metadata),
+    })
 }
 
 /// Reads the Parquet file at `path` into a frame ([`read_checked`]), with panics contained.
 pub fn read_frame(path: &Path) -> Result<DataFrame, ReadError> {
-    let (bytes, _) = read_checked(path)?;
-    contained(|| ParquetReader::new(Cursor::new(bytes)).finish())
+    let checked = read_checked(path)?;
+    contained(|| checked.reader().finish())
         .map_err(|reason| ReadError::Damaged(format!("the file is damaged ({reason})")))?
         .map_err(|e| ReadError::Damaged(e.to_string()))
 }
@@ -72,8 +98,8 @@ pub enum ReadError {
 }
 
 /// Checks every size and count a Parquet file claims in its footer and page headers against
-/// the file's own size (see the module documentation); returns the rows of each row group.
-pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
+/// the file's own size (see the module documentation); returns the footer.
+pub fn check_claims(bytes: &[u8]) -> Result<FileMetadata, Reason> {
     let len = bytes.len() as u64;
     let max_values = VALUES_PER_BYTE * len + VALUES_SLACK;
     let too_many = |what: &str, n: u64| {
@@ -118,7 +144,7 @@ pub fn check_claims(bytes: &[u8]) -> Result<Vec<usize>, Reason> {
             )?;
         }
     }
-    Ok(metadata.row_groups.iter().map(|g| g.num_rows()).collect())
+    Ok(metadata)
 }
 
 /// The footer's bytes: before the last 8 (its length, then the magic `PAR1`).
@@ -254,7 +280,13 @@ mod tests {
     #[test]
     fn a_file_polars_wrote_passes_and_cut_ones_do_not() {
         let file = written();
-        assert_eq!(check_claims(&file), Ok(vec![2]));
+        let rows: Vec<usize> = check_claims(&file)
+            .expect("accepted")
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        assert_eq!(rows, vec![2]);
         let cut = &file[..file.len() - 9];
         assert!(check_claims(cut).is_err());
         assert!(check_claims(&file[40..]).is_err());
