@@ -486,7 +486,7 @@ impl<P: Protocol> Simulation<P> {
                 id,
                 timer,
             } => {
-                if self.cancelled.remove(&id) {
+                if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
                     return;
                 }
                 let slot = &self.slots[node as usize];

@@ -3,7 +3,7 @@
 //! - [`time`]: integer-nanosecond virtual time;
 //! - [`protocol`]: the [`Protocol`](protocol::Protocol) trait and the handler context;
 //! - [`engine`]: the event loop, crash-recovery, invariant checks;
-//! - [`queue`]: the queue of pending events (a monotone radix heap);
+//! - [`queue`]: the queue of pending events (a calendar of time slots over a radix heap);
 //! - [`network`] and [`delay`]: delays, processing time, loss, partitions;
 //! - [`capacity`]: servers that handle one client request at a time, from a bounded queue;
 //! - [`scenario`]: faults from traces on the simulator's clock;
