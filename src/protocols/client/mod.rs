@@ -21,6 +21,7 @@
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
+pub mod command_set;
 pub mod policy;
 pub mod spec;
 

@@ -37,9 +37,9 @@
 use std::collections::BTreeMap;
 
 use rand::RngExt;
-use rustc_hash::FxHashSet;
 
 use super::Ballot;
+use crate::protocols::client::command_set::CommandSet;
 use crate::protocols::client::{Answer, Client, ClientConfig, ClientTimer, CommandId, Service};
 use crate::protocols::detector::omega::Watch;
 use crate::sim::metrics::ObservationKind;
@@ -247,7 +247,7 @@ pub struct Replica {
     first_undecided: Slot,
     /// The state machine: commands in the order applied.
     applied: Vec<CommandId>,
-    applied_set: FxHashSet<CommandId>,
+    applied_set: CommandSet,
     /// Decisions learned by this process, in the order learned (for the safety checker).
     decisions: Vec<(Slot, Value)>,
     watch: Watch,
@@ -371,7 +371,7 @@ impl Replica {
             forgetful: Acceptor::default(),
             first_undecided: 0,
             applied: Vec::new(),
-            applied_set: FxHashSet::default(),
+            applied_set: CommandSet::default(),
             decisions: Vec::new(),
             watch,
             role: Role::Follower,

@@ -16,10 +16,11 @@
 //! The invariants read processes through [`LogProcess`] and [`LogReplica`], so they can be
 //! tested on hand-made logs (and serve any replicated log that answers them).
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::multi::{MultiPaxos, Replica, Slot, Value};
 use crate::protocols::client::CommandId;
+use crate::protocols::client::command_set::CommandSet;
 use crate::sim::engine::{Invariant, Nodes};
 use crate::sim::protocol::{NodeIdx, Protocol};
 use crate::sim::time::{Nanos, to_secs};
@@ -120,7 +121,8 @@ fn name(node: NodeIdx) -> String {
 #[derive(Debug, Default)]
 pub struct Agreement {
     cursors: Cursors,
-    chosen: FxHashMap<Slot, (Value, NodeIdx, Nanos)>,
+    /// By slot (slots are dense): the first decision seen, by whom and when.
+    chosen: Vec<Option<(Value, NodeIdx, Nanos)>>,
     /// Slots already reported (a recovered node re-reading its log does not report them again).
     conflicted: FxHashSet<Slot>,
 }
@@ -135,11 +137,11 @@ impl<P: LogProcess> Invariant<P> for Agreement {
         for replica in replicas(nodes) {
             let (_, fresh, _) = self.cursors.fresh(replica, replica.decisions());
             for &(slot, value) in fresh {
-                let (first, by, at) =
-                    *self
-                        .chosen
-                        .entry(slot)
-                        .or_insert((value, replica.me(), now));
+                let s = slot as usize;
+                if self.chosen.len() <= s {
+                    self.chosen.resize(s + 1, None);
+                }
+                let (first, by, at) = *self.chosen[s].get_or_insert((value, replica.me(), now));
                 if first != value && self.conflicted.insert(slot) && found.is_none() {
                     found = Some(format!(
                         "slot {slot}: {} decided {value} at {:.6} s, but {} decided {first} at \
@@ -203,7 +205,7 @@ pub struct Integrity {
     /// Per node, the slots it has decided (a bitmap: slots are dense).
     slots: Vec<Vec<bool>>,
     /// Per node, the commands it has applied.
-    commands: Vec<FxHashSet<CommandId>>,
+    commands: Vec<CommandSet>,
 }
 
 impl<P: LogProcess> Invariant<P> for Integrity {
@@ -218,7 +220,7 @@ impl<P: LogProcess> Invariant<P> for Integrity {
             let i = me as usize;
             if self.slots.len() <= i {
                 self.slots.resize_with(i + 1, Vec::new);
-                self.commands.resize_with(i + 1, FxHashSet::default);
+                self.commands.resize_with(i + 1, CommandSet::default);
             }
             let (_, fresh, reborn) = self.decided.fresh(replica, replica.decisions());
             let slots = &mut self.slots[i];
