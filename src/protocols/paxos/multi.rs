@@ -182,8 +182,8 @@ pub enum Timer {
 pub struct Acceptor {
     /// Highest ballot promised.
     pub promised: Option<Ballot>,
-    /// Proposals accepted, by slot.
-    pub accepted: BTreeMap<Slot, (Ballot, Value)>,
+    /// Proposals accepted, indexed by slot (slots are dense: a leader numbers them in turn).
+    pub accepted: Vec<Option<(Ballot, Value)>>,
 }
 
 /// What survives a crash.
@@ -731,11 +731,9 @@ impl Replica {
                 from: first,
             } => {
                 if self.promise(ctx, from, ballot) {
-                    let accepted = self
-                        .acceptor(ctx)
-                        .accepted
-                        .range(first..)
-                        .map(|(&slot, &(b, v))| (slot, b, v))
+                    let accepted = (first..)
+                        .zip(self.acceptor(ctx).accepted.iter().skip(first as usize))
+                        .filter_map(|(slot, proposal)| proposal.map(|(b, v)| (slot, b, v)))
                         .collect();
                     ctx.send(from, Msg::Promise { ballot, accepted });
                 }
@@ -748,7 +746,12 @@ impl Replica {
                 value,
             } => {
                 if self.promise(ctx, from, ballot) {
-                    self.acceptor(ctx).accepted.insert(slot, (ballot, value));
+                    let accepted = &mut self.acceptor(ctx).accepted;
+                    let s = slot as usize;
+                    if accepted.len() <= s {
+                        accepted.resize(s + 1, None);
+                    }
+                    accepted[s] = Some((ballot, value));
                     ctx.send(from, Msg::Accepted { ballot, slot });
                 }
             }
