@@ -715,6 +715,11 @@ impl<P: Protocol> Simulation<P> {
         for command in commands.drain(..) {
             match command {
                 Command::Send { to, msg } => self.send(node, to, msg),
+                Command::Broadcast(msg) => {
+                    for to in (0..self.nodes).filter(|&n| n != node) {
+                        self.send(node, to, msg.clone());
+                    }
+                }
                 Command::SetTimer { id, after, timer } => {
                     let incarnation = self.slots[node as usize].incarnation;
                     self.push(

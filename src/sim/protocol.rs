@@ -89,6 +89,9 @@ pub enum Command<P: Protocol> {
         /// The message.
         msg: P::Msg,
     },
+    /// Send a message to every other server node, in node order (one command rather than
+    /// one per receiver).
+    Broadcast(P::Msg),
     /// Fire `timer` after a delay.
     SetTimer {
         /// Its handle.
@@ -186,12 +189,7 @@ impl<P: Protocol> Ctx<'_, P> {
 
     /// Sends `msg` to every other server node.
     pub fn broadcast(&mut self, msg: P::Msg) {
-        for to in (0..self.nodes).filter(|&n| n != self.id) {
-            self.commands.push(Command::Send {
-                to,
-                msg: msg.clone(),
-            });
-        }
+        self.commands.push(Command::Broadcast(msg));
     }
 
     /// Fires `timer` after `after` nanoseconds; the handle cancels it.
