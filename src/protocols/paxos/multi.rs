@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use super::Ballot;
+use super::{Ballot, slot_entry};
 use crate::protocols::client::command_set::CommandSet;
 use crate::protocols::client::{Answer, Client, ClientConfig, ClientTimer, CommandId, Service};
 use crate::protocols::detector::omega::Watch;
@@ -652,15 +652,11 @@ impl Replica {
 
     /// Learns that `slot` holds `value` (the first time only), then applies what it can.
     fn decide(&mut self, ctx: &mut Ctx<'_, MultiPaxos>, slot: Slot, value: Value) {
-        let log = &mut ctx.stable().decided;
-        let index = slot as usize;
-        if log.get(index).copied().flatten().is_some() {
+        let decided = slot_entry(&mut ctx.stable().decided, slot, None);
+        if decided.is_some() {
             return;
         }
-        if log.len() <= index {
-            log.resize(index + 1, None);
-        }
-        log[index] = Some(value);
+        *decided = Some(value);
         self.decisions.push((slot, value));
         if let Role::Leading { proposals, .. } = &mut self.role {
             proposals.remove(&slot);
@@ -746,12 +742,8 @@ impl Replica {
                 value,
             } => {
                 if self.promise(ctx, from, ballot) {
-                    let accepted = &mut self.acceptor(ctx).accepted;
-                    let s = slot as usize;
-                    if accepted.len() <= s {
-                        accepted.resize(s + 1, None);
-                    }
-                    accepted[s] = Some((ballot, value));
+                    *slot_entry(&mut self.acceptor(ctx).accepted, slot, None) =
+                        Some((ballot, value));
                     ctx.send(from, Msg::Accepted { ballot, slot });
                 }
             }

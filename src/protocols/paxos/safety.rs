@@ -19,6 +19,7 @@
 use rustc_hash::FxHashSet;
 
 use super::multi::{MultiPaxos, Replica, Slot, Value};
+use super::slot_entry;
 use crate::protocols::client::CommandId;
 use crate::protocols::client::command_set::CommandSet;
 use crate::sim::engine::{Invariant, Nodes};
@@ -137,11 +138,11 @@ impl<P: LogProcess> Invariant<P> for Agreement {
         for replica in replicas(nodes) {
             let (_, fresh, _) = self.cursors.fresh(replica, replica.decisions());
             for &(slot, value) in fresh {
-                let s = slot as usize;
-                if self.chosen.len() <= s {
-                    self.chosen.resize(s + 1, None);
-                }
-                let (first, by, at) = *self.chosen[s].get_or_insert((value, replica.me(), now));
+                let (first, by, at) = *slot_entry(&mut self.chosen, slot, None).get_or_insert((
+                    value,
+                    replica.me(),
+                    now,
+                ));
                 if first != value && self.conflicted.insert(slot) && found.is_none() {
                     found = Some(format!(
                         "slot {slot}: {} decided {value} at {:.6} s, but {} decided {first} at \
@@ -228,11 +229,7 @@ impl<P: LogProcess> Invariant<P> for Integrity {
                 slots.clear();
             }
             for &(slot, _) in fresh {
-                let s = slot as usize;
-                if slots.len() <= s {
-                    slots.resize(s + 1, false);
-                }
-                if std::mem::replace(&mut slots[s], true) && found.is_none() {
+                if std::mem::replace(slot_entry(slots, slot, false), true) && found.is_none() {
                     found = Some(format!("{} decided slot {slot} twice", name(me)));
                 }
             }

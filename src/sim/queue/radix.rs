@@ -139,12 +139,6 @@ fn bucket(last: Nanos, time: Nanos) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-
-    use rand::{RngExt, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
     use super::*;
 
     /// A peek moves on to the next entry's time; an entry pushed after it, but for earlier,
@@ -162,34 +156,23 @@ mod tests {
         assert!(q.is_empty());
     }
 
-    /// Against a binary heap on `(time, sequence)` over random interleavings of pushes (never
-    /// before the last pop) and pops: the same keys in the same order.
+    impl crate::sim::queue::model::Queue for RadixHeap {
+        fn push(&mut self, time: Nanos, key: u32) {
+            RadixHeap::push(self, time, key);
+        }
+        fn pop(&mut self) -> Option<(Nanos, u32)> {
+            RadixHeap::pop(self)
+        }
+        fn peek_time(&mut self) -> Option<Nanos> {
+            RadixHeap::peek_time(self)
+        }
+        fn is_empty(&self) -> bool {
+            RadixHeap::is_empty(self)
+        }
+    }
+
     #[test]
     fn agrees_with_a_binary_heap_on_time_then_sequence() {
-        for seed in 0..50 {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut q = RadixHeap::default();
-            let mut heap = BinaryHeap::new();
-            let (mut now, mut seq) = (0u64, 0u32);
-            for _ in 0..5_000 {
-                if rng.random_bool(0.55) {
-                    let ahead = match rng.random_range(0..10) {
-                        0 => 0,
-                        1 => rng.random_range(0..u64::from(u32::MAX)),
-                        _ => rng.random_range(0..1_000),
-                    };
-                    seq += 1;
-                    q.push(now + ahead, seq);
-                    heap.push(Reverse((now + ahead, seq)));
-                } else {
-                    let expected = heap.pop().map(|Reverse(x)| x);
-                    assert_eq!(q.pop(), expected, "seed {seed}");
-                    if let Some((time, _)) = expected {
-                        now = time;
-                    }
-                }
-                assert_eq!(q.is_empty(), heap.is_empty());
-            }
-        }
+        crate::sim::queue::model::agrees_with_a_binary_heap::<RadixHeap>();
     }
 }
