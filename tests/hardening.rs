@@ -17,6 +17,17 @@ use rand_chacha::ChaCha8Rng;
 fn sizes_that_cannot_fit_are_refused_with_the_limit_and_why() {
     let e = input_error(&["replay", "--protocol", "heartbeat", "--nodes", "100000000"]);
     assert!(e.contains("at most 100000 processes"), "{e}");
+    for (protocol, heartbeat) in [("heartbeat", None), ("phi", None), ("bully", Some("1s"))] {
+        let mut args = vec!["replay", "--protocol", protocol, "--nodes", "4097"];
+        args.extend(heartbeat.iter().flat_map(|h| ["--heartbeat", h]));
+        let e = input_error(&args);
+        assert!(
+            e.contains(
+                "--nodes 4097, each watching every other, make 16781312 pairs: at most 4096 nodes"
+            ),
+            "{protocol}: {e}"
+        );
+    }
     let e = input_error(&[
         "replay",
         "--protocol",

@@ -108,6 +108,7 @@ impl Runner for HeartbeatRunner {
                 ),
             ));
         }
+        run.all_to_all_at_most()?;
         let config = HeartbeatConfig {
             interval: run.interval,
             timeout: run.timeout,
@@ -195,6 +196,7 @@ impl Runner for PhiRunner {
         if !(threshold.is_finite() && threshold > 0.0) {
             return Err(ReplayError::Threshold);
         }
+        run.all_to_all_at_most()?;
         let config = PhiConfig {
             interval: run.interval,
             threshold,

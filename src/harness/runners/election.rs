@@ -107,6 +107,9 @@ impl<P: Elector + SimProtocol<Config = ElectionConfig>> Runner for ElectionRunne
         progress: &mut dyn FnMut(Nanos, Nanos),
     ) -> Result<ReplayRun, ReplayError> {
         let settings = run.settings;
+        if settings.heartbeat.is_some() {
+            run.all_to_all_at_most()?;
+        }
         let config = ElectionConfig {
             timeout: run.timeout,
             processing: settings.processing,
