@@ -15,10 +15,10 @@
 use std::collections::HashMap;
 
 use rayon::slice::ParallelSliceMut;
-use rustc_hash::FxHashMap;
 
 use super::error::TraceError;
 use super::model::{Fault, Node, NodeId, Outage, ScenarioEvent, ScenarioKind, Service, Trace};
+use super::names::NameIndex;
 use super::time::TimeKind;
 
 /// A state change read from an event row.
@@ -36,7 +36,7 @@ pub struct TraceBuilder {
     sources: Vec<String>,
     time_kind: Option<TimeKind>,
     nodes: Vec<Node>,
-    index: FxHashMap<String, NodeId>,
+    index: NameIndex,
     outages: Vec<Outage>,
     transitions: Vec<Transition>,
     events: Vec<ScenarioEvent>,
@@ -95,7 +95,7 @@ impl TraceBuilder {
 
     /// The id of the node called `name`, adding it if new.
     pub fn node(&mut self, name: &str) -> NodeId {
-        if let Some(&id) = self.index.get(name) {
+        if let Some(id) = self.index.get(name) {
             return id;
         }
         let id = self.nodes.len() as NodeId;
@@ -103,7 +103,7 @@ impl TraceBuilder {
             name: name.to_string(),
             ..Node::default()
         });
-        self.index.insert(name.to_string(), id);
+        self.index.insert(name, id);
         id
     }
 
@@ -342,9 +342,7 @@ impl TraceBuilder {
             .iter_mut()
             .filter_map(|e| e.node.as_mut())
             .for_each(remap);
-        for id in self.index.values_mut() {
-            *id = new_id[*id as usize];
-        }
+        self.index.renumber(&new_id);
     }
 
     fn transitions_to_outages(&mut self) {

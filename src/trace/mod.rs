@@ -23,6 +23,7 @@ pub mod error;
 pub mod import;
 pub mod jsonl;
 pub mod model;
+pub mod names;
 pub mod parquet;
 pub mod parquet_safe;
 pub mod records;
