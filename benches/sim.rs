@@ -7,7 +7,7 @@
 //! 1,000 a simulated second, all committed; throughput in commands per real second) over 3, 5
 //! and 7 nodes, and a Multi-Paxos fault sweep (20 seeds of random faults).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use faultline::harness::fault_sweep::{Faults, fault_sweep};
 use faultline::harness::replay::{ClientSettings, Protocol as Named, ReplaySettings, replay};
 use faultline::harness::runners::multi_paxos::MultiPaxosOutcome;
@@ -317,4 +317,9 @@ criterion_group!(
     bench_zk,
     bench_fault_sweep
 );
-criterion_main!(benches);
+/// `criterion_main!`, after setting the allocator's policy as `faultline replay` and `sweep` do.
+fn main() {
+    faultline::heap::keep_freed_memory_for_reuse();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

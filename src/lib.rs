@@ -13,6 +13,7 @@
 //! | [`harness`] | runs the protocols on the simulator: a registry of runners (one per protocol, in `harness::runners`), `replay` (one protocol, one scenario, one report), fault sweeps over many seeds, timeout sweeps, client policies side by side with recovery after a trigger |
 //! | [`units`] | durations (`250ms`, `30d`) and human-readable numbers |
 //! | [`output`] | atomic file writes (temp file, then rename) |
+//! | [`heap`] | the C allocator's policy for freed memory: returned at once while reading a trace, kept for reuse while simulating |
 //! | `cli` (binary only) | clap definitions, one file per subcommand; the only place that prints or exits |
 //!
 //! Data flows one way: files → [`trace::read_traces`] → [`trace::Trace`] (canonical: outages
@@ -31,6 +32,7 @@ pub mod analytics;
 pub mod check;
 pub mod flags;
 pub mod harness;
+pub mod heap;
 pub mod output;
 pub mod protocols;
 pub mod report;

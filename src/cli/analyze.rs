@@ -113,7 +113,7 @@ impl Input {
             skip_bad_rows: self.skip_bad_rows,
             format: self.input_format,
         };
-        super::heap::return_large_buffers_to_the_system();
+        faultline::heap::return_large_buffers_to_the_system();
         let mut trace = read_traces(&self.traces, &read_options)?;
         if let Some(text) = &self.population {
             trace.declare_population(&population(text, unit, trace.time_kind)?)?;

@@ -3,7 +3,6 @@
 
 mod analyze;
 mod gen_cmd;
-mod heap;
 mod merge;
 mod policy;
 mod replay;
@@ -75,8 +74,14 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen_cmd::run(args),
-        Command::Replay(args) => replay::run(*args),
-        Command::Sweep(args) => sweep::run(args),
+        Command::Replay(args) => {
+            faultline::heap::keep_freed_memory_for_reuse();
+            replay::run(*args)
+        }
+        Command::Sweep(args) => {
+            faultline::heap::keep_freed_memory_for_reuse();
+            sweep::run(args)
+        }
         Command::Report(args) => report::run(args),
         Command::Zk(command) => zk::run(command),
         Command::Merge(args) => merge::run(args),

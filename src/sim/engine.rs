@@ -158,6 +158,8 @@ struct Slot<P: Protocol> {
     /// With FIFO links: what arrived while the process was paused, in order.
     inbox: Vec<(NodeIdx, P::Msg)>,
     rng: ChaCha8Rng,
+    /// The incarnation and [`Protocol::checked_progress`] at the last invariant check.
+    checked: Option<(u32, u64)>,
 }
 
 /// Settings of a run.
@@ -336,6 +338,7 @@ impl<P: Protocol> Simulation<P> {
                 paused_until: 0,
                 inbox: Vec::new(),
                 rng: stream(config.seed, u64::from(i) + 1),
+                checked: None,
             })
             .collect();
         let mut sim = Self {
@@ -819,6 +822,18 @@ impl<P: Protocol> Simulation<P> {
         if self.invariants.is_empty() {
             return;
         }
+        if let Some(node) = changed {
+            let slot = &mut self.slots[node as usize];
+            if let Some(progress) = slot.process.as_ref().and_then(P::checked_progress) {
+                let mark = Some((slot.incarnation, progress));
+                if slot.checked == mark {
+                    // Every check would have found nothing new, and said so.
+                    self.broken.fill(false);
+                    return;
+                }
+                slot.checked = mark;
+            }
+        }
         let nodes = Nodes {
             backing: Backing::Slots(&self.slots),
             changed: changed.map(|n| n as usize),
@@ -890,6 +905,98 @@ mod tests {
             protocol: (),
             capacity: None,
         })
+    }
+
+    /// Ticks every second and logs every other tick; says how long its log is.
+    #[derive(Debug)]
+    struct Logger {
+        ticks: u64,
+        log: Vec<u64>,
+    }
+
+    impl Protocol for Logger {
+        type Msg = ();
+        type Timer = ();
+        type Stable = ();
+        type Config = ();
+        const NAME: &'static str = "logger";
+
+        fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+            ctx.set_timer(SECOND, ());
+            Logger {
+                ticks: 0,
+                log: Vec::new(),
+            }
+        }
+
+        fn on_message(&mut self, _ctx: &mut Ctx<'_, Self>, _from: NodeIdx, _msg: ()) {}
+
+        fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, _timer: ()) {
+            self.ticks += 1;
+            if self.ticks % 2 == 1 {
+                self.log.push(self.ticks);
+            }
+            ctx.set_timer(SECOND, ());
+        }
+
+        fn kind(_msg: &()) -> &'static str {
+            "none"
+        }
+
+        fn checked_progress(&self) -> Option<u64> {
+            Some(self.log.len() as u64)
+        }
+    }
+
+    /// Reports every log entry it has not read before; counts its calls.
+    struct EveryEntryIsBad {
+        calls: std::rc::Rc<std::cell::Cell<u32>>,
+        read: usize,
+    }
+
+    impl Invariant<Logger> for EveryEntryIsBad {
+        fn name(&self) -> &'static str {
+            "no-entries"
+        }
+
+        fn check(&mut self, _now: Nanos, nodes: &Nodes<'_, Logger>) -> Option<String> {
+            self.calls.set(self.calls.get() + 1);
+            let log = &nodes.changed().next()?.log;
+            let fresh = &log[self.read.min(log.len())..];
+            self.read = log.len();
+            fresh.first().map(|tick| format!("tick {tick}"))
+        }
+    }
+
+    #[test]
+    fn steps_that_leave_the_checked_progress_alone_are_not_checked_but_clear_the_breakage() {
+        let mut s = Simulation::<Logger>::new(Config {
+            nodes: 1,
+            clients: 0,
+            seed: 1,
+            network: Network::new(1, DelayModel::Const(SECOND / 100), 0, 0.0),
+            protocol: (),
+            capacity: None,
+        });
+        let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+        s.check(Box::new(EveryEntryIsBad {
+            calls: calls.clone(),
+            read: 0,
+        }));
+        s.run_until(6 * SECOND + SECOND / 2, &mut |_| {});
+        // Once when added, then at 1, 3 and 5 s; not at 2, 4 and 6 s, when nothing was logged.
+        assert_eq!(calls.get(), 4);
+        // Each skipped step counts as a check that found nothing, so the entries at 3 and 5 s
+        // are new violations, not the one at 1 s still going on.
+        let found: Vec<(f64, &str)> = s
+            .violations()
+            .iter()
+            .map(|v| (v.time_s, v.detail.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(1.0, "tick 1"), (3.0, "tick 3"), (5.0, "tick 5")]
+        );
     }
 
     #[test]

@@ -159,10 +159,18 @@ impl Metrics {
     pub fn sent(&mut self, from: NodeIdx, kind: &'static str) {
         self.total += 1;
         self.sent_by_node[from as usize] += 1;
-        // Kinds are mostly the same literals: the address settles most comparisons.
-        let same = |k: &str| std::ptr::eq(k, kind) || k == kind;
-        match self.by_type.iter_mut().find(|(k, _)| same(k)) {
-            Some((_, count)) => *count += 1,
+        // Kinds are mostly the same literals: look for the address first, and compare text
+        // only when it is not there (the same name can be a literal at two addresses).
+        let at = match self
+            .by_type
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, kind))
+        {
+            Some(at) => Some(at),
+            None => self.by_type.iter().position(|(k, _)| *k == kind),
+        };
+        match at {
+            Some(at) => self.by_type[at].1 += 1,
             None => self.by_type.push((kind, 1)),
         }
     }

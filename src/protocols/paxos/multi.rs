@@ -884,6 +884,15 @@ impl Protocol for MultiPaxos {
         }
     }
 
+    /// The invariants (agreement, validity, integrity, log-prefix) read a replica's decisions
+    /// and applied commands past their cursors, and nothing of a client that ran.
+    fn checked_progress(&self) -> Option<u64> {
+        let logged = self
+            .replica()
+            .map_or(0, |r| r.decisions().len() + r.applied().len());
+        Some(logged as u64)
+    }
+
     fn is_request(msg: &Msg) -> bool {
         matches!(msg, Msg::Request(_))
     }
