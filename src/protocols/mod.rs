@@ -16,6 +16,7 @@ pub mod detector;
 pub mod election;
 pub mod gfs;
 pub mod paxos;
+pub mod sequence_map;
 pub mod vmware_ft;
 pub mod zab;
 pub mod zk;

@@ -25,12 +25,12 @@ pub mod command_set;
 pub mod policy;
 pub mod spec;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use rand::RngExt;
 
 use crate::harness::overload::count;
+use crate::protocols::sequence_map::SequenceMap;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
 use breaker::Breaker;
@@ -162,7 +162,7 @@ pub struct Client {
     issued: u64,
     committed: u64,
     guess: NodeIdx,
-    pending: BTreeMap<u64, Pending>,
+    pending: SequenceMap<Pending>,
     stats: ClientStats,
     budget: Option<RetryBudget>,
     breaker: Option<Breaker>,
@@ -213,7 +213,7 @@ impl Client {
             issued: 0,
             committed: 0,
             guess: 0,
-            pending: BTreeMap::new(),
+            pending: SequenceMap::default(),
             stats: ClientStats::default(),
             budget: policy.budget.map(RetryBudget::new),
             breaker: policy.breaker.map(Breaker::new),
@@ -230,7 +230,7 @@ impl Client {
     /// Sends an attempt of command `seq` to the node the client believes leads.
     fn send_attempt<S: Service>(&mut self, ctx: &mut Ctx<'_, S>, seq: u64) {
         let now = ctx.now();
-        let Some(p) = self.pending.get_mut(&seq) else {
+        let Some(p) = self.pending.get_mut(seq) else {
             return;
         };
         p.last_sent = now;
@@ -308,7 +308,7 @@ impl Client {
             .pending
             .iter()
             .filter(|(_, p)| p.last_sent + retry <= now)
-            .map(|(&seq, _)| seq)
+            .map(|(seq, _)| seq)
             .collect();
         if stale.is_empty() {
             return;
@@ -332,7 +332,7 @@ impl Client {
         if let Some(budget) = &mut self.budget {
             budget.failure();
         }
-        let Some(p) = self.pending.get_mut(&seq) else {
+        let Some(p) = self.pending.get_mut(seq) else {
             return;
         };
         let more = policy.attempts.is_none_or(|limit| p.attempts < limit);
@@ -343,7 +343,7 @@ impl Client {
             p.backing_off = true;
             ctx.set_timer(wait, S::client_timer(ClientTimer::Retry(seq)));
         } else {
-            self.pending.remove(&seq);
+            self.pending.remove(seq);
             self.stats.failed += 1;
         }
     }
@@ -357,7 +357,7 @@ impl Client {
             ClientTimer::Timeout(seq, attempt) => {
                 let live = self
                     .pending
-                    .get(&seq)
+                    .get(seq)
                     .is_some_and(|p| p.attempts == attempt && !p.backing_off);
                 if live {
                     self.stats.timed_out += 1;
@@ -367,13 +367,13 @@ impl Client {
             }
             ClientTimer::Retry(seq) => {
                 let now = ctx.now();
-                if !self.pending.get(&seq).is_some_and(|p| p.backing_off) {
+                if !self.pending.get(seq).is_some_and(|p| p.backing_off) {
                     return;
                 }
                 if let Some(breaker) = &mut self.breaker
                     && !breaker.allow(now)
                 {
-                    self.pending.remove(&seq);
+                    self.pending.remove(seq);
                     self.stats.failed += 1;
                     return;
                 }
@@ -388,7 +388,7 @@ impl Client {
         match S::answer(msg) {
             Some(Answer::Reply(command)) => {
                 self.guess = from;
-                if let Some(p) = self.pending.remove(&command.seq) {
+                if let Some(p) = self.pending.remove(command.seq) {
                     self.committed += 1;
                     self.stats.succeeded += 1;
                     count(&mut self.stats.goodput_per_s, now);
@@ -403,7 +403,7 @@ impl Client {
             }
             Some(Answer::Redirect { command, leader }) => {
                 self.guess = leader.unwrap_or((from + 1) % ctx.nodes());
-                let Some(p) = self.pending.get_mut(&command.seq) else {
+                let Some(p) = self.pending.get_mut(command.seq) else {
                     return;
                 };
                 if leader.is_some() && p.hops < MAX_HOPS && !p.backing_off {
@@ -415,7 +415,7 @@ impl Client {
             Some(Answer::Rejected(command))
                 if self
                     .pending
-                    .get(&command.seq)
+                    .get(command.seq)
                     .is_some_and(|p| !p.backing_off) =>
             {
                 self.stats.rejected += 1;

@@ -37,11 +37,13 @@
 use std::collections::BTreeMap;
 
 use rand::RngExt;
+use rustc_hash::FxHashMap;
 
 use super::{Ballot, slot_entry};
 use crate::protocols::client::command_set::CommandSet;
 use crate::protocols::client::{Answer, Client, ClientConfig, ClientTimer, CommandId, Service};
 use crate::protocols::detector::omega::Watch;
+use crate::protocols::sequence_map::SequenceMap;
 use crate::sim::metrics::ObservationKind;
 use crate::sim::protocol::{Ctx, NodeIdx, Protocol};
 use crate::sim::time::Nanos;
@@ -231,7 +233,7 @@ enum Role {
     Leading {
         ballot: Ballot,
         next: Slot,
-        proposals: BTreeMap<Slot, Proposal>,
+        proposals: SequenceMap<Proposal>,
     },
 }
 
@@ -260,7 +262,7 @@ pub struct Replica {
     /// Requests held while running for leader.
     waiting: Vec<(CommandId, NodeIdx)>,
     /// Who to reply to once a command is applied.
-    reply_to: BTreeMap<CommandId, NodeIdx>,
+    reply_to: FxHashMap<CommandId, NodeIdx>,
 }
 
 /// A Multi-Paxos endpoint: a server node or a client.
@@ -378,7 +380,7 @@ impl Replica {
             nacks: 0,
             stuck_at: None,
             waiting: Vec::new(),
-            reply_to: BTreeMap::new(),
+            reply_to: FxHashMap::default(),
         };
         node.decisions = (0..)
             .zip(&stable.decided)
@@ -582,7 +584,7 @@ impl Replica {
         self.role = Role::Leading {
             ballot,
             next,
-            proposals: BTreeMap::new(),
+            proposals: SequenceMap::default(),
         };
         self.nacks = 0;
         ctx.observe(ObservationKind::TookLead, Some(self.me));
@@ -616,7 +618,7 @@ impl Replica {
         if ballot != *mine {
             return;
         }
-        let Some(proposal) = proposals.get_mut(&slot) else {
+        let Some(proposal) = proposals.get_mut(slot) else {
             return;
         };
         proposal.accepted |= bit(from);
@@ -624,11 +626,8 @@ impl Replica {
             return;
         }
         let value = proposal.value;
-        proposals.remove(&slot);
-        let me = self.me;
-        for node in (0..ctx.nodes()).filter(|&n| n != me) {
-            ctx.send(node, Msg::Decide { slot, value });
-        }
+        proposals.remove(slot);
+        ctx.broadcast(Msg::Decide { slot, value });
         self.decide(ctx, slot, value);
     }
 
@@ -659,7 +658,7 @@ impl Replica {
         *decided = Some(value);
         self.decisions.push((slot, value));
         if let Role::Leading { proposals, .. } = &mut self.role {
-            proposals.remove(&slot);
+            proposals.remove(slot);
         }
         self.apply(ctx);
     }
@@ -691,7 +690,7 @@ impl Replica {
                 ballot, proposals, ..
             } => {
                 let ballot = *ballot;
-                for (&slot, proposal) in proposals.iter_mut() {
+                for (slot, proposal) in proposals.iter_mut() {
                     if proposal.sent + (retry << proposal.resends.min(4)) > now {
                         continue;
                     }
