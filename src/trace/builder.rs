@@ -279,9 +279,13 @@ impl TraceBuilder {
         self.repairable &= later.repairable;
         later.outages.clear();
         later.transitions.clear();
+        later.nodes.clear();
+        later.index.clear();
         TraceBuilder {
             outages: later.outages,
             transitions: later.transitions,
+            nodes: later.nodes,
+            index: later.index,
             ..TraceBuilder::new()
         }
     }
