@@ -8,7 +8,10 @@
 //! allocated, rebalanced and freed nodes (a tenth of Multi-Paxos's time went to its trees).
 //! Iteration is in key order, as the tree's was. Memory is the window's span, not the number
 //! of live keys: a key far above the others would stretch it, which the callers never do
-//! (slots and sequence numbers advance by one).
+//! (slots and sequence numbers advance by one), and so does an old key that stays live while
+//! new ones come and go, up to one empty entry per key handed out since (a command that never
+//! completes). That is bounded by the commands a run issues, each of which the run keeps
+//! anyway (in every replica's log and in the client history).
 
 use std::collections::VecDeque;
 
