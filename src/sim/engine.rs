@@ -718,6 +718,16 @@ impl<P: Protocol> Simulation<P> {
         for command in commands.drain(..) {
             match command {
                 Command::Send { to, msg } => self.send(node, to, msg),
+                Command::Broadcast(msg) if !P::FIFO => {
+                    // Counted at once (a node alone has nobody to send to, and sends nothing).
+                    let others = u64::from(self.nodes.saturating_sub(1));
+                    if others > 0 {
+                        self.metrics.sent_many(node, P::kind(&msg), others);
+                    }
+                    for to in (0..self.nodes).filter(|&n| n != node) {
+                        self.transit(node, to, msg.clone());
+                    }
+                }
                 Command::Broadcast(msg) => {
                     for to in (0..self.nodes).filter(|&n| n != node) {
                         self.send(node, to, msg.clone());
@@ -763,10 +773,7 @@ impl<P: Protocol> Simulation<P> {
         }
         self.metrics.sent(from, P::kind(&msg));
         if !P::FIFO {
-            match self.network.transit(from, to, &mut self.net_rng) {
-                Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
-                None => self.metrics.dropped += 1,
-            }
+            self.transit(from, to, msg);
             return;
         }
         // Over a connection: a link that is cut holds what is sent until it is mended, and
@@ -776,6 +783,15 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.transmit(from, to, msg);
+    }
+
+    /// Sends a counted message over a link without connections: delivered after the network's
+    /// transit time, or dropped.
+    fn transit(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
+        match self.network.transit(from, to, &mut self.net_rng) {
+            Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
+            None => self.metrics.dropped += 1,
+        }
     }
 
     /// Sends over a FIFO link that is not cut: no earlier than the link's last arrival.

@@ -157,8 +157,13 @@ impl Metrics {
 
     /// Counts one network send.
     pub fn sent(&mut self, from: NodeIdx, kind: &'static str) {
-        self.total += 1;
-        self.sent_by_node[from as usize] += 1;
+        self.sent_many(from, kind, 1);
+    }
+
+    /// Counts `count` network sends of one kind from one node (a broadcast).
+    pub fn sent_many(&mut self, from: NodeIdx, kind: &'static str, count: u64) {
+        self.total += count;
+        self.sent_by_node[from as usize] += count;
         // Kinds are mostly the same literals: look for the address first, and compare text
         // only when it is not there (the same name can be a literal at two addresses).
         let at = match self
@@ -170,8 +175,8 @@ impl Metrics {
             None => self.by_type.iter().position(|(k, _)| *k == kind),
         };
         match at {
-            Some(at) => self.by_type[at].1 += 1,
-            None => self.by_type.push((kind, 1)),
+            Some(at) => self.by_type[at].1 += count,
+            None => self.by_type.push((kind, count)),
         }
     }
 
