@@ -718,19 +718,13 @@ impl<P: Protocol> Simulation<P> {
         for command in commands.drain(..) {
             match command {
                 Command::Send { to, msg } => self.send(node, to, msg),
-                Command::Broadcast(msg) if !P::FIFO => {
-                    // Counted at once (a node alone has nobody to send to, and sends nothing).
-                    let others = u64::from(self.nodes.saturating_sub(1));
-                    if others > 0 {
-                        self.metrics.sent_many(node, P::kind(&msg), others);
-                    }
-                    for to in (0..self.nodes).filter(|&n| n != node) {
-                        self.transit(node, to, msg.clone());
-                    }
-                }
                 Command::Broadcast(msg) => {
+                    // Counted at once: every server node but the sender, if it is one.
+                    let receivers = self.nodes - u32::from(node < self.nodes);
+                    self.metrics
+                        .sent_many(node, P::kind(&msg), u64::from(receivers));
                     for to in (0..self.nodes).filter(|&n| n != node) {
-                        self.send(node, to, msg.clone());
+                        self.route(node, to, msg.clone());
                     }
                 }
                 Command::SetTimer { id, after, timer } => {
@@ -772,8 +766,16 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.metrics.sent(from, P::kind(&msg));
+        self.route(from, to, msg);
+    }
+
+    /// Carries a message already counted as sent to another node.
+    fn route(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
         if !P::FIFO {
-            self.transit(from, to, msg);
+            match self.network.transit(from, to, &mut self.net_rng) {
+                Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
+                None => self.metrics.dropped += 1,
+            }
             return;
         }
         // Over a connection: a link that is cut holds what is sent until it is mended, and
@@ -783,15 +785,6 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.transmit(from, to, msg);
-    }
-
-    /// Sends a counted message over a link without connections: delivered after the network's
-    /// transit time, or dropped.
-    fn transit(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        match self.network.transit(from, to, &mut self.net_rng) {
-            Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
-            None => self.metrics.dropped += 1,
-        }
     }
 
     /// Sends over a FIFO link that is not cut: no earlier than the link's last arrival.
@@ -1013,6 +1006,49 @@ mod tests {
             found,
             vec![(1.0, "tick 1"), (3.0, "tick 3"), (5.0, "tick 5")]
         );
+    }
+
+    /// Every process broadcasts once, at boot.
+    #[derive(Debug)]
+    struct Shouter;
+
+    impl Protocol for Shouter {
+        type Msg = ();
+        type Timer = ();
+        type Stable = ();
+        type Config = ();
+        const NAME: &'static str = "shouter";
+
+        fn boot(ctx: &mut Ctx<'_, Self>, _stable: &()) -> Self {
+            ctx.broadcast(());
+            Shouter
+        }
+
+        fn on_message(&mut self, _ctx: &mut Ctx<'_, Self>, _from: NodeIdx, _msg: ()) {}
+
+        fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self>, _timer: ()) {}
+
+        fn kind(_msg: &()) -> &'static str {
+            "shout"
+        }
+    }
+
+    #[test]
+    fn a_broadcast_reaches_and_counts_every_other_server_node() {
+        let mut s = Simulation::<Shouter>::new(Config {
+            nodes: 3,
+            clients: 1,
+            seed: 1,
+            network: Network::new(4, DelayModel::Const(SECOND / 100), 0, 0.0),
+            protocol: (),
+            capacity: None,
+        });
+        s.run_until(SECOND, &mut |_| {});
+        // Each server reaches the two others; the client (endpoint 3) reaches all three.
+        assert_eq!(s.metrics().sent_by_node, vec![2, 2, 2, 3]);
+        assert_eq!((s.metrics().total, s.metrics().dropped), (9, 0));
+        assert_eq!(s.metrics().by_type().get("shout"), Some(&9));
+        assert_eq!(s.events(), 9);
     }
 
     #[test]

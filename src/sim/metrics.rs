@@ -160,8 +160,12 @@ impl Metrics {
         self.sent_many(from, kind, 1);
     }
 
-    /// Counts `count` network sends of one kind from one node (a broadcast).
+    /// Counts `count` network sends of one kind from one node (a broadcast; none is nothing,
+    /// and leaves the kind unlisted).
     pub fn sent_many(&mut self, from: NodeIdx, kind: &'static str, count: u64) {
+        if count == 0 {
+            return;
+        }
         self.total += count;
         self.sent_by_node[from as usize] += count;
         // Kinds are mostly the same literals: look for the address first, and compare text
@@ -230,6 +234,14 @@ mod tests {
         assert_eq!(
             m.by_type().into_iter().collect::<Vec<_>>(),
             vec![("ack", 1), ("ping", 2)]
+        );
+        // A broadcast counts at once; one to nobody lists nothing.
+        m.sent_many(1, "ack", 4);
+        m.sent_many(0, "beat", 0);
+        assert_eq!((m.total, m.sent_by_node.clone()), (7, vec![2, 5]));
+        assert_eq!(
+            m.by_type().into_iter().collect::<Vec<_>>(),
+            vec![("ack", 5), ("ping", 2)]
         );
         for ms in 1..=100 {
             m.record("detection", ms * 1_000_000);
