@@ -7,9 +7,9 @@
 //! process before it.
 //!
 //! Each event is one of: a message delivery, a timer, or a scenario fault. Delivering a message
-//! or firing a timer runs one handler of one node; the handler's commands are then applied in
-//! order (sends draw their delay now, timers are scheduled, stable storage replaced, samples
-//! recorded). Invariants are checked after every handler and every fault.
+//! or firing a timer runs one handler of one node; its actions take effect as it makes them
+//! ([`super::world`]: sends draw their delay, timers are scheduled, stable storage is written,
+//! samples are recorded). Invariants are checked after every handler and every fault.
 //!
 //! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every
 //! other send counts in `messages.total`; a send over a cut link, a lost one, and one that arrives
@@ -25,17 +25,16 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::capacity::{Admission, Capacity, ServerQueue};
 use super::delay::DelayModel;
-use super::metrics::{Metrics, Observation, ObservationKind};
+use super::metrics::{Metrics, ObservationKind};
 use super::network::Network;
-use super::protocol::{Command, Ctx, NodeIdx, Protocol, TimerId};
-use super::queue::EventQueue;
+use super::protocol::{Ctx, NodeIdx, Protocol};
 use super::scenario::Fault;
 use super::time::Nanos;
+use super::world::{Event, World};
 
 /// A named safety property checked as the run goes.
 pub trait Invariant<P: Protocol> {
@@ -124,31 +123,6 @@ pub struct Violation {
     pub detail: String,
 }
 
-enum Event<P: Protocol> {
-    Deliver {
-        from: NodeIdx,
-        to: NodeIdx,
-        msg: P::Msg,
-        counted: bool,
-    },
-    Timer {
-        node: NodeIdx,
-        incarnation: u32,
-        id: TimerId,
-        timer: P::Timer,
-    },
-    /// Boxed: faults are rare, and a small event is cheap to move through the queue.
-    Fault(Box<Fault>),
-    Resume(NodeIdx),
-    /// A client request's service at a server completed: its handler runs now.
-    Served {
-        from: NodeIdx,
-        to: NodeIdx,
-        msg: P::Msg,
-        incarnation: u32,
-    },
-}
-
 /// One node's slot: its live process (if any), stable storage and random stream.
 struct Slot<P: Protocol> {
     process: Option<P>,
@@ -183,20 +157,10 @@ pub struct Config<P: Protocol> {
 pub struct Simulation<P: Protocol> {
     config: P::Config,
     nodes: u32,
-    now: Nanos,
     events: u64,
-    queue: EventQueue<Event<P>>,
     slots: Vec<Slot<P>>,
-    network: Network,
-    net_rng: ChaCha8Rng,
-    cancelled: FxHashSet<TimerId>,
-    /// With FIFO links ([`Protocol::FIFO`]): the latest arrival scheduled on each link.
-    last_arrival: FxHashMap<(NodeIdx, NodeIdx), Nanos>,
-    /// With FIFO links: messages sent over a cut link, in send order, until it is mended.
-    held: Vec<(NodeIdx, NodeIdx, P::Msg)>,
-    next_timer: u64,
-    commands: Vec<Command<P>>,
-    metrics: Metrics,
+    /// The clock, the queue, the network and the metrics.
+    world: World<P>,
     invariants: Vec<Box<dyn Invariant<P>>>,
     broken: Vec<bool>,
     violations: Vec<Violation>,
@@ -344,18 +308,14 @@ impl<P: Protocol> Simulation<P> {
         let mut sim = Self {
             config: config.protocol,
             nodes: config.nodes,
-            now: 0,
             events: 0,
-            queue: EventQueue::default(),
             slots,
-            network: config.network,
-            net_rng: stream(config.seed, 0),
-            cancelled: FxHashSet::default(),
-            last_arrival: FxHashMap::default(),
-            held: Vec::new(),
-            next_timer: 0,
-            commands: Vec::new(),
-            metrics: Metrics::new(endpoints),
+            world: World::new(
+                config.nodes,
+                endpoints,
+                config.network,
+                stream(config.seed, 0),
+            ),
             invariants: Vec::new(),
             broken: Vec::new(),
             violations: Vec::new(),
@@ -378,13 +338,13 @@ impl<P: Protocol> Simulation<P> {
     /// Schedules scenario faults (times from the start of the run).
     pub fn schedule(&mut self, faults: impl IntoIterator<Item = (Nanos, Fault)>) {
         for (time, fault) in faults {
-            self.push(time, Event::Fault(Box::new(fault)));
+            self.world.push(time, Event::Fault(Box::new(fault)));
         }
     }
 
     /// Virtual time now.
     pub fn now(&self) -> Nanos {
-        self.now
+        self.world.now
     }
 
     /// Events handled so far.
@@ -394,7 +354,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// What was measured.
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        &self.world.metrics
     }
 
     /// Violations found so far, in time order.
@@ -409,7 +369,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// Client requests waiting at server `node` now (0 without a capacity).
     pub fn waiting(&mut self, node: NodeIdx) -> usize {
-        let now = self.now;
+        let now = self.world.now;
         self.queues
             .get_mut(node as usize)
             .map_or(0, |q| q.waiting(now))
@@ -425,28 +385,24 @@ impl<P: Protocol> Simulation<P> {
         self.slots[node as usize].process.as_ref()
     }
 
-    fn push(&mut self, time: Nanos, event: Event<P>) {
-        self.queue.push(time, event);
-    }
-
     /// Runs until no event is left or the next one is after `until`; then the clock reads
     /// `until`. `progress` is told the time now and then (for a progress bar).
     pub fn run_until(&mut self, until: Nanos, progress: &mut dyn FnMut(Nanos)) {
-        while let Some(next) = self.queue.peek_time() {
+        while let Some(next) = self.world.queue.peek_time() {
             if next > until {
                 break;
             }
-            let Some((time, event)) = self.queue.pop() else {
+            let Some((time, event)) = self.world.queue.pop() else {
                 break;
             };
-            self.now = time;
+            self.world.now = time;
             self.events += 1;
             if self.events % 65_536 == 0 {
                 progress(time);
             }
             self.dispatch(event);
         }
-        self.now = self.now.max(until);
+        self.world.now = self.world.now.max(until);
     }
 
     fn dispatch(&mut self, event: Event<P>) {
@@ -463,7 +419,7 @@ impl<P: Protocol> Simulation<P> {
                     && to < self.nodes
                     && from >= self.nodes
                     && slot.process.is_some()
-                    && slot.paused_until <= self.now
+                    && slot.paused_until <= self.world.now
                     && P::is_request(&msg)
                 {
                     self.admit(capacity, from, to, msg);
@@ -478,7 +434,7 @@ impl<P: Protocol> Simulation<P> {
                 incarnation,
             } => {
                 if self.slots[to as usize].incarnation != incarnation {
-                    self.metrics.dropped += 1;
+                    self.world.metrics.dropped += 1;
                     return;
                 }
                 self.arrive(from, to, msg, true);
@@ -489,16 +445,16 @@ impl<P: Protocol> Simulation<P> {
                 id,
                 timer,
             } => {
-                if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
+                if !self.world.cancelled.is_empty() && self.world.cancelled.remove(&id) {
                     return;
                 }
                 let slot = &self.slots[node as usize];
                 if slot.incarnation != incarnation || slot.process.is_none() {
                     return;
                 }
-                if slot.paused_until > self.now {
+                if slot.paused_until > self.world.now {
                     let resume = slot.paused_until;
-                    self.push(
+                    self.world.push(
                         resume,
                         Event::Timer {
                             node,
@@ -513,8 +469,9 @@ impl<P: Protocol> Simulation<P> {
             }
             Event::Fault(fault) => self.apply(*fault),
             Event::Resume(node) => {
-                if self.slots[node as usize].paused_until <= self.now {
-                    self.observe(Some(node), ObservationKind::Resume, None);
+                if self.slots[node as usize].paused_until <= self.world.now {
+                    self.world
+                        .observe(Some(node), ObservationKind::Resume, None, None);
                     let inbox = std::mem::take(&mut self.slots[node as usize].inbox);
                     for (from, msg) in inbox {
                         self.handle(node, |p, ctx| p.on_message(ctx, from, msg));
@@ -527,15 +484,15 @@ impl<P: Protocol> Simulation<P> {
     /// A message reaches `to` (after its service, for a request to a server with a capacity).
     fn arrive(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg, counted: bool) {
         let slot = &self.slots[to as usize];
-        if P::FIFO && slot.process.is_some() && slot.paused_until > self.now {
+        if P::FIFO && slot.process.is_some() && slot.paused_until > self.world.now {
             // A paused process's connections keep what arrives, in order, for it to read when
             // it resumes.
             self.slots[to as usize].inbox.push((from, msg));
             return;
         }
-        if slot.process.is_none() || slot.paused_until > self.now {
+        if slot.process.is_none() || slot.paused_until > self.world.now {
             if counted {
-                self.metrics.dropped += 1;
+                self.world.metrics.dropped += 1;
             }
             return;
         }
@@ -545,10 +502,10 @@ impl<P: Protocol> Simulation<P> {
     /// A client request reaches a server with a capacity: it queues for its service, or is
     /// turned away at once when the queue is full.
     fn admit(&mut self, capacity: Capacity, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        match self.queues[to as usize].admit(self.now, capacity) {
+        match self.queues[to as usize].admit(self.world.now, capacity) {
             Admission::Served(at) => {
                 let incarnation = self.slots[to as usize].incarnation;
-                self.push(
+                self.world.push(
                     at,
                     Event::Served {
                         from,
@@ -559,30 +516,10 @@ impl<P: Protocol> Simulation<P> {
                 );
             }
             Admission::Rejected => match P::rejection(&msg) {
-                Some(reply) => self.send(to, from, reply),
-                None => self.metrics.dropped += 1,
+                Some(reply) => self.world.send(to, from, reply),
+                None => self.world.metrics.dropped += 1,
             },
         }
-    }
-
-    fn observe(&mut self, node: Option<NodeIdx>, kind: ObservationKind, peer: Option<NodeIdx>) {
-        self.observe_detail(node, kind, peer, None);
-    }
-
-    fn observe_detail(
-        &mut self,
-        node: Option<NodeIdx>,
-        kind: ObservationKind,
-        peer: Option<NodeIdx>,
-        detail: Option<String>,
-    ) {
-        self.metrics.timeline.push(Observation {
-            time: self.now,
-            node,
-            kind,
-            peer,
-            detail,
-        });
     }
 
     fn apply(&mut self, fault: Fault) {
@@ -595,64 +532,73 @@ impl<P: Protocol> Simulation<P> {
                         queue.clear();
                     }
                     // Its connections die with it.
-                    self.metrics.dropped += slot.inbox.len() as u64;
+                    self.world.metrics.dropped += slot.inbox.len() as u64;
                     slot.inbox.clear();
-                    self.observe(Some(node), ObservationKind::Crash, None);
+                    self.world
+                        .observe(Some(node), ObservationKind::Crash, None, None);
                 }
             }
             Fault::Recover(node) => {
                 if self.slots[node as usize].process.is_none() {
-                    self.observe(Some(node), ObservationKind::Recover, None);
+                    self.world
+                        .observe(Some(node), ObservationKind::Recover, None, None);
                     self.boot(node, true);
                 }
             }
             Fault::Partition(groups) => {
-                self.network.partition(&groups);
-                self.release_held();
+                self.world.network.partition(&groups);
+                self.world.release_held();
                 let sides: Vec<String> = groups.iter().map(|g| names(g)).collect();
                 let detail = Some(sides.join(" | "));
-                self.observe_detail(None, ObservationKind::Partition, None, detail);
+                self.world
+                    .observe(None, ObservationKind::Partition, None, detail);
             }
             Fault::CutOneWay(from, to) => {
-                self.network.cut_one_way(&from, &to);
-                self.release_held();
+                self.world.network.cut_one_way(&from, &to);
+                self.world.release_held();
                 let detail = Some(format!("{} -> {}", names(&from), names(&to)));
-                self.observe_detail(None, ObservationKind::Partition, None, detail);
+                self.world
+                    .observe(None, ObservationKind::Partition, None, detail);
             }
             Fault::Heal => {
-                self.network.heal();
-                self.release_held();
-                self.observe(None, ObservationKind::Heal, None);
+                self.world.network.heal();
+                self.world.release_held();
+                self.world.observe(None, ObservationKind::Heal, None, None);
             }
             Fault::Delay(model) => {
                 let detail = Some(model.to_string());
-                self.network.delay = model;
-                self.observe_detail(None, ObservationKind::Delay, None, detail);
+                self.world.network.delay = model;
+                self.world
+                    .observe(None, ObservationKind::Delay, None, detail);
             }
             Fault::Loss(p) => {
-                self.network.loss = p;
-                self.observe_detail(None, ObservationKind::Loss, None, Some(p.to_string()));
+                self.world.network.loss = p;
+                self.world
+                    .observe(None, ObservationKind::Loss, None, Some(p.to_string()));
             }
             Fault::Pause(node, length) => {
-                let until = self.now + length;
+                let until = self.world.now + length;
                 let slot = &mut self.slots[node as usize];
                 slot.paused_until = slot.paused_until.max(until);
                 let detail = Some(format!("{} s", crate::sim::time::to_secs(length)));
-                self.observe_detail(Some(node), ObservationKind::Pause, None, detail);
-                self.push(until, Event::Resume(node));
+                self.world
+                    .observe(Some(node), ObservationKind::Pause, None, detail);
+                self.world.push(until, Event::Resume(node));
             }
             Fault::Slow(node, factor) => {
                 if let Some(queue) = self.queues.get_mut(node as usize) {
                     queue.slow_down(factor);
                 }
                 let detail = Some(format!("×{factor}"));
-                self.observe_detail(Some(node), ObservationKind::Slow, None, detail);
+                self.world
+                    .observe(Some(node), ObservationKind::Slow, None, detail);
             }
             Fault::Elect(node) => {
                 // A paused node handles nothing, a call to elect included.
                 let slot = &self.slots[node as usize];
-                if slot.process.is_some() && slot.paused_until <= self.now {
-                    self.observe(Some(node), ObservationKind::Elect, None);
+                if slot.process.is_some() && slot.paused_until <= self.world.now {
+                    self.world
+                        .observe(Some(node), ObservationKind::Elect, None, None);
                     self.handle(node, |p, ctx| p.on_elect(ctx));
                 }
             }
@@ -662,11 +608,9 @@ impl<P: Protocol> Simulation<P> {
 
     fn boot(&mut self, node: NodeIdx, recovered: bool) {
         let clients = self.slots.len() as u32 - self.nodes;
-        let mut commands = std::mem::take(&mut self.commands);
         let slot = &mut self.slots[node as usize];
         let stable = slot.stable.clone();
         let mut ctx = Ctx {
-            now: self.now,
             config: &self.config,
             id: node,
             nodes: self.nodes,
@@ -675,27 +619,21 @@ impl<P: Protocol> Simulation<P> {
             incarnation: slot.incarnation,
             stable: &mut slot.stable,
             rng: &mut slot.rng,
-            commands: &mut commands,
-            next_timer: &mut self.next_timer,
+            world: &mut self.world,
         };
         let process = P::boot(&mut ctx, &stable);
         slot.process = Some(process);
-        self.commands = commands;
-        self.apply_commands(node);
         self.check_invariants(Some(node));
     }
 
     /// Runs one handler of a live node, then applies its commands and checks invariants.
     fn handle(&mut self, node: NodeIdx, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
         let clients = self.slots.len() as u32 - self.nodes;
-        let mut commands = std::mem::take(&mut self.commands);
         let slot = &mut self.slots[node as usize];
         let Some(process) = slot.process.as_mut() else {
-            self.commands = commands;
             return;
         };
         let mut ctx = Ctx {
-            now: self.now,
             config: &self.config,
             id: node,
             nodes: self.nodes,
@@ -704,125 +642,10 @@ impl<P: Protocol> Simulation<P> {
             incarnation: slot.incarnation,
             stable: &mut slot.stable,
             rng: &mut slot.rng,
-            commands: &mut commands,
-            next_timer: &mut self.next_timer,
+            world: &mut self.world,
         };
         handler(process, &mut ctx);
-        self.commands = commands;
-        self.apply_commands(node);
         self.check_invariants(Some(node));
-    }
-
-    fn apply_commands(&mut self, node: NodeIdx) {
-        let mut commands = std::mem::take(&mut self.commands);
-        for command in commands.drain(..) {
-            match command {
-                Command::Send { to, msg } => self.send(node, to, msg),
-                Command::Broadcast(msg) => {
-                    // Counted at once: every server node but the sender, if it is one.
-                    let receivers = self.nodes - u32::from(node < self.nodes);
-                    self.metrics
-                        .sent_many(node, P::kind(&msg), u64::from(receivers));
-                    for to in (0..self.nodes).filter(|&n| n != node) {
-                        self.route(node, to, msg.clone());
-                    }
-                }
-                Command::SetTimer { id, after, timer } => {
-                    let incarnation = self.slots[node as usize].incarnation;
-                    self.push(
-                        self.now + after,
-                        Event::Timer {
-                            node,
-                            incarnation,
-                            id,
-                            timer,
-                        },
-                    );
-                }
-                Command::CancelTimer(id) => {
-                    self.cancelled.insert(id);
-                }
-                Command::Observe { kind, peer, detail } => {
-                    self.observe_detail(Some(node), kind, peer, detail)
-                }
-                Command::Latency { metric, nanos } => self.metrics.record(metric, nanos),
-            }
-        }
-        self.commands = commands;
-    }
-
-    fn send(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        if from == to {
-            let now = self.now;
-            self.push(
-                now,
-                Event::Deliver {
-                    from,
-                    to,
-                    msg,
-                    counted: false,
-                },
-            );
-            return;
-        }
-        self.metrics.sent(from, P::kind(&msg));
-        self.route(from, to, msg);
-    }
-
-    /// Carries a message already counted as sent to another node.
-    fn route(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        if !P::FIFO {
-            match self.network.transit(from, to, &mut self.net_rng) {
-                Some(transit) => self.deliver_at(self.now + transit, from, to, msg),
-                None => self.metrics.dropped += 1,
-            }
-            return;
-        }
-        // Over a connection: a link that is cut holds what is sent until it is mended, and
-        // sends after it wait behind it.
-        if self.network.cut(from, to) || self.held.iter().any(|h| (h.0, h.1) == (from, to)) {
-            self.held.push((from, to, msg));
-            return;
-        }
-        self.transmit(from, to, msg);
-    }
-
-    /// Sends over a FIFO link that is not cut: no earlier than the link's last arrival.
-    fn transmit(&mut self, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        let Some(transit) = self.network.reliable_transit(from, to, &mut self.net_rng) else {
-            self.held.push((from, to, msg));
-            return;
-        };
-        let last = self.last_arrival.entry((from, to)).or_insert(0);
-        let at = (self.now + transit).max(*last);
-        *last = at;
-        self.deliver_at(at, from, to, msg);
-    }
-
-    fn deliver_at(&mut self, at: Nanos, from: NodeIdx, to: NodeIdx, msg: P::Msg) {
-        self.push(
-            at,
-            Event::Deliver {
-                from,
-                to,
-                msg,
-                counted: true,
-            },
-        );
-    }
-
-    /// After the network changed: what FIFO links held goes out on the links that are whole
-    /// again, in the order it was sent.
-    fn release_held(&mut self) {
-        let held = std::mem::take(&mut self.held);
-        for (from, to, msg) in held {
-            let waiting = self.held.iter().any(|h| (h.0, h.1) == (from, to));
-            if self.network.cut(from, to) || waiting {
-                self.held.push((from, to, msg));
-            } else {
-                self.transmit(from, to, msg);
-            }
-        }
     }
 
     /// Checks every invariant; `changed` is the one node whose handler ran or which booted, or
@@ -848,12 +671,12 @@ impl<P: Protocol> Simulation<P> {
             changed: changed.map(|n| n as usize),
         };
         for (invariant, broken) in self.invariants.iter_mut().zip(self.broken.iter_mut()) {
-            match invariant.check(self.now, &nodes) {
+            match invariant.check(self.world.now, &nodes) {
                 Some(detail) if !*broken => {
                     *broken = true;
                     self.violations.push(Violation {
                         name: invariant.name(),
-                        time_s: super::time::to_secs(self.now),
+                        time_s: super::time::to_secs(self.world.now),
                         detail,
                     });
                 }

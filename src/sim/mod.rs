@@ -9,7 +9,8 @@
 //! - [`scenario`]: faults from traces on the simulator's clock;
 //! - [`chaos`]: random fault scenarios, one per seed, for fault sweeps;
 //! - [`metrics`]: message counts, HdrHistogram latencies, the timeline;
-//! - [`timeout`]: timeout expressions such as `2d+r`.
+//! - [`timeout`]: timeout expressions such as `2d+r`;
+//! - `world`: what a handler's actions reach (the queue, the network, the metrics).
 
 pub mod capacity;
 pub mod chaos;
@@ -22,3 +23,4 @@ pub mod queue;
 pub mod scenario;
 pub mod time;
 pub mod timeout;
+mod world;

@@ -2,10 +2,11 @@
 //!
 //! A protocol is a state machine per node. It never reads a clock, does I/O or touches a global
 //! RNG: each handler gets a [`Ctx`] with the virtual time, the node's id, the cluster size and the
-//! node's own seeded RNG, and acts only by issuing commands through it: send, broadcast, set or
-//! cancel a timer, write stable storage, record an observation or a latency sample. The engine
-//! applies the commands after the handler returns, so handlers are plain functions of their
-//! inputs, and a run is a pure function of the seed and the scenario.
+//! node's own seeded RNG, and acts only through it: send, broadcast, set or cancel a timer, write
+//! stable storage, record an observation or a latency sample. An action takes effect in the
+//! simulation's queue, network and metrics ([`super::world`]) as it is made, but nothing a handler
+//! can read depends on those, so handlers are plain functions of their inputs, and a run is a pure
+//! function of the seed and the scenario.
 //!
 //! Crash-recovery model: a crash drops the node's process (all volatile state and its timers);
 //! recovery boots a new process from the node's stable storage (what it last persisted). Stable
@@ -23,6 +24,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::metrics::ObservationKind;
 use super::time::Nanos;
+use super::world::World;
 
 /// Index of a simulated node: `n1` is 0.
 pub type NodeIdx = u32;
@@ -87,51 +89,8 @@ pub trait Protocol: Sized {
     }
 }
 
-/// What a handler asked for; applied by the engine when the handler returns.
-#[derive(Debug, Clone)]
-pub enum Command<P: Protocol> {
-    /// Send a message.
-    Send {
-        /// Receiver.
-        to: NodeIdx,
-        /// The message.
-        msg: P::Msg,
-    },
-    /// Send a message to every other server node, in node order (one command rather than
-    /// one per receiver).
-    Broadcast(P::Msg),
-    /// Fire `timer` after a delay.
-    SetTimer {
-        /// Its handle.
-        id: TimerId,
-        /// Delay from now.
-        after: Nanos,
-        /// What it carries.
-        timer: P::Timer,
-    },
-    /// Cancel a pending timer.
-    CancelTimer(TimerId),
-    /// Record an observation in the timeline (e.g. `suspect` of a peer).
-    Observe {
-        /// What was observed.
-        kind: ObservationKind,
-        /// The peer it concerns.
-        peer: Option<NodeIdx>,
-        /// Details for the reader (a ballot's number, ...).
-        detail: Option<String>,
-    },
-    /// Record one latency sample.
-    Latency {
-        /// The histogram's name.
-        metric: &'static str,
-        /// The latency.
-        nanos: Nanos,
-    },
-}
-
 /// A handler's view of the world and its only way to act.
 pub struct Ctx<'a, P: Protocol> {
-    pub(super) now: Nanos,
     pub(super) config: &'a P::Config,
     pub(super) id: NodeIdx,
     pub(super) nodes: u32,
@@ -140,14 +99,13 @@ pub struct Ctx<'a, P: Protocol> {
     pub(super) incarnation: u32,
     pub(super) stable: &'a mut P::Stable,
     pub(super) rng: &'a mut ChaCha8Rng,
-    pub(super) commands: &'a mut Vec<Command<P>>,
-    pub(super) next_timer: &'a mut u64,
+    pub(super) world: &'a mut World<P>,
 }
 
 impl<P: Protocol> Ctx<'_, P> {
     /// Virtual time now.
     pub fn now(&self) -> Nanos {
-        self.now
+        self.world.now
     }
 
     /// The protocol's settings.
@@ -192,25 +150,23 @@ impl<P: Protocol> Ctx<'_, P> {
 
     /// Sends `msg` to `to` (a send to oneself is a local call, not counted as a message).
     pub fn send(&mut self, to: NodeIdx, msg: P::Msg) {
-        self.commands.push(Command::Send { to, msg });
+        self.world.send(self.id, to, msg);
     }
 
     /// Sends `msg` to every other server node.
     pub fn broadcast(&mut self, msg: P::Msg) {
-        self.commands.push(Command::Broadcast(msg));
+        self.world.broadcast(self.id, msg);
     }
 
     /// Fires `timer` after `after` nanoseconds; the handle cancels it.
     pub fn set_timer(&mut self, after: Nanos, timer: P::Timer) -> TimerId {
-        let id = TimerId(*self.next_timer);
-        *self.next_timer += 1;
-        self.commands.push(Command::SetTimer { id, after, timer });
-        id
+        self.world
+            .set_timer(self.id, self.incarnation, after, timer)
     }
 
     /// Cancels a timer that has not fired yet (a no-op otherwise).
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.commands.push(Command::CancelTimer(id));
+        self.world.cancelled.insert(id);
     }
 
     /// Replaces what survives a crash, durably at once.
@@ -226,24 +182,16 @@ impl<P: Protocol> Ctx<'_, P> {
 
     /// Records an observation in the timeline.
     pub fn observe(&mut self, kind: ObservationKind, peer: Option<NodeIdx>) {
-        self.commands.push(Command::Observe {
-            kind,
-            peer,
-            detail: None,
-        });
+        self.world.observe(Some(self.id), kind, peer, None);
     }
 
     /// Records an observation with details for the reader of the timeline.
     pub fn observe_detail(&mut self, kind: ObservationKind, peer: Option<NodeIdx>, detail: String) {
-        self.commands.push(Command::Observe {
-            kind,
-            peer,
-            detail: Some(detail),
-        });
+        self.world.observe(Some(self.id), kind, peer, Some(detail));
     }
 
     /// Records a latency sample in the histogram `metric`.
     pub fn latency(&mut self, metric: &'static str, nanos: Nanos) {
-        self.commands.push(Command::Latency { metric, nanos });
+        self.world.metrics.record(metric, nanos);
     }
 }
