@@ -650,10 +650,15 @@ impl<P: Protocol> Simulation<P> {
 
     /// Checks every invariant; `changed` is the one node whose handler ran or which booted, or
     /// `None` after a fault.
+    #[inline]
     fn check_invariants(&mut self, changed: Option<NodeIdx>) {
-        if self.invariants.is_empty() {
-            return;
+        if !self.invariants.is_empty() {
+            self.run_checks(changed);
         }
+    }
+
+    /// [`Self::check_invariants`] with at least one invariant.
+    fn run_checks(&mut self, changed: Option<NodeIdx>) {
         if let Some(node) = changed {
             let slot = &mut self.slots[node as usize];
             if let Some(progress) = slot.process.as_ref().and_then(P::checked_progress) {

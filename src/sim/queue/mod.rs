@@ -32,6 +32,9 @@ const WORDS: usize = SLOTS / 64;
 /// The end of a slot's list.
 const NIL: u32 = u32::MAX;
 
+/// Ticks with at most this many events are sorted in line: most hold one or two.
+const SHORT: usize = 16;
+
 /// The tick of a time.
 fn tick(time: Nanos) -> u64 {
     time >> SHIFT
@@ -217,9 +220,11 @@ impl<T> EventQueue<T> {
             self.due.push((entry.time, at));
             at = entry.before;
         }
-        if self.due.len() > 1 {
-            // Into push order, then a stable sort: equal times keep it.
-            self.due.reverse();
+        // Into push order, then a stable sort: equal times keep it.
+        self.due.reverse();
+        if self.due.len() <= SHORT {
+            insertion_sort(&mut self.due);
+        } else {
             self.due.sort_by_key(|&(time, _)| time);
         }
     }
@@ -244,6 +249,20 @@ impl<T> EventQueue<T> {
         }
         let word = later.trailing_zeros() as usize;
         Some(word * 64 + self.occupied[word].trailing_zeros() as usize)
+    }
+}
+
+/// Sorts a few events by time, stably.
+#[inline]
+fn insertion_sort(events: &mut [(Nanos, u32)]) {
+    for i in 1..events.len() {
+        let event = events[i];
+        let mut at = i;
+        while at > 0 && events[at - 1].0 > event.0 {
+            events[at] = events[at - 1];
+            at -= 1;
+        }
+        events[at] = event;
     }
 }
 
@@ -291,6 +310,24 @@ mod tests {
                 (5 * TICK + 100, "last")
             ]
         );
+    }
+
+    /// Ticks short enough to sort in line and longer ones: time order, then push order.
+    #[test]
+    fn a_crowded_tick_comes_out_in_time_then_push_order() {
+        for count in [2, SHORT - 1, SHORT, SHORT + 1, 100] {
+            let mut q = EventQueue::default();
+            // Times in one tick, out of order, each repeated.
+            let times: Vec<Nanos> = (0..count as u64).map(|i| TICK + (i * 7919) % 5).collect();
+            for (key, &time) in times.iter().enumerate() {
+                q.push(time, key);
+            }
+            let mut expected: Vec<(Nanos, usize)> =
+                times.iter().enumerate().map(|(k, &t)| (t, k)).collect();
+            expected.sort_by_key(|&(time, key)| (time, key));
+            let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+            assert_eq!(order, expected, "{count} events");
+        }
     }
 
     #[test]
