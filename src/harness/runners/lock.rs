@@ -91,12 +91,12 @@ impl Invariant<Zab> for MutualExclusion {
         let mut truth = self.truth.borrow_mut();
         truth.advance(now, nodes);
         let storage = nodes.iter().rev().find_map(|n| n.and_then(Zab::storage))?;
-        let holder = truth.committed().tree().get(LOCK).and_then(|lock| {
-            lock.children
-                .iter()
-                .min_by_key(|c| c.get(c.len().saturating_sub(10)..).unwrap_or(""))
-                .map(|c| c.split("-lock-").next().unwrap_or("").to_string())
-        });
+        let holder = truth
+            .committed()
+            .tree()
+            .children(LOCK)
+            .min_by_key(|c| c.get(c.len().saturating_sub(10)..).unwrap_or(""))
+            .map(|c| c.split("-lock-").next().unwrap_or("").to_string());
         let mut broken = None;
         for w in storage.writes()[self.checked..]
             .iter()

@@ -9,7 +9,7 @@
 use super::ZkError;
 use super::acl::{self, Acl, perms};
 use super::path;
-use super::tree::{NewNode, Tree};
+use super::tree::{NewNode, Nodes, NodesMut};
 
 /// Largest data a znode may hold (ZooKeeper's default `jute.maxbuffer`).
 pub const MAX_DATA: usize = 1 << 20;
@@ -116,8 +116,8 @@ pub enum Txn {
     Check,
 }
 
-fn node<'t>(tree: &'t Tree, path: &str) -> Result<&'t super::tree::Znode, ZkError> {
-    tree.get(path).ok_or(ZkError::NoNode)
+fn node<'t>(tree: &'t impl Nodes, path: &str) -> Result<&'t super::tree::Znode, ZkError> {
+    tree.node(path).ok_or(ZkError::NoNode)
 }
 
 fn permitted(acl: &[Acl], mask: u32) -> Result<(), ZkError> {
@@ -138,7 +138,7 @@ fn next_version(current: i32, expected: i32) -> Result<i32, ZkError> {
 }
 
 /// Checks a write against the tree and turns it into a transaction.
-pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError> {
+pub fn prepare(tree: &impl Nodes, session: &str, write: &Write) -> Result<Txn, ZkError> {
     match write {
         Write::Create {
             path,
@@ -162,7 +162,7 @@ pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError
                 path.clone()
             };
             path::validate(&path, false)?;
-            if tree.get(&path).is_some() {
+            if tree.node(&path).is_some() {
                 return Err(ZkError::NodeExists);
             }
             if parent.stat.ephemeral_owner.is_some() {
@@ -238,7 +238,7 @@ pub fn prepare(tree: &Tree, session: &str, write: &Write) -> Result<Txn, ZkError
 }
 
 /// Applies a transaction with its zxid and time.
-pub fn apply(tree: &mut Tree, txn: &Txn, zxid: u64, time: u64) {
+pub fn apply(tree: &mut impl NodesMut, txn: &Txn, zxid: u64, time: u64) {
     match txn {
         Txn::Create {
             path,
@@ -260,6 +260,7 @@ pub fn apply(tree: &mut Tree, txn: &Txn, zxid: u64, time: u64) {
 mod tests {
     use super::*;
     use crate::protocols::zk::acl::everyone;
+    use crate::protocols::zk::tree::Tree;
 
     fn create(path: &str, sequential: bool) -> Write {
         Write::Create {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::acl::{self, Acl, perms};
 use super::ops::{Txn, Write, apply, prepare};
-use super::tree::{Stat, Tree};
+use super::tree::{Scratch, Stat, Tree, Znode};
 use super::{ZkError, path};
 
 /// What a watch reports.
@@ -283,7 +283,7 @@ impl Store {
 
     /// All or none: each op is prepared against the tree as the ops before it left it.
     fn prepare_multi(&self, session: &str, writes: &[Write]) -> Result<Vec<Txn>, MultiFailure> {
-        let mut scratch = self.tree.clone();
+        let mut scratch = Scratch::over(&self.tree);
         let mut txns = Vec::with_capacity(writes.len());
         for (at, write) in writes.iter().enumerate() {
             let txn = prepare(&scratch, session, write).map_err(|error| MultiFailure {
@@ -350,31 +350,24 @@ impl Store {
                 Reply::Stat(self.tree.get(path).map(|n| n.stat.clone()))
             }),
             Request::Get { path, watch } => {
-                self.contents(path, perms::READ).map(|(data, stat, _)| {
-                    if *watch {
-                        self.watch(session, path, WatchKind::Data);
-                    }
-                    Reply::Data(data, stat)
-                })
+                let node = self.readable(path, perms::READ)?;
+                let reply = Reply::Data(node.data.clone(), node.stat.clone());
+                if *watch {
+                    self.watch(session, path, WatchKind::Data);
+                }
+                Ok(reply)
             }
             Request::Children { path, watch } => {
-                self.contents(path, perms::READ).map(|(_, _, children)| {
-                    if *watch {
-                        self.watch(session, path, WatchKind::Child);
-                    }
-                    Reply::Children(children)
-                })
+                self.readable(path, perms::READ)?;
+                let children = self.tree.children(path).map(str::to_string).collect();
+                if *watch {
+                    self.watch(session, path, WatchKind::Child);
+                }
+                Ok(Reply::Children(children))
             }
             Request::GetAcl { path } => {
-                self.contents(path, perms::READ | perms::ADMIN)
-                    .map(|(_, stat, _)| {
-                        let acl = self
-                            .tree
-                            .get(path)
-                            .map(|n| n.acl.clone())
-                            .unwrap_or_default();
-                        Reply::Acl(acl, stat)
-                    })
+                let node = self.readable(path, perms::READ | perms::ADMIN)?;
+                Ok(Reply::Acl(node.acl.clone(), node.stat.clone()))
             }
             Request::Sync { path } => path::validate(path, false).map(|()| Reply::Done),
             Request::Write(_) | Request::Multi(_) | Request::Close => Err(ZkError::BadArguments),
@@ -401,18 +394,14 @@ impl Store {
         }
     }
 
-    /// A read's checks (path, existence, permission) and the node's contents.
-    fn contents(&self, path: &str, mask: u32) -> Result<(Vec<u8>, Stat, Vec<String>), ZkError> {
+    /// A read's checks (path, existence, permission): the node.
+    fn readable(&self, path: &str, mask: u32) -> Result<&Znode, ZkError> {
         path::validate(path, false)?;
         let node = self.tree.get(path).ok_or(ZkError::NoNode)?;
         if !acl::allows(&node.acl, mask) {
             return Err(ZkError::NoAuth);
         }
-        Ok((
-            node.data.clone(),
-            node.stat.clone(),
-            node.children.iter().cloned().collect(),
-        ))
+        Ok(node)
     }
 
     /// Applies a transaction, fires its watches, and says what it did.
