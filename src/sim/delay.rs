@@ -60,6 +60,7 @@ impl DelayModel {
     }
 
     /// Draws one delay.
+    #[inline]
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> Nanos {
         let secs = |x: f64| from_secs(x.max(0.0));
         match self {

@@ -388,13 +388,7 @@ impl<P: Protocol> Simulation<P> {
     /// Runs until no event is left or the next one is after `until`; then the clock reads
     /// `until`. `progress` is told the time now and then (for a progress bar).
     pub fn run_until(&mut self, until: Nanos, progress: &mut dyn FnMut(Nanos)) {
-        while let Some(next) = self.world.queue.peek_time() {
-            if next > until {
-                break;
-            }
-            let Some((time, event)) = self.world.queue.pop() else {
-                break;
-            };
+        while let Some((time, event)) = self.world.queue.pop_until(until) {
             self.world.now = time;
             self.events += 1;
             if self.events % 65_536 == 0 {

@@ -79,6 +79,7 @@ impl Network {
     }
 
     /// The time a message sent now takes to be handled, or `None` if it is lost or cut.
+    #[inline]
     pub fn transit(&self, from: NodeIdx, to: NodeIdx, rng: &mut ChaCha8Rng) -> Option<Nanos> {
         if self.cut(from, to) {
             return None;

@@ -122,6 +122,7 @@ impl<P: Protocol> World<P> {
     }
 
     /// Fires `timer` at `node` (while it is still in `incarnation`) after `after`.
+    #[inline(never)]
     pub(super) fn set_timer(
         &mut self,
         node: NodeIdx,

@@ -134,10 +134,20 @@ impl<T> EventQueue<T> {
     /// Takes the earliest item (the first pushed among the earliest).
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, T)> {
+        self.pop_until(Nanos::MAX)
+    }
+
+    /// Takes the earliest item if it is due no later than `until`; else leaves it, as a peek
+    /// would.
+    #[inline]
+    pub fn pop_until(&mut self, until: Nanos) -> Option<(Nanos, T)> {
         if self.taken == self.due.len() {
             self.advance();
         }
         let (time, index) = *self.due.get(self.taken)?;
+        if time > until {
+            return None;
+        }
         self.taken += 1;
         self.served = time;
         self.len -= 1;
