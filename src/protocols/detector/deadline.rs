@@ -32,43 +32,53 @@ pub enum Check {
     Quiet,
 }
 
-/// Deadlines of all peers of one node.
+/// One peer's deadline and state.
+#[derive(Debug, Clone, Copy)]
+struct Peer {
+    due: Nanos,
+    suspected: bool,
+    armed: bool,
+}
+
+/// Deadlines of all peers of one node, a peer's state side by side (one cache line to touch).
 #[derive(Debug, Clone)]
 pub struct Deadlines {
-    due: Vec<Nanos>,
-    suspected: Vec<bool>,
-    armed: Vec<bool>,
+    peers: Vec<Peer>,
 }
 
 impl Deadlines {
     /// Deadlines for `nodes` peers, all at `first`; the caller sets one check timer per peer
     /// (every node but `me`) for `first`.
     pub fn new(nodes: u32, me: NodeIdx, first: Nanos) -> Self {
-        let mut armed = vec![true; nodes as usize];
-        armed[me as usize] = false;
-        Self {
-            due: vec![first; nodes as usize],
-            suspected: vec![false; nodes as usize],
-            armed,
-        }
+        let peers = (0..nodes)
+            .map(|p| Peer {
+                due: first,
+                suspected: false,
+                armed: p != me,
+            })
+            .collect();
+        Self { peers }
     }
 
     /// Deadlines that start unarmed: peers are watched from the first time they are heard.
     pub fn unarmed(nodes: u32) -> Self {
+        let peer = Peer {
+            due: 0,
+            suspected: false,
+            armed: false,
+        };
         Self {
-            due: vec![0; nodes as usize],
-            suspected: vec![false; nodes as usize],
-            armed: vec![false; nodes as usize],
+            peers: vec![peer; nodes as usize],
         }
     }
 
     /// The peer was heard from at `now`; its new deadline is `due`.
     pub fn heard(&mut self, now: Nanos, peer: NodeIdx, due: Nanos) -> Heard {
-        let p = peer as usize;
-        self.due[p] = due;
-        let trusted = std::mem::take(&mut self.suspected[p]);
-        let arm = (!self.armed[p]).then(|| {
-            self.armed[p] = true;
+        let p = &mut self.peers[peer as usize];
+        p.due = due;
+        let trusted = std::mem::take(&mut p.suspected);
+        let arm = (!p.armed).then(|| {
+            p.armed = true;
             due.saturating_sub(now)
         });
         Heard { trusted, arm }
@@ -76,12 +86,12 @@ impl Deadlines {
 
     /// A check timer for `peer` fired at `now`.
     pub fn check(&mut self, now: Nanos, peer: NodeIdx) -> Check {
-        let p = peer as usize;
-        if now < self.due[p] {
-            return Check::Rearm(self.due[p] - now);
+        let p = &mut self.peers[peer as usize];
+        if now < p.due {
+            return Check::Rearm(p.due - now);
         }
-        self.armed[p] = false;
-        if std::mem::replace(&mut self.suspected[p], true) {
+        p.armed = false;
+        if std::mem::replace(&mut p.suspected, true) {
             Check::Quiet
         } else {
             Check::Suspect
@@ -90,7 +100,7 @@ impl Deadlines {
 
     /// Whether `peer` is suspected now.
     pub fn suspects(&self, peer: NodeIdx) -> bool {
-        self.suspected[peer as usize]
+        self.peers[peer as usize].suspected
     }
 }
 
