@@ -24,7 +24,7 @@ use crate::protocols::zab::invariants::{
 use crate::protocols::zab::linearizable::check_writes;
 use crate::protocols::zab::server::Server;
 use crate::protocols::zab::workload::{Workload, contention_start, describe};
-use crate::protocols::zab::{Zab, ZabConfig};
+use crate::protocols::zab::{Zab, ZabConfig, Zxid};
 use crate::protocols::zk::ops::Write;
 use crate::protocols::zk::script;
 use crate::protocols::zk::store::{Reply, Request, WatchEvent};
@@ -438,50 +438,83 @@ fn contention_outcome(clients: &[&ZkClient], start: Nanos, end: Nanos) -> Client
     }
 }
 
+/// One line of `history.jsonl`: an operation's invocation or its completion.
+#[derive(Serialize)]
+struct HistoryEvent<'a> {
+    process: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    f: &'static str,
+    key: &'a str,
+    value: Value,
+    time_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zxid: Option<Zxid>,
+}
+
 /// The client-visible history in Jepsen's shape, one event a line, in time order.
 pub fn history_jsonl(history: &[&Operation]) -> String {
-    let mut events: Vec<(Nanos, usize, Value)> = Vec::new();
-    for (i, op) in history.iter().enumerate() {
-        let (f, key) = describe(&op.request);
-        let process = format!("c{}", op.client + 1);
+    let described: Vec<(String, &'static str, String)> = history
+        .iter()
+        .map(|op| {
+            let (f, key) = describe(&op.request);
+            (format!("c{}", op.client + 1), f, key)
+        })
+        .collect();
+    let mut events: Vec<(Nanos, usize, HistoryEvent)> = Vec::with_capacity(2 * history.len());
+    for (i, (op, (process, f, key))) in history.iter().zip(&described).enumerate() {
+        let event = |kind, value, at, error, zxid| HistoryEvent {
+            process,
+            kind,
+            f,
+            key,
+            value,
+            time_s: to_secs(at),
+            error,
+            zxid,
+        };
         events.push((
             op.invoked,
             2 * i,
-            json!({"process": process, "type": "invoke", "f": f, "key": key,
-                   "value": input(&op.request), "time_s": to_secs(op.invoked)}),
+            event("invoke", input(&op.request), op.invoked, None, None),
         ));
         let Some(completion) = &op.completion else {
             continue;
         };
-        let (at, kind, value, error) = match completion {
+        let (at, kind, value, error, zxid) = match completion {
             Completion::Answered {
-                at, result: Ok(r), ..
-            } => (*at, "ok", output(r), None),
+                at,
+                zxid,
+                result: Ok(r),
+            } => (*at, "ok", output(r), None, Some(*zxid)),
             Completion::Answered {
-                at, result: Err(e), ..
-            } => (*at, "fail", Value::Null, Some(e.to_string())),
+                at,
+                zxid,
+                result: Err(e),
+            } => (*at, "fail", Value::Null, Some(e.to_string()), Some(*zxid)),
             Completion::NotSent { at, error } => {
-                (*at, "fail", Value::Null, Some(error.to_string()))
+                (*at, "fail", Value::Null, Some(error.to_string()), None)
             }
-            Completion::Unknown { at } => (*at, "info", Value::Null, Some("ConnectionLoss".into())),
+            Completion::Unknown { at } => (
+                *at,
+                "info",
+                Value::Null,
+                Some("ConnectionLoss".into()),
+                None,
+            ),
         };
-        let mut event = json!({"process": process, "type": kind, "f": f, "key": key,
-                               "value": value, "time_s": to_secs(at)});
-        if let Some(error) = error {
-            event["error"] = json!(error);
-        }
-        if let Completion::Answered { zxid, .. } = completion {
-            event["zxid"] = json!(zxid);
-        }
-        events.push((at, 2 * i + 1, event));
+        events.push((at, 2 * i + 1, event(kind, value, at, error, zxid)));
     }
     events.sort_by_key(|(t, i, _)| (*t, *i));
-    let mut out = String::new();
-    for (_, _, e) in events {
-        out.push_str(&e.to_string());
-        out.push('\n');
+    let mut out = Vec::new();
+    for (_, _, event) in &events {
+        // Into memory, with string keys only: this cannot fail.
+        serde_json::to_writer(&mut out, event).expect("an event serializes");
+        out.push(b'\n');
     }
-    out
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 fn input(request: &Request) -> Value {
