@@ -8,7 +8,7 @@
 //!
 //! Each event is one of: a message delivery, a timer, or a scenario fault. Delivering a message
 //! or firing a timer runs one handler of one node; its actions take effect as it makes them
-//! ([`super::world`]: sends draw their delay, timers are scheduled, stable storage is written,
+//! (`sim::world`: sends draw their delay, timers are scheduled, stable storage is written,
 //! samples are recorded). Invariants are checked after every handler and every fault.
 //!
 //! Rules (DESIGN.md): sends to oneself are local calls, delivered at once and not counted; every

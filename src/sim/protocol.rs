@@ -4,7 +4,7 @@
 //! RNG: each handler gets a [`Ctx`] with the virtual time, the node's id, the cluster size and the
 //! node's own seeded RNG, and acts only through it: send, broadcast, set or cancel a timer, write
 //! stable storage, record an observation or a latency sample. An action takes effect in the
-//! simulation's queue, network and metrics ([`super::world`]) as it is made, but nothing a handler
+//! simulation's queue, network and metrics (`sim::world`) as it is made, but nothing a handler
 //! can read depends on those, so handlers are plain functions of their inputs, and a run is a pure
 //! function of the seed and the scenario.
 //!
