@@ -19,10 +19,20 @@ pub fn from_secs(seconds: f64) -> Nanos {
     if nanos.is_nan() || nanos <= 0.0 {
         return 0;
     }
+    if nanos < BEYOND_I64 {
+        // Below 2^63 ns (292 years) through `i64`: one instruction each way, where a
+        // conversion between `f64` and `u64` takes several (2 % of a heartbeat run).
+        let whole = nanos as i64;
+        let fraction = nanos - whole as f64;
+        return whole as Nanos + Nanos::from(fraction >= 0.5);
+    }
     let whole = nanos as Nanos;
     let fraction = nanos - whole as f64;
     whole.saturating_add(Nanos::from(fraction >= 0.5))
 }
+
+/// 2^63 as a double: the first value an `i64` cannot hold.
+const BEYOND_I64: f64 = 9_223_372_036_854_775_808.0;
 
 /// Nanoseconds to seconds.
 pub fn to_secs(nanos: Nanos) -> f64 {
@@ -58,6 +68,9 @@ mod tests {
             f64::MAX,
             (2f64.powi(52) - 0.5) / 1e9,
             9007199254740993e-9,
+            9.223372036854775e9,
+            9.223372036854776e9,
+            9.223372036854778e9,
             1.8446744073709552e10,
         ];
         for seconds in edges {
