@@ -377,7 +377,7 @@ pub struct ShardFile {
     pub rows: Vec<SeedRow>,
 }
 
-/// Reads a shard written by [`write`].
+/// Reads a shard written by [`write()`].
 pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
     let columns = Columns::read(path)?;
     let bad = |reason: String| columns.bad(reason);

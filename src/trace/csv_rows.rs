@@ -5,7 +5,7 @@
 //! A row may stop before optional columns (they read as empty), but not before a required one
 //! (``column `end`: missing (the row has 2 fields; the header has 3)``), and may not have more
 //! fields than the header (`column 4 (no header): ...`). Both the CSV reader and the fast path
-//! for quote-free blocks hand their fields to [`RowParser::row`], so they report alike.
+//! for quote-free blocks hand their fields to `RowParser::row`, so they report alike.
 
 use std::io::{BufRead, Cursor, Read};
 

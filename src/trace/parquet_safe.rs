@@ -34,7 +34,7 @@ use polars_parquet_format::{FileMetaData, PageHeader, PageType};
 pub const VALUES_PER_BYTE: u64 = 8;
 
 /// The pages of a file may decompress to at most this many times the file's size in all (plus
-/// [`EXPANSION_SLACK`]). One page may expand far more (a run of equal booleans), a whole file
+/// `EXPANSION_SLACK`). One page may expand far more (a run of equal booleans), a whole file
 /// does not.
 pub const MAX_EXPANSION: u64 = 256;
 

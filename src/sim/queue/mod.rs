@@ -1,14 +1,14 @@
 //! The engine's queue of pending events: a calendar of time slots for what is due soon, over a
 //! radix heap for what is due later.
 //!
-//! Time is cut into ticks of 2^[`SHIFT`] ns (about 33 µs). The calendar has [`SLOTS`] slots, one
-//! per tick of the [`SLOTS`] ticks from the one being served (about 134 ms ahead); each slot is
+//! Time is cut into ticks of 2^`SHIFT` ns (about 33 µs). The calendar has `SLOTS` slots, one
+//! per tick of the `SLOTS` ticks from the one being served (about 134 ms ahead); each slot is
 //! a list of its events, threaded through the events' own slab entries, and a two-level bitmap
 //! says which slots hold any. Serving a tick sorts its few events by time into `due`; a
 //! push for the tick being served goes straight into `due` at its place. Most events of a
 //! simulation are due within milliseconds (deliveries, heartbeats, timeouts), so a push is an
 //! append and a pop a bitmap scan, whatever the number waiting. Events due beyond the calendar
-//! wait in a radix heap ([`radix`]) and move into their slots, in order, when the calendar comes
+//! wait in a radix heap (`radix`) and move into their slots, in order, when the calendar comes
 //! within reach of them.
 //!
 //! The events themselves stay put in a slab; the slots, `due` and the overflow move only their
