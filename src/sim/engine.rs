@@ -156,7 +156,6 @@ pub struct Config<P: Protocol> {
 /// A simulation of one protocol on one cluster.
 pub struct Simulation<P: Protocol> {
     config: P::Config,
-    nodes: u32,
     events: u64,
     slots: Vec<Slot<P>>,
     /// The clock, the queue, the network and the metrics.
@@ -307,7 +306,6 @@ impl<P: Protocol> Simulation<P> {
             .collect();
         let mut sim = Self {
             config: config.protocol,
-            nodes: config.nodes,
             events: 0,
             slots,
             world: World::new(
@@ -410,8 +408,8 @@ impl<P: Protocol> Simulation<P> {
                 let slot = &self.slots[to as usize];
                 if let Some(capacity) = self.capacity
                     && counted
-                    && to < self.nodes
-                    && from >= self.nodes
+                    && to < self.world.nodes
+                    && from >= self.world.nodes
                     && slot.process.is_some()
                     && slot.paused_until <= self.world.now
                     && P::is_request(&msg)
@@ -601,13 +599,13 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn boot(&mut self, node: NodeIdx, recovered: bool) {
-        let clients = self.slots.len() as u32 - self.nodes;
+        let clients = self.slots.len() as u32 - self.world.nodes;
         let slot = &mut self.slots[node as usize];
         let stable = slot.stable.clone();
         let mut ctx = Ctx {
             config: &self.config,
             id: node,
-            nodes: self.nodes,
+            nodes: self.world.nodes,
             clients,
             recovered,
             incarnation: slot.incarnation,
@@ -620,9 +618,10 @@ impl<P: Protocol> Simulation<P> {
         self.check_invariants(Some(node));
     }
 
-    /// Runs one handler of a live node, then applies its commands and checks invariants.
+    /// Runs one handler of a live node (its actions take effect as it makes them), then checks
+    /// invariants.
     fn handle(&mut self, node: NodeIdx, handler: impl FnOnce(&mut P, &mut Ctx<'_, P>)) {
-        let clients = self.slots.len() as u32 - self.nodes;
+        let clients = self.slots.len() as u32 - self.world.nodes;
         let slot = &mut self.slots[node as usize];
         let Some(process) = slot.process.as_mut() else {
             return;
@@ -630,7 +629,7 @@ impl<P: Protocol> Simulation<P> {
         let mut ctx = Ctx {
             config: &self.config,
             id: node,
-            nodes: self.nodes,
+            nodes: self.world.nodes,
             clients,
             recovered: false,
             incarnation: slot.incarnation,

@@ -19,16 +19,15 @@ pub fn from_secs(seconds: f64) -> Nanos {
     if nanos.is_nan() || nanos <= 0.0 {
         return 0;
     }
-    if nanos < BEYOND_I64 {
-        // Below 2^63 ns (292 years) through `i64`: one instruction each way, where a
-        // conversion between `f64` and `u64` takes several (2 % of a heartbeat run).
-        let whole = nanos as i64;
-        let fraction = nanos - whole as f64;
-        return whole as Nanos + Nanos::from(fraction >= 0.5);
+    if nanos >= BEYOND_I64 {
+        // Whole already; beyond `u64::MAX` the conversion saturates.
+        return nanos as Nanos;
     }
-    let whole = nanos as Nanos;
+    // Through `i64`: one instruction each way, where a conversion between `f64` and `u64` takes
+    // several (2 % of a heartbeat run).
+    let whole = nanos as i64;
     let fraction = nanos - whole as f64;
-    whole.saturating_add(Nanos::from(fraction >= 0.5))
+    whole as Nanos + Nanos::from(fraction >= 0.5)
 }
 
 /// 2^63 as a double: the first value an `i64` cannot hold.

@@ -98,11 +98,10 @@ impl CsvStream {
         std::thread::spawn(move || {
             for slice in slices {
                 let buffer = spares.try_recv().unwrap_or_default();
-                let message = match render(&checked, slice, buffer) {
-                    Ok(text) => Rendered::Text(text),
-                    Err(reason) => Rendered::Failed(reason),
+                let (message, failed) = match render(&checked, slice, buffer) {
+                    Ok(text) => (Rendered::Text(text), false),
+                    Err(reason) => (Rendered::Failed(reason), true),
                 };
-                let failed = matches!(message, Rendered::Failed(_));
                 if done.send(message).is_err() || failed {
                     return;
                 }
@@ -124,40 +123,37 @@ impl CsvStream {
 fn render(
     file: &Checked,
     (first, count): (usize, usize),
-    buffer: Vec<u8>,
+    mut buffer: Vec<u8>,
 ) -> Result<Vec<u8>, String> {
-    {
-        let df = contained(|| file.reader().with_slice(Some((first, count))).finish())
-            .map_err(|reason| format!("the file is damaged ({reason})"))?
-            .map_err(|e| e.to_string())?;
-        let mut columns = Vec::with_capacity(df.width());
-        for column in df.columns() {
-            let text = contained(|| column.cast(&DataType::String))
-                .map_err(|reason| format!("column `{}` is damaged ({reason})", column.name()))?
-                .map_err(|e| format!("column `{}`: {e}", column.name()))?;
-            if text.len() != df.height() {
-                return Err(format!(
-                    "the file is damaged (column `{}` holds {} values for {} rows)",
-                    column.name(),
-                    text.len(),
-                    df.height()
-                ));
-            }
-            columns.push(text.as_materialized_series().clone());
+    let df = contained(|| file.reader().with_slice(Some((first, count))).finish())
+        .map_err(|reason| format!("the file is damaged ({reason})"))?
+        .map_err(|e| e.to_string())?;
+    let mut columns = Vec::with_capacity(df.width());
+    for column in df.columns() {
+        let text = contained(|| column.cast(&DataType::String))
+            .map_err(|reason| format!("column `{}` is damaged ({reason})", column.name()))?
+            .map_err(|e| format!("column `{}`: {e}", column.name()))?;
+        if text.len() != df.height() {
+            return Err(format!(
+                "the file is damaged (column `{}` holds {} values for {} rows)",
+                column.name(),
+                text.len(),
+                df.height()
+            ));
         }
-        let texts: Vec<&StringChunked> = columns
-            .iter()
-            .map(|s| s.str().map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?;
-        let mut buffer = buffer;
-        buffer.clear();
-        let mut out = csv::Writer::from_writer(buffer);
-        for row in 0..df.height() {
-            out.write_record(texts.iter().map(|c| c.get(row).unwrap_or("")))
-                .map_err(|e| e.to_string())?;
-        }
-        out.into_inner().map_err(|e| e.to_string())
+        columns.push(text.as_materialized_series().clone());
     }
+    let texts: Vec<&StringChunked> = columns
+        .iter()
+        .map(|s| s.str().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    buffer.clear();
+    let mut out = csv::Writer::from_writer(buffer);
+    for row in 0..df.height() {
+        out.write_record(texts.iter().map(|c| c.get(row).unwrap_or("")))
+            .map_err(|e| e.to_string())?;
+    }
+    out.into_inner().map_err(|e| e.to_string())
 }
 
 impl Read for CsvStream {

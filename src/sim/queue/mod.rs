@@ -122,8 +122,9 @@ impl<T> EventQueue<T> {
         }
     }
 
-    /// The time of the earliest item, if any.
-    #[inline]
+    /// The time of the earliest item, if any (the engine peeks through [`Self::pop_until`];
+    /// the model test peeks alone).
+    #[cfg(test)]
     pub fn peek_time(&mut self) -> Option<Nanos> {
         if self.taken == self.due.len() {
             self.advance();
